@@ -1,0 +1,35 @@
+#pragma once
+/// Where command output goes: stdout or a file written atomically, and terminal colour.
+
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace chokepoint {
+
+/// A file that could not be written; the app maps it to exit code 3.
+class OutputError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// An input that could not be read; exit code 3.
+class InputError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Writes `content` to `path` through a temporary file in the same directory and a rename, so that
+/// a failed or interrupted run never leaves a half-written file. Throws OutputError.
+void write_file_atomic(const std::filesystem::path& path, std::string_view content);
+/// Writes to `path`, or to stdout when `path` is empty or "-".
+void emit(const std::string& path, std::string_view content);
+
+enum class ColorMode { automatic, always, never };
+/// Colour for a stream: never with NO_COLOR set or TERM=dumb, always when forced, else when a terminal.
+bool use_color(ColorMode mode, int fd);
+/// True when the file descriptor is a terminal.
+bool is_terminal(int fd);
+
+}  // namespace chokepoint

@@ -1,0 +1,228 @@
+#pragma once
+/// The validated, immutable Dataset: what the loaders produce and every analysis reads.
+/// Cross-references are indices into the Dataset's vectors; ids are the user's names.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "chokepoint/core/date.hpp"
+#include "chokepoint/core/diagnostic.hpp"
+#include "chokepoint/core/elements.hpp"
+
+namespace chokepoint {
+
+using Index = std::uint32_t;
+inline constexpr Index kNone = 0xFFFFFFFFu;
+
+enum class Stage : std::uint8_t {
+  mine, processing, separation, metal, alloy, magnet, manufacturing, recycling, demand
+};
+inline constexpr int kStageCount = 9;
+
+enum class Status : std::uint8_t { operating, ramping, construction, planned, idle, closed };
+inline constexpr int kStatusCount = 6;
+
+enum class Form : std::uint8_t {
+  ore, concentrate, mixed_compound, oxide, metal, alloy, magnet, product, scrap
+};
+inline constexpr int kFormCount = 9;
+
+enum class Basis : std::uint8_t { reo, product };
+
+enum class LinkStatus : std::uint8_t { active, planned, ended };
+
+const char* stage_name(Stage s);
+const char* status_name(Status s);
+const char* form_name(Form f);
+const char* basis_name(Basis b);
+const char* link_status_name(LinkStatus s);
+std::optional<Stage> parse_stage(std::string_view s);
+std::optional<Status> parse_status(std::string_view s);
+std::optional<Form> parse_form(std::string_view s);
+std::optional<Basis> parse_basis(std::string_view s);
+std::optional<LinkStatus> parse_link_status(std::string_view s);
+/// Every name of the enum, in order (for "did you mean" notes and docs).
+std::vector<std::string> stage_names();
+std::vector<std::string> status_names();
+std::vector<std::string> form_names();
+std::vector<std::string> link_status_names();
+
+/// True for statuses whose output exists today (operating, ramping).
+bool is_producing(Status s);
+
+struct DatasetInfo {
+  std::string name;
+  std::string version;
+  std::optional<Date> as_of;
+  std::string description;
+  std::string license;
+  SourceLocation where;
+};
+
+struct Source {
+  std::string id;
+  std::string title;
+  std::string publisher;
+  std::optional<int> year;
+  std::string url;
+  std::optional<Date> accessed;
+  std::string note;
+  SourceLocation where;
+};
+
+struct Country {
+  std::string code;   ///< ISO 3166-1 alpha-2, upper case
+  std::string name;
+  std::optional<double> wgi;  ///< mean of the six World Governance Indicators, -2.5..2.5
+  Index source = kNone;
+  SourceLocation where;
+};
+
+struct Group {
+  std::string id;     ///< e.g. "EU", "G7"
+  std::string name;
+  std::vector<Index> members;  ///< country indices
+  SourceLocation where;
+};
+
+/// One element's share of a material: REO basis: share of the oxide total; product basis: mass fraction.
+struct Component {
+  Element element = 0;
+  double fraction = 0.0;
+};
+
+struct Material {
+  std::string id;
+  std::string name;
+  Form form = Form::product;
+  Basis basis = Basis::product;
+  bool mixed = false;                   ///< composition: mixed (set by the supplier's stream)
+  std::vector<Component> composition;   ///< sorted by element; empty when mixed
+  SourceLocation where;
+
+  /// Tonnes of contained rare-earth element per tonne of material, by RE index (0 when mixed).
+  [[nodiscard]] ReVector element_content() const;
+  /// True when the fixed composition carries this rare earth (RE index).
+  [[nodiscard]] bool carries(int re_index) const;
+};
+
+/// A figure's provenance: where it was written and which source it cites.
+struct Provenance {
+  Index source = kNone;
+  std::optional<int> year;
+  SourceLocation where;
+};
+
+struct Output {
+  Index material = kNone;
+  std::optional<double> capacity;    ///< t/yr in the material's basis
+  std::optional<double> production;  ///< t in `year`, what the baseline uses
+  Provenance provenance;
+};
+
+struct DemandEntry {
+  Index material = kNone;
+  double quantity = 0.0;             ///< t/yr in the material's basis
+  Provenance provenance;
+};
+
+struct Location {
+  double lat = 0.0;
+  double lon = 0.0;
+};
+
+struct Facility {
+  std::string id;
+  std::string name;
+  std::string operator_name;
+  Index country = kNone;
+  Index owner_country = kNone;       ///< kNone: same as `country`
+  Stage stage = Stage::mine;
+  Status status = Status::operating;
+  std::optional<Date> status_as_of;
+  std::vector<Output> outputs;
+  std::vector<Index> inputs;         ///< explicit accepted materials; empty: the stage's default forms
+  bool inputs_given = false;
+  std::vector<Element> elements;     ///< capability (separation/metal/alloy); empty: from outputs
+  bool elements_given = false;
+  ReVector distribution{};           ///< mines: % of TREO by RE index
+  bool has_distribution = false;
+  double recovery = 1.0;
+  double priority = 1.0;             ///< demand sinks: weight in the market bound
+  std::vector<DemandEntry> demand;
+  Index technology_origin = kNone;
+  std::optional<Location> location;
+  std::vector<Index> sources;
+  std::string notes;
+  SourceLocation where;
+
+  [[nodiscard]] Index owner() const { return owner_country == kNone ? country : owner_country; }
+};
+
+struct Link {
+  Index from = kNone;   ///< facility
+  Index to = kNone;     ///< facility
+  Index material = kNone;
+  std::optional<double> volume;   ///< t/yr in the material's basis
+  std::optional<double> share;    ///< share of the supplier's output of the material, 0..1
+  LinkStatus status = LinkStatus::active;
+  std::optional<Date> since;
+  std::optional<Date> until;
+  Index source = kNone;
+  std::string notes;
+  SourceLocation where;
+
+  /// Active on `date` (status active, since <= date < until); no date: status active.
+  [[nodiscard]] bool active_on(const std::optional<Date>& date) const;
+};
+
+/// The whole dataset. Built by the loader and immutable afterwards.
+class Dataset {
+ public:
+  DatasetInfo info;
+  std::vector<Source> sources;
+  std::vector<Country> countries;
+  std::vector<Group> groups;
+  std::vector<Material> materials;
+  std::vector<Facility> facilities;
+  std::vector<Link> links;
+
+  /// Builds the id -> index maps; called once by the loader after everything is in place.
+  void build_indexes();
+
+  [[nodiscard]] Index find_source(std::string_view id) const { return find(source_ix_, id); }
+  [[nodiscard]] Index find_country(std::string_view code) const { return find(country_ix_, code); }
+  [[nodiscard]] Index find_group(std::string_view id) const { return find(group_ix_, id); }
+  [[nodiscard]] Index find_material(std::string_view id) const { return find(material_ix_, id); }
+  [[nodiscard]] Index find_facility(std::string_view id) const { return find(facility_ix_, id); }
+
+  /// Does facility f accept material m as an input (explicit inputs or the stage's default forms)?
+  [[nodiscard]] bool accepts(Index facility, Index material) const;
+  /// Does facility f list material m among its outputs?
+  [[nodiscard]] bool produces(Index facility, Index material) const;
+  /// The rare earths (RE indices) facility f can separate or convert.
+  [[nodiscard]] std::vector<int> capability(Index facility) const;
+  /// Links leaving / entering each facility, in link order.
+  [[nodiscard]] const std::vector<Index>& out_links(Index facility) const { return out_links_[facility]; }
+  [[nodiscard]] const std::vector<Index>& in_links(Index facility) const { return in_links_[facility]; }
+  /// Countries of a group, or the one country, from a consumer spec ("US", "EU").
+  [[nodiscard]] std::vector<Index> resolve_countries(std::string_view country_or_group) const;
+  /// Dataset name and version in one string, for report headers.
+  [[nodiscard]] std::string label() const;
+
+ private:
+  using IdMap = std::unordered_map<std::string, Index>;
+  static Index find(const IdMap& m, std::string_view id);
+  IdMap source_ix_, country_ix_, group_ix_, material_ix_, facility_ix_;
+  std::vector<std::vector<Index>> out_links_, in_links_;
+};
+
+/// Forms a stage accepts when a facility gives no explicit `inputs`.
+std::vector<Form> default_input_forms(Stage s);
+
+}  // namespace chokepoint

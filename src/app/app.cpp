@@ -1,0 +1,61 @@
+#include "chokepoint/app/app.hpp"
+
+#include <cstdio>
+#include <exception>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "chokepoint/app/output.hpp"
+#include "commands.hpp"
+
+#ifndef CHOKEPOINT_VERSION
+#define CHOKEPOINT_VERSION "0.1.0"
+#endif
+
+namespace chokepoint {
+
+int run_app(int argc, char** argv) {
+  CLI::App app{"chokepoint: chokepoints, dependencies and export-control impacts in supply-chain graphs"};
+  app.set_version_flag("--version", std::string("chokepoint ") + CHOKEPOINT_VERSION);
+  app.require_subcommand(1);
+  app.footer("Run 'chokepoint COMMAND --help' for a command's options and an example.\n"
+             "Exit codes: 0 ok, 1 findings (input errors or --fail-on), 2 usage, 3 I/O, 70 internal.");
+  GlobalOptions global;
+  const std::map<std::string, ColorMode> colors = {
+      {"auto", ColorMode::automatic}, {"always", ColorMode::always}, {"never", ColorMode::never}};
+  app.add_option("--color", global.color, "Colour in terminal output: auto, always or never")
+      ->transform(CLI::CheckedTransformer(colors, CLI::ignore_case))
+      ->default_str("auto");
+
+  std::map<const CLI::App*, Runner> runners;
+  const auto add = [&](Runner r) { runners.emplace(app.get_subcommands({}).back(), std::move(r)); };
+  add(setup_validate(app, global));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+  try {
+    for (const auto* sub : app.get_subcommands()) {
+      if (auto it = runners.find(sub); it != runners.end()) return it->second();
+    }
+    return kExitUsage;
+  } catch (const InputError& e) {
+    fmt::print(stderr, "chokepoint: error: {}\n", e.what());
+    return kExitIo;
+  } catch (const OutputError& e) {
+    fmt::print(stderr, "chokepoint: error: {}\n", e.what());
+    return kExitIo;
+  } catch (const std::bad_alloc&) {
+    fmt::print(stderr, "chokepoint: error: out of memory\n");
+    return kExitInternal;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "chokepoint: internal error: {}\n", e.what());
+    return kExitInternal;
+  }
+}
+
+}  // namespace chokepoint

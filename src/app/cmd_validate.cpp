@@ -1,0 +1,135 @@
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "chokepoint/app/app.hpp"
+#include "chokepoint/load/loader.hpp"
+#include "commands.hpp"
+
+namespace chokepoint {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct ValidateOptions {
+  std::vector<std::string> paths;
+  bool strict = false;
+  std::string format = "text";
+};
+
+/// One thing to validate: a dataset (file or directory).
+struct Target {
+  fs::path path;
+};
+
+bool is_yaml(const fs::path& p) { return p.extension() == ".yaml" || p.extension() == ".yml"; }
+
+// A directory holding dataset.yaml is one dataset; any other directory is a collection whose
+// subdirectories and loose YAML files are validated one by one.
+void discover(const fs::path& path, std::vector<Target>& out) {
+  std::error_code ec;
+  if (!fs::is_directory(path, ec) || fs::exists(path / "dataset.yaml", ec) || fs::exists(path / "dataset.yml", ec)) {
+    out.push_back({path});
+    return;
+  }
+  std::vector<fs::path> children;
+  for (const auto& entry : fs::directory_iterator(path, fs::directory_options::skip_permission_denied, ec)) {
+    const auto name = entry.path().filename().string();
+    if (name.empty() || name[0] == '.') continue;
+    if (entry.is_directory(ec) || is_yaml(entry.path())) children.push_back(entry.path());
+  }
+  std::sort(children.begin(), children.end());
+  if (children.empty()) {
+    out.push_back({path});  // the loader reports the empty directory
+    return;
+  }
+  for (const auto& child : children) discover(child, out);
+}
+
+nlohmann::ordered_json to_json(const Diagnostic& d) {
+  nlohmann::ordered_json j;
+  j["severity"] = severity_name(d.severity);
+  j["code"] = d.code;
+  j["file"] = d.where.file;
+  j["line"] = d.where.line;
+  j["column"] = d.where.column;
+  j["length"] = d.where.length;
+  j["message"] = d.message;
+  j["notes"] = d.notes;
+  return j;
+}
+
+int run_validate(const ValidateOptions& opt, const GlobalOptions& global) {
+  std::vector<Target> targets;
+  for (const auto& p : opt.paths) discover(p, targets);
+  const bool color = use_color(global.color, 2);
+  LoadOptions load;
+  load.strict = opt.strict;
+  std::size_t errors = 0, warnings = 0;
+  nlohmann::ordered_json report = {{"schema", "chokepoint.validate/1"}, {"strict", opt.strict}};
+  report["datasets"] = nlohmann::ordered_json::array();
+  for (const auto& target : targets) {
+    DatasetLoad result = load_dataset(target.path, load);
+    result.diagnostics.sort();
+    errors += result.diagnostics.error_count();
+    warnings += result.diagnostics.warning_count();
+    if (opt.format == "json") {
+      nlohmann::ordered_json entry = {{"path", target.path.generic_string()}};
+      if (result.dataset) {
+        entry["name"] = result.dataset->info.name;
+        entry["version"] = result.dataset->info.version;
+      }
+      entry["files"] = result.files.size();
+      entry["errors"] = result.diagnostics.error_count();
+      entry["warnings"] = result.diagnostics.warning_count();
+      entry["diagnostics"] = nlohmann::ordered_json::array();
+      for (const auto& d : result.diagnostics.items()) entry["diagnostics"].push_back(to_json(d));
+      report["datasets"].push_back(std::move(entry));
+      continue;
+    }
+    for (const auto& d : result.diagnostics.items()) {
+      if (opt.format == "github") fmt::print("{}\n", format_diagnostic_github(d));
+      else fmt::print(stderr, "{}", format_diagnostic_text(d, color));
+    }
+    if (result.dataset) {
+      const Dataset& ds = *result.dataset;
+      fmt::print("{}: {} {}: {} files, {} facilities, {} links, {} materials, {} sources: {}\n",
+                 target.path.generic_string(), ds.info.name, ds.info.version, result.files.size(),
+                 ds.facilities.size(), ds.links.size(), ds.materials.size(), ds.sources.size(),
+                 result.diagnostics.warning_count() ? fmt::format("{} warnings", result.diagnostics.warning_count())
+                                                    : std::string("ok"));
+    }
+  }
+  const bool failed = errors > 0 || (opt.strict && warnings > 0);
+  if (opt.format == "json") {
+    report["errors"] = errors;
+    report["warnings"] = warnings;
+    report["ok"] = !failed;
+    fmt::print("{}\n", report.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+  } else if (errors || warnings) {
+    fmt::print(stderr, "{} error{}, {} warning{}{}\n", errors, errors == 1 ? "" : "s", warnings,
+               warnings == 1 ? "" : "s", opt.strict && warnings && !errors ? " (warnings fail under --strict)" : "");
+  }
+  return failed ? kExitFindings : kExitOk;
+}
+
+}  // namespace
+
+Runner setup_validate(CLI::App& app, const GlobalOptions& global) {
+  auto opt = std::make_shared<ValidateOptions>();
+  auto* cmd = app.add_subcommand("validate", "Load datasets and report every problem, compiler-style");
+  cmd->add_option("paths", opt->paths, "Dataset files or directories (a directory without dataset.yaml is searched)")
+      ->required();
+  cmd->add_flag("--strict", opt->strict,
+                "Require a source on every figure and link, flag facts older than five years; warnings fail");
+  cmd->add_option("--format", opt->format, "text (default), github (workflow annotations) or json")
+      ->check(CLI::IsMember({"text", "github", "json"}));
+  cmd->footer("Example:\n  chokepoint validate --strict data/rare-earths\n"
+              "Exit codes: 0 clean, 1 errors (or warnings under --strict), 2 usage error.");
+  return [opt, &global] { return run_validate(*opt, global); };
+}
+
+}  // namespace chokepoint

@@ -1,0 +1,161 @@
+#include "chokepoint/core/diagnostic.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace chokepoint {
+namespace {
+
+bool is_continuation(unsigned char c) { return (c & 0xC0) == 0x80; }
+
+// Percent-encodes what GitHub's workflow-command parser would otherwise split on.
+std::string github_escape(std::string_view s, bool property) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '%': out += "%25"; break;
+      case '\r': out += "%0D"; break;
+      case '\n': out += "%0A"; break;
+      case ':': out += property ? "%3A" : ":"; break;
+      case ',': out += property ? "%2C" : ","; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+const char* severity_name(Severity s) {
+  switch (s) {
+    case Severity::error: return "error";
+    case Severity::warning: return "warning";
+    case Severity::note: return "note";
+  }
+  return "error";
+}
+
+Diagnostic& Diagnostics::add(Diagnostic d) {
+  items_.push_back(std::move(d));
+  return items_.back();
+}
+
+Diagnostic& Diagnostics::error(std::string code, SourceLocation where, std::string message) {
+  return add(Diagnostic{Severity::error, std::move(code), std::move(where), std::move(message), {}, {}});
+}
+
+Diagnostic& Diagnostics::warning(std::string code, SourceLocation where, std::string message) {
+  return add(Diagnostic{Severity::warning, std::move(code), std::move(where), std::move(message), {}, {}});
+}
+
+void Diagnostics::append(const Diagnostics& other) {
+  items_.insert(items_.end(), other.items_.begin(), other.items_.end());
+}
+
+std::size_t Diagnostics::error_count() const {
+  return static_cast<std::size_t>(
+      std::count_if(items_.begin(), items_.end(), [](const auto& d) { return d.severity == Severity::error; }));
+}
+
+std::size_t Diagnostics::warning_count() const {
+  return static_cast<std::size_t>(
+      std::count_if(items_.begin(), items_.end(), [](const auto& d) { return d.severity == Severity::warning; }));
+}
+
+void Diagnostics::sort() {
+  std::stable_sort(items_.begin(), items_.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return std::tie(a.where.file, a.where.line, a.where.column, a.code) <
+           std::tie(b.where.file, b.where.line, b.where.column, b.code);
+  });
+}
+
+int byte_to_codepoint_column(const std::string& line, int byte_column0) {
+  int col = 1;
+  const int limit = std::min<int>(byte_column0, static_cast<int>(line.size()));
+  for (int i = 0; i < limit; ++i) {
+    if (!is_continuation(static_cast<unsigned char>(line[static_cast<std::size_t>(i)]))) ++col;
+  }
+  return col;
+}
+
+int token_length_at(const std::string& line, int column) {
+  // Find the byte offset of the code-point column.
+  std::size_t pos = 0;
+  for (int col = 1; pos < line.size() && col < column; ++col) {
+    ++pos;
+    while (pos < line.size() && is_continuation(static_cast<unsigned char>(line[pos]))) ++pos;
+  }
+  if (pos >= line.size()) return 1;
+  std::size_t end = pos;
+  const char open = line[pos];
+  if (open == '[' || open == '{' || open == '&' || open == '*' || open == ',') return 1;
+  if (open == '"' || open == '\'') {
+    end = pos + 1;
+    while (end < line.size() && line[end] != open) end += (line[end] == '\\' && open == '"') ? 2 : 1;
+    end = std::min(end + 1, line.size());
+  } else {
+    while (end < line.size()) {
+      const char c = line[end];
+      if (c == ',' || c == ']' || c == '}' || c == '\r') break;
+      if (c == ':' && (end + 1 == line.size() || line[end + 1] == ' ')) break;
+      if (c == '#' && end > pos && line[end - 1] == ' ') break;
+      ++end;
+    }
+    while (end > pos + 1 && line[end - 1] == ' ') --end;
+  }
+  int length = 0;
+  for (std::size_t i = pos; i < end; ++i) {
+    if (!is_continuation(static_cast<unsigned char>(line[i]))) ++length;
+  }
+  return std::max(length, 1);
+}
+
+std::string format_diagnostic_text(const Diagnostic& d, bool color) {
+  const char* bold = color ? "\033[1m" : "";
+  const char* reset = color ? "\033[0m" : "";
+  const char* sev_color = !color ? "" : d.severity == Severity::error ? "\033[1;31m" : "\033[1;35m";
+  const char* caret_color = color ? "\033[1;32m" : "";
+  std::string out;
+  std::string where = d.where.file;
+  if (d.where.line > 0) where += fmt::format(":{}", d.where.line);
+  if (d.where.line > 0 && d.where.column > 0) where += fmt::format(":{}", d.where.column);
+  out += fmt::format("{}{}:{} {}{}[{}]:{} {}\n", bold, where, reset, sev_color, severity_name(d.severity), d.code,
+                     reset, d.message);
+  if (d.where.line > 0 && !d.source_line.empty()) {
+    const std::string number = std::to_string(d.where.line);
+    const std::string gutter(std::max<std::size_t>(number.size(), 4), ' ');
+    out += fmt::format("{:>{}} | {}\n", number, gutter.size(), d.source_line);
+    if (d.where.column > 0) {
+      // Tabs in the source keep their width in the caret line.
+      std::string pad;
+      int col = 1;
+      for (std::size_t i = 0; i < d.source_line.size() && col < d.where.column; ++i) {
+        const auto c = static_cast<unsigned char>(d.source_line[i]);
+        if (is_continuation(c)) continue;
+        pad += c == '\t' ? '\t' : ' ';
+        ++col;
+      }
+      const int len = std::max(d.where.length, 1);
+      out += fmt::format("{} | {}{}^{}{}\n", gutter, pad, caret_color, std::string(static_cast<std::size_t>(len - 1), '~'),
+                         reset);
+    }
+  }
+  for (const auto& note : d.notes) out += fmt::format("{}note:{} {}\n", bold, reset, note);
+  return out;
+}
+
+std::string format_diagnostic_github(const Diagnostic& d) {
+  const char* kind = d.severity == Severity::error ? "error" : d.severity == Severity::warning ? "warning" : "notice";
+  std::string props = "file=" + github_escape(d.where.file, true);
+  if (d.where.line > 0) props += fmt::format(",line={}", d.where.line);
+  if (d.where.line > 0 && d.where.column > 0) {
+    props += fmt::format(",col={},endColumn={}", d.where.column, d.where.column + std::max(d.where.length, 1));
+  }
+  props += ",title=" + github_escape(d.code, true);
+  std::string message = d.message;
+  for (const auto& n : d.notes) message += "\n" + n;
+  return fmt::format("::{} {}::{}", kind, props, github_escape(message, false));
+}
+
+}  // namespace chokepoint

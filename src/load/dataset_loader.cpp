@@ -1,0 +1,844 @@
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <regex>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "chokepoint/core/text.hpp"
+#include "chokepoint/load/loader.hpp"
+#include "chokepoint/load/yaml_reader.hpp"
+
+namespace chokepoint {
+namespace {
+
+namespace fs = std::filesystem;
+using yaml::Reader;
+
+const std::vector<std::string> kSections = {"dataset", "sources", "countries", "groups",
+                                            "materials", "facilities", "links", "$schema"};
+
+/// A reference by id, resolved after every file is read.
+struct Ref {
+  Ref() = default;
+  Ref(std::string i, const YAML::Node& n, std::size_t d, bool p) : id(std::move(i)), node(n), doc(d), present(p) {}
+  Ref(const Ref&) = default;
+  // yaml-cpp's Node::operator= writes through shared storage (#1275); rebind instead.
+  Ref& operator=(const Ref& other) {
+    id = other.id;
+    node.reset(other.node);
+    doc = other.doc;
+    present = other.present;
+    return *this;
+  }
+  std::string id;
+  YAML::Node node;
+  std::size_t doc = 0;
+  bool present = false;
+  [[nodiscard]] bool given() const { return present; }
+};
+
+struct CountryRefs { Ref source; YAML::Node wgi_key; std::size_t doc = 0; };
+struct GroupRefs { std::vector<Ref> members; };
+struct FigureRefs { Ref material; Ref source; YAML::Node node; std::size_t doc = 0; };
+struct FacilityRefs {
+  Ref country, owner_country, technology_origin;
+  std::vector<Ref> inputs, sources;
+  std::vector<FigureRefs> outputs, demand;
+  YAML::Node node, distribution_key;
+  std::size_t doc = 0;
+};
+struct LinkRefs { Ref from, to, material, source; YAML::Node node; std::size_t doc = 0; };
+
+class DatasetBuilder {
+ public:
+  DatasetBuilder(const LoadOptions& options, Diagnostics& diagnostics) : options_(options), diags_(diagnostics) {}
+
+  void add_document(yaml::Document doc) {
+    docs_.push_back(std::move(doc));
+    const std::size_t d = docs_.size() - 1;
+    if (!docs_[d].ok) return;
+    Reader r = reader(d);
+    const YAML::Node& root = docs_[d].root;
+    r.each_key(root, "a data file", kSections, [&](const std::string& key, const YAML::Node& k, const YAML::Node& v) {
+      if (key == "dataset") read_info(d, k, v);
+      else if (key == "sources") read_list(d, k, v, "sources", [&](const YAML::Node& n) { read_source(d, n); });
+      else if (key == "countries") read_list(d, k, v, "countries", [&](const YAML::Node& n) { read_country(d, n); });
+      else if (key == "groups") read_list(d, k, v, "groups", [&](const YAML::Node& n) { read_group(d, n); });
+      else if (key == "materials") read_list(d, k, v, "materials", [&](const YAML::Node& n) { read_material(d, n); });
+      else if (key == "facilities") read_list(d, k, v, "facilities", [&](const YAML::Node& n) { read_facility(d, n); });
+      else if (key == "links") read_list(d, k, v, "links", [&](const YAML::Node& n) { read_link(d, n); });
+    }, "E200");
+  }
+
+  std::optional<Dataset> finish() {
+    const bool all_parsed = std::all_of(docs_.begin(), docs_.end(), [](const auto& d) { return d.ok; });
+    if (!docs_.empty() && all_parsed && !info_key_.doc_set) {
+      diags_.error("E202", {docs_.front().path, 0, 0, 1},
+                   "the dataset has no 'dataset' section (name, version, as_of)");
+    }
+    check_limits();
+    resolve();
+    check_semantics();
+    if (options_.strict) check_strict();
+    if (diags_.has_errors()) return std::nullopt;
+    ds_.build_indexes();
+    return std::move(ds_);
+  }
+
+ private:
+  Reader reader(std::size_t d) { return Reader(docs_[d], diags_, options_.limits); }
+
+  template <class F>
+  void read_list(std::size_t d, const YAML::Node& key, const YAML::Node& value, std::string_view what, F&& item) {
+    Reader r = reader(d);
+    if (!r.is_list(value, key, fmt::format("section '{}'", what))) return;
+    for (const auto& n : value) item(n);
+  }
+
+  Ref ref(std::size_t d, const YAML::Node& value, const YAML::Node& key, std::string_view what) {
+    Reader r = reader(d);
+    if (auto s = r.string(value, key, what)) return Ref{*s, value, d, true};
+    return Ref{};
+  }
+
+  // ---- sections ---------------------------------------------------------------------------
+
+  void read_info(std::size_t d, const YAML::Node& key, const YAML::Node& v) {
+    Reader r = reader(d);
+    if (info_key_.doc_set) {
+      auto& diag = r.error("E209", key, "more than one 'dataset' section");
+      const auto& first = info_key_.where;
+      diag.notes.push_back(fmt::format("the first is at {}:{}:{}", first.file, first.line, first.column));
+      return;
+    }
+    info_key_.doc_set = true;
+    info_key_.where = r.at(key);
+    ds_.info.where = r.at(key);
+    if (!r.each_key(v, "section 'dataset'", {"name", "version", "as_of", "description", "license"},
+                    [&](const std::string& k, const YAML::Node& kn, const YAML::Node& val) {
+                      if (k == "name") ds_.info.name = r.string(val, kn, "dataset name").value_or("");
+                      else if (k == "version") ds_.info.version = r.string(val, kn, "dataset version").value_or("");
+                      else if (k == "as_of") ds_.info.as_of = r.date(val, kn, "as_of");
+                      else if (k == "description") ds_.info.description = r.string(val, kn, "description").value_or("");
+                      else if (k == "license") ds_.info.license = r.string(val, kn, "license").value_or("");
+                    })) {
+      return;
+    }
+    r.require_keys(v, "section 'dataset'", {"name", "version", "as_of"});
+  }
+
+  void read_source(std::size_t d, const YAML::Node& n) {
+    Reader r = reader(d);
+    Source s;
+    s.where = r.at(n);
+    Ref id_ref;
+    if (!r.each_key(n, "a source", {"id", "title", "publisher", "year", "url", "accessed", "note"},
+                    [&](const std::string& k, const YAML::Node& kn, const YAML::Node& v) {
+                      if (k == "id") { if (auto id = r.id(v, kn, "source id")) { s.id = *id; id_ref = Ref{*id, v, d, true}; } }
+                      else if (k == "title") s.title = r.string(v, kn, "title").value_or("");
+                      else if (k == "publisher") s.publisher = r.string(v, kn, "publisher").value_or("");
+                      else if (k == "year") { if (auto y = r.integer(v, kn, "year")) s.year = static_cast<int>(*y); }
+                      else if (k == "url") s.url = r.string(v, kn, "url").value_or("");
+                      else if (k == "accessed") s.accessed = r.date(v, kn, "accessed");
+                      else if (k == "note") s.note = r.string(v, kn, "note").value_or("");
+                    })) {
+      return;
+    }
+    r.require_keys(n, "a source", {"id", "title"});
+    ds_.sources.push_back(std::move(s));
+    source_ids_.push_back(id_ref);
+  }
+
+  void read_country(std::size_t d, const YAML::Node& n) {
+    static const std::regex code_re("[A-Z]{2}");
+    Reader r = reader(d);
+    Country c;
+    c.where = r.at(n);
+    CountryRefs refs;
+    refs.doc = d;
+    Ref id_ref;
+    if (!r.each_key(n, "a country", {"code", "name", "wgi", "source"},
+                    [&](const std::string& k, const YAML::Node& kn, const YAML::Node& v) {
+                      if (k == "code") {
+                        if (auto s = r.string(v, kn, "country code")) {
+                          if (!std::regex_match(*s, code_re)) {
+                            r.error("E206", v, fmt::format("country code '{}' must be an ISO 3166-1 alpha-2 code (two upper-case letters)", *s));
+                          } else {
+                            c.code = *s;
+                            id_ref = Ref{*s, v, d, true};
+                          }
+                        }
+                      } else if (k == "name") c.name = r.string(v, kn, "country name").value_or("");
+                      else if (k == "wgi") {
+                        refs.wgi_key.reset(kn);
+                        if (auto w = r.number(v, kn, "wgi")) {
+                          if (*w < -2.5 || *w > 2.5) r.error("E301", v, fmt::format("wgi {} is outside -2.5..2.5", *w));
+                          else c.wgi = *w;
+                        }
+                      } else if (k == "source") refs.source = ref(d, v, kn, "source");
+                    })) {
+      return;
+    }
+    r.require_keys(n, "a country", {"code", "name"});
+    ds_.countries.push_back(std::move(c));
+    country_refs_.push_back(std::move(refs));
+    country_ids_.push_back(id_ref);
+  }
+
+  void read_group(std::size_t d, const YAML::Node& n) {
+    static const std::regex group_re("[A-Za-z0-9]+(-[A-Za-z0-9]+)*");
+    Reader r = reader(d);
+    Group g;
+    g.where = r.at(n);
+    GroupRefs refs;
+    Ref id_ref;
+    if (!r.each_key(n, "a group", {"id", "name", "members"},
+                    [&](const std::string& k, const YAML::Node& kn, const YAML::Node& v) {
+                      if (k == "id") {
+                        if (auto s = r.string(v, kn, "group id")) {
+                          if (!std::regex_match(*s, group_re) || s->size() > options_.limits.max_id_length) {
+                            r.error("E206", v, fmt::format("group id '{}' must be letters, digits and single '-'", *s));
+                          } else {
+                            g.id = *s;
+                            id_ref = Ref{*s, v, d, true};
+                          }
+                        }
+                      } else if (k == "name") g.name = r.string(v, kn, "group name").value_or("");
+                      else if (k == "members") {
+                        for (auto& [m, node] : r.string_list(v, kn, "members")) refs.members.push_back(Ref{m, node, d, true});
+                      }
+                    })) {
+      return;
+    }
+    r.require_keys(n, "a group", {"id", "name", "members"});
+    ds_.groups.push_back(std::move(g));
+    group_refs_.push_back(std::move(refs));
+    group_ids_.push_back(id_ref);
+  }
+
+  void read_composition(Reader& r, const YAML::Node& kn, const YAML::Node& v, Material& m) {
+    if (v.IsScalar() && yaml::classify(v) == yaml::ScalarKind::string && v.Scalar() == "mixed") {
+      m.mixed = true;
+      return;
+    }
+    if (!v.IsMap()) {
+      auto& diag = r.error("E204", yaml::classify(v) == yaml::ScalarKind::null ? kn : v,
+                           "composition must be 'mixed' or a map of element symbol to share");
+      if (v.IsScalar()) {
+        if (auto note = did_you_mean(v.Scalar(), {"mixed"}); !note.empty()) diag.notes.push_back(note);
+      }
+      return;
+    }
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      const YAML::Node sym = it->first;
+      if (!sym.IsScalar()) continue;
+      auto e = element_from(r, sym, /*rare_earth_only=*/false);
+      auto f = r.number(it->second, sym, fmt::format("share of {}", sym.Scalar()));
+      if (!e || !f) continue;
+      if (*f < 0 || *f > 1) {
+        r.error("E301", it->second, fmt::format("share of {} is {}; it must be within 0..1", sym.Scalar(), *f));
+        continue;
+      }
+      m.composition.push_back({*e, *f});
+    }
+    std::sort(m.composition.begin(), m.composition.end(),
+              [](const Component& a, const Component& b) { return a.element < b.element; });
+  }
+
+  std::optional<Element> element_from(Reader& r, const YAML::Node& sym, bool rare_earth_only) {
+    const std::string& s = sym.Scalar();
+    auto e = parse_element(s);
+    if (!e) {
+      auto& diag = r.error("E213", sym, fmt::format("unknown element symbol '{}'", s));
+      std::vector<std::string> symbols;
+      for (const auto& re : rare_earths()) symbols.emplace_back(re.symbol);
+      if (auto note = did_you_mean(s, symbols); !note.empty()) diag.notes.push_back(note);
+      return std::nullopt;
+    }
+    if (rare_earth_only && !is_rare_earth(*e)) {
+      r.error("E213", sym, fmt::format("'{}' is not a rare-earth element", s));
+      return std::nullopt;
+    }
+    return e;
+  }
+
+  void read_material(std::size_t d, const YAML::Node& n) {
+    Reader r = reader(d);
+    Material m;
+    m.where = r.at(n);
+    Ref id_ref;
+    YAML::Node composition_key;
+    if (!r.each_key(n, "a material", {"id", "name", "form", "basis", "composition"},
+                    [&](const std::string& k, const YAML::Node& kn, const YAML::Node& v) {
+                      if (k == "id") { if (auto id = r.id(v, kn, "material id")) { m.id = *id; id_ref = Ref{*id, v, d, true}; } }
+                      else if (k == "name") m.name = r.string(v, kn, "material name").value_or("");
+                      else if (k == "form") {
+                        if (auto s = r.string(v, kn, "form")) {
+                          if (auto f = parse_form(*s)) m.form = *f;
+                          else enum_error(r, v, "form", *s, form_names());
+                        }
+                      } else if (k == "basis") {
+                        if (auto s = r.string(v, kn, "basis")) {
+                          if (auto b = parse_basis(*s)) m.basis = *b;
+                          else enum_error(r, v, "basis", *s, {"REO", "product"});
+                        }
+                      } else if (k == "composition") {
+                        composition_key.reset(kn);
+                        read_composition(r, kn, v, m);
+                      }
+                    })) {
+      return;
+    }
+    r.require_keys(n, "a material", {"id", "name", "form", "basis", "composition"});
+    if (composition_key.IsDefined() && !m.mixed) {
+      double re_total = 0, total = 0;
+      for (const auto& c : m.composition) {
+        total += c.fraction;
+        if (is_rare_earth(c.element)) re_total += c.fraction;
+      }
+      if (!m.composition.empty() && m.basis == Basis::reo && std::abs(re_total - 1.0) > 0.01) {
+        r.error("E306", composition_key,
+                fmt::format("composition of REO-basis material '{}' sums to {:.4g}; the rare-earth shares must sum to 1 (+-0.01)",
+                            m.id, re_total));
+      } else if (m.basis == Basis::product && total > 1.001) {
+        r.error("E306", composition_key,
+                fmt::format("mass fractions of '{}' sum to {:.4g}, more than 1", m.id, total));
+      }
+    }
+    ds_.materials.push_back(std::move(m));
+    material_ids_.push_back(id_ref);
+  }
+
+  void enum_error(Reader& r, const YAML::Node& v, std::string_view what, const std::string& s,
+                  const std::vector<std::string>& names) {
+    auto& diag = r.error("E205", v, fmt::format("unknown {} '{}'", what, s));
+    if (auto note = did_you_mean(s, names); !note.empty()) diag.notes.push_back(note);
+    else diag.notes.push_back("one of: " + fmt::format("{}", fmt::join(names, ", ")));
+  }
+
+  std::optional<FigureRefs> read_figure(std::size_t d, const YAML::Node& n, bool demand, Output& out, DemandEntry& dem) {
+    Reader r = reader(d);
+    FigureRefs refs;
+    refs.node.reset(n);
+    refs.doc = d;
+    Provenance& p = demand ? dem.provenance : out.provenance;
+    p.where = r.at(n);
+    const std::vector<std::string> keys = demand ? std::vector<std::string>{"material", "quantity", "year", "source"}
+                                                 : std::vector<std::string>{"material", "capacity", "production", "year", "source"};
+    const char* what = demand ? "a demand entry" : "an output";
+    YAML::Node production_node = n;
+    bool ok = r.each_key(n, what, keys, [&](const std::string& k, const YAML::Node& kn, const YAML::Node& v) {
+      if (k == "material") refs.material = ref(d, v, kn, "material");
+      else if (k == "source") refs.source = ref(d, v, kn, "source");
+      else if (k == "year") { if (auto y = r.integer(v, kn, "year")) p.year = static_cast<int>(*y); }
+      else {
+        auto x = r.number(v, kn, k);
+        if (k == "production") production_node.reset(v);
+        if (x && *x < 0) {
+          r.error("E300", v, fmt::format("{} is negative ({})", k, *x));
+          x.reset();
+        }
+        if (k == "capacity") out.capacity = x;
+        else if (k == "production") out.production = x;
+        else if (k == "quantity") dem.quantity = x.value_or(0);
+      }
+    });
+    if (!ok) return std::nullopt;
+    r.require_keys(n, what, demand ? std::vector<std::string>{"material", "quantity"} : std::vector<std::string>{"material"});
+    if (!demand) {
+      bool has_cap = false, has_prod = false;
+      for (auto it = n.begin(); it != n.end(); ++it) {
+        has_cap |= it->first.Scalar() == "capacity";
+        has_prod |= it->first.Scalar() == "production";
+      }
+      if (!has_cap && !has_prod) r.error("E202", n, "an output needs 'capacity' or 'production' (or both)");
+      if (out.capacity && out.production && *out.production > *out.capacity * (1 + 1e-9)) {
+        r.error("E303", production_node,
+                fmt::format("production {} is above capacity {}", *out.production, *out.capacity));
+      }
+    }
+    return refs;
+  }
+
+  void read_facility(std::size_t d, const YAML::Node& n) {
+    Reader r = reader(d);
+    Facility f;
+    f.where = r.at(n);
+    FacilityRefs refs;
+    refs.node.reset(n);
+    refs.doc = d;
+    Ref id_ref;
+    static const std::vector<std::string> keys = {
+        "id",      "name",         "operator",     "country",  "owner_country",     "stage",    "status",
+        "status_as_of", "outputs", "inputs",       "elements", "distribution",      "recovery", "priority",
+        "demand",  "technology_origin", "location", "sources",  "notes"};
+    if (!r.each_key(n, "a facility", keys, [&](const std::string& k, const YAML::Node& kn, const YAML::Node& v) {
+          if (k == "id") { if (auto id = r.id(v, kn, "facility id")) { f.id = *id; id_ref = Ref{*id, v, d, true}; } }
+          else if (k == "name") f.name = r.string(v, kn, "facility name").value_or("");
+          else if (k == "operator") f.operator_name = r.string(v, kn, "operator").value_or("");
+          else if (k == "country") refs.country = ref(d, v, kn, "country");
+          else if (k == "owner_country") refs.owner_country = ref(d, v, kn, "owner_country");
+          else if (k == "technology_origin") refs.technology_origin = ref(d, v, kn, "technology_origin");
+          else if (k == "stage") {
+            if (auto s = r.string(v, kn, "stage")) {
+              if (auto st = parse_stage(*s)) f.stage = *st;
+              else enum_error(r, v, "stage", *s, stage_names());
+            }
+          } else if (k == "status") {
+            if (auto s = r.string(v, kn, "status")) {
+              if (auto st = parse_status(*s)) f.status = *st;
+              else enum_error(r, v, "status", *s, status_names());
+            }
+          } else if (k == "status_as_of") f.status_as_of = r.date(v, kn, "status_as_of");
+          else if (k == "outputs" || k == "demand") {
+            const bool demand = k == "demand";
+            if (!r.is_list(v, kn, k)) return;
+            for (const auto& item : v) {
+              Output out;
+              DemandEntry dem;
+              if (auto fr = read_figure(d, item, demand, out, dem)) {
+                (demand ? refs.demand : refs.outputs).push_back(std::move(*fr));
+                if (demand) f.demand.push_back(dem);
+                else f.outputs.push_back(out);
+              }
+            }
+          } else if (k == "inputs") {
+            f.inputs_given = true;
+            for (auto& [m, node] : r.string_list(v, kn, "inputs")) refs.inputs.push_back(Ref{m, node, d, true});
+          } else if (k == "sources") {
+            for (auto& [m, node] : r.string_list(v, kn, "sources")) refs.sources.push_back(Ref{m, node, d, true});
+          } else if (k == "elements") {
+            f.elements_given = true;
+            for (auto& [s, node] : r.string_list(v, kn, "elements")) {
+              if (auto e = element_from(r, node, /*rare_earth_only=*/true)) f.elements.push_back(*e);
+            }
+          } else if (k == "distribution") {
+            refs.distribution_key.reset(kn);
+            read_distribution(r, kn, v, f);
+          } else if (k == "recovery" || k == "priority") {
+            if (auto x = r.number(v, kn, k)) {
+              if (k == "recovery" && (*x < 0 || *x > 1)) r.error("E301", v, fmt::format("recovery {} is outside 0..1", *x));
+              else if (k == "priority" && *x <= 0) r.error("E301", v, fmt::format("priority {} must be above 0", *x));
+              else (k == "recovery" ? f.recovery : f.priority) = *x;
+            }
+          } else if (k == "location") {
+            Location loc;
+            bool ok = r.each_key(v, "location", {"lat", "lon"}, [&](const std::string& lk, const YAML::Node& lkn, const YAML::Node& lv) {
+              auto x = r.number(lv, lkn, lk);
+              if (!x) return;
+              const double bound = lk == "lat" ? 90 : 180;
+              if (std::abs(*x) > bound) r.error("E301", lv, fmt::format("{} {} is outside -{}..{}", lk, *x, bound, bound));
+              (lk == "lat" ? loc.lat : loc.lon) = *x;
+            });
+            if (ok) {
+              r.require_keys(v, "location", {"lat", "lon"});
+              f.location = loc;
+            }
+          } else if (k == "notes") f.notes = r.string(v, kn, "notes").value_or("");
+        })) {
+      return;
+    }
+    r.require_keys(n, "a facility", {"id", "name", "country", "stage"});
+    ds_.facilities.push_back(std::move(f));
+    facility_refs_.push_back(std::move(refs));
+    facility_ids_.push_back(id_ref);
+  }
+
+  void read_distribution(Reader& r, const YAML::Node& kn, const YAML::Node& v, Facility& f) {
+    if (!v.IsMap()) {
+      r.error("E204", yaml::classify(v) == yaml::ScalarKind::null ? kn : v,
+              "distribution must be a map of element symbol to % of TREO");
+      return;
+    }
+    f.has_distribution = true;
+    double total = 0;
+    bool complete = true;
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      if (!it->first.IsScalar()) continue;
+      auto e = element_from(r, it->first, /*rare_earth_only=*/true);
+      auto x = r.number(it->second, it->first, fmt::format("share of {}", it->first.Scalar()));
+      if (!e || !x) {
+        complete = false;
+        continue;
+      }
+      if (*x < 0 || *x > 100) {
+        r.error("E301", it->second, fmt::format("share of {} is {}%; it must be within 0..100", it->first.Scalar(), *x));
+        continue;
+      }
+      f.distribution[static_cast<std::size_t>(rare_earth_index(*e))] = *x;
+      total += *x;
+    }
+    if (complete && std::abs(total - 100.0) > 1.0) {
+      r.error("E302", kn, fmt::format("distribution sums to {:.4g}%; it must sum to 100 (+-1)", total));
+    }
+  }
+
+  void read_link(std::size_t d, const YAML::Node& n) {
+    Reader r = reader(d);
+    Link l;
+    l.where = r.at(n);
+    LinkRefs refs;
+    refs.node.reset(n);
+    refs.doc = d;
+    YAML::Node share_key = n, until_value = n;
+    if (!r.each_key(n, "a link", {"from", "to", "material", "volume", "share", "status", "since", "until", "source", "notes"},
+                    [&](const std::string& k, const YAML::Node& kn, const YAML::Node& v) {
+                      if (k == "from") refs.from = ref(d, v, kn, "from");
+                      else if (k == "to") refs.to = ref(d, v, kn, "to");
+                      else if (k == "material") refs.material = ref(d, v, kn, "material");
+                      else if (k == "source") refs.source = ref(d, v, kn, "source");
+                      else if (k == "volume") {
+                        if (auto x = r.number(v, kn, "volume")) {
+                          if (*x < 0) r.error("E300", v, fmt::format("volume is negative ({})", *x));
+                          else l.volume = *x;
+                        }
+                      } else if (k == "share") {
+                        share_key.reset(kn);
+                        if (auto x = r.number(v, kn, "share")) {
+                          if (*x < 0 || *x > 1) r.error("E301", v, fmt::format("share {} is outside 0..1", *x));
+                          else l.share = *x;
+                        }
+                      } else if (k == "status") {
+                        if (auto s = r.string(v, kn, "link status")) {
+                          if (auto st = parse_link_status(*s)) l.status = *st;
+                          else enum_error(r, v, "link status", *s, link_status_names());
+                        }
+                      } else if (k == "since") l.since = r.date(v, kn, "since");
+                      else if (k == "until") {
+                        until_value.reset(v);
+                        l.until = r.date(v, kn, "until");
+                      }
+                      else if (k == "notes") l.notes = r.string(v, kn, "notes").value_or("");
+                    })) {
+      return;
+    }
+    r.require_keys(n, "a link", {"from", "to", "material"});
+    if (l.volume && l.share) r.error("E312", share_key, "a link gives 'volume' or 'share', not both");
+    if (l.since && l.until && !(*l.since < *l.until)) {
+      r.error("E315", until_value, fmt::format("until {} is not after since {}", l.until->str(), l.since->str()));
+    }
+    ds_.links.push_back(std::move(l));
+    link_refs_.push_back(std::move(refs));
+  }
+
+  // ---- cross-file checks -------------------------------------------------------------------
+
+  void check_limits() {
+    if (ds_.facilities.size() > options_.limits.max_facilities) {
+      diags_.error("E005", {docs_.front().path, 0, 0, 1},
+                   fmt::format("{} facilities; the limit is {}", ds_.facilities.size(), options_.limits.max_facilities));
+    }
+    if (ds_.links.size() > options_.limits.max_links) {
+      diags_.error("E005", {docs_.front().path, 0, 0, 1},
+                   fmt::format("{} links; the limit is {}", ds_.links.size(), options_.limits.max_links));
+    }
+  }
+
+  std::map<std::string, Index> unique_ids(const std::vector<Ref>& ids, std::string_view what) {
+    std::map<std::string, Index> map;
+    std::map<std::string, Ref> folded;   // ids that differ only in case are confusing in reports
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      const Ref& id = ids[i];
+      if (!id.given()) continue;
+      auto [it, inserted] = map.emplace(id.id, static_cast<Index>(i));
+      Reader r = reader(id.doc);
+      if (!inserted) {
+        const Ref& first = ids[it->second];
+        auto& diag = r.error("E207", id.node, fmt::format("duplicate {} id '{}'", what, id.id));
+        const auto where = reader(first.doc).at(first.node);
+        diag.notes.push_back(fmt::format("first defined at {}:{}:{}", where.file, where.line, where.column));
+      }
+    }
+    return map;
+  }
+
+  Index resolve(const Ref& ref, const std::map<std::string, Index>& ids, std::string_view what, const char* code) {
+    if (!ref.given()) return kNone;
+    auto it = ids.find(ref.id);
+    if (it != ids.end()) return it->second;
+    Reader r = reader(ref.doc);
+    auto& diag = r.error(code, ref.node, fmt::format("unknown {} '{}'", what, ref.id));
+    std::vector<std::string> names;
+    names.reserve(ids.size());
+    for (const auto& [name, _] : ids) names.push_back(name);
+    if (auto note = did_you_mean(ref.id, names); !note.empty()) diag.notes.push_back(note);
+    return kNone;
+  }
+
+  void resolve() {
+    sources_ = unique_ids(source_ids_, "source");
+    countries_ = unique_ids(country_ids_, "country");
+    materials_ = unique_ids(material_ids_, "material");
+    facilities_ = unique_ids(facility_ids_, "facility");
+    groups_ = unique_ids(group_ids_, "group");
+    for (std::size_t i = 0; i < ds_.countries.size(); ++i) {
+      ds_.countries[i].source = resolve(country_refs_[i].source, sources_, "source", "E212");
+    }
+    for (std::size_t i = 0; i < ds_.groups.size(); ++i) {
+      for (const auto& m : group_refs_[i].members) {
+        if (Index c = resolve(m, countries_, "country", "E210"); c != kNone) ds_.groups[i].members.push_back(c);
+      }
+    }
+    for (std::size_t i = 0; i < ds_.facilities.size(); ++i) resolve_facility(ds_.facilities[i], facility_refs_[i]);
+    for (std::size_t i = 0; i < ds_.links.size(); ++i) {
+      Link& l = ds_.links[i];
+      const LinkRefs& refs = link_refs_[i];
+      l.from = resolve(refs.from, facilities_, "facility", "E211");
+      l.to = resolve(refs.to, facilities_, "facility", "E211");
+      l.material = resolve(refs.material, materials_, "material", "E203");
+      l.source = resolve(refs.source, sources_, "source", "E212");
+    }
+  }
+
+  void resolve_facility(Facility& f, const FacilityRefs& refs) {
+    f.country = resolve(refs.country, countries_, "country", "E210");
+    f.owner_country = resolve(refs.owner_country, countries_, "country", "E210");
+    f.technology_origin = resolve(refs.technology_origin, countries_, "country", "E210");
+    for (const auto& in : refs.inputs) {
+      if (Index m = resolve(in, materials_, "material", "E203"); m != kNone) f.inputs.push_back(m);
+    }
+    for (const auto& s : refs.sources) {
+      if (Index x = resolve(s, sources_, "source", "E212"); x != kNone) f.sources.push_back(x);
+    }
+    for (std::size_t k = 0; k < f.outputs.size(); ++k) {
+      f.outputs[k].material = resolve(refs.outputs[k].material, materials_, "material", "E203");
+      f.outputs[k].provenance.source = resolve(refs.outputs[k].source, sources_, "source", "E212");
+    }
+    for (std::size_t k = 0; k < f.demand.size(); ++k) {
+      f.demand[k].material = resolve(refs.demand[k].material, materials_, "material", "E203");
+      f.demand[k].provenance.source = resolve(refs.demand[k].source, sources_, "source", "E212");
+    }
+  }
+
+  const Material* material(Index m) const { return m == kNone ? nullptr : &ds_.materials[m]; }
+
+  void check_semantics() {
+    for (std::size_t i = 0; i < ds_.facilities.size(); ++i) check_facility(ds_.facilities[i], facility_refs_[i]);
+    std::set<std::tuple<Index, Index, Index>> seen;
+    std::map<std::pair<Index, Index>, double> share_sum;
+    std::map<std::pair<Index, Index>, const LinkRefs*> share_first;
+    for (std::size_t i = 0; i < ds_.links.size(); ++i) {
+      const Link& l = ds_.links[i];
+      const LinkRefs& refs = link_refs_[i];
+      if (l.from == kNone || l.to == kNone || l.material == kNone) continue;
+      Reader r = reader(refs.doc);
+      const Facility& from = ds_.facilities[l.from];
+      const Facility& to = ds_.facilities[l.to];
+      const Material& m = ds_.materials[l.material];
+      if (l.from == l.to) r.error("E309", refs.to.node, fmt::format("link from '{}' to itself", from.id));
+      if (!produces(l.from, l.material)) {
+        auto& diag = r.error("E304", refs.material.node,
+                             fmt::format("'{}' does not list '{}' among its outputs", from.id, m.id));
+        std::vector<std::string> outs;
+        for (const auto& o : from.outputs) if (o.material != kNone) outs.push_back(ds_.materials[o.material].id);
+        if (!outs.empty()) diag.notes.push_back(fmt::format("its outputs: {}", fmt::join(outs, ", ")));
+      }
+      if (!accepts(l.to, l.material)) {
+        auto& diag = r.error("E305", refs.material.node,
+                             fmt::format("'{}' ({} stage) does not accept '{}' ({})", to.id, stage_name(to.stage), m.id,
+                                         form_name(m.form)));
+        diag.notes.push_back(to.inputs_given ? "add it to the facility's 'inputs'"
+                                             : "list it in the facility's 'inputs' to accept other forms than its stage's defaults");
+      }
+      if (!seen.emplace(l.from, l.to, l.material).second) {
+        r.error("E316", refs.node, fmt::format("a second link from '{}' to '{}' for '{}'", from.id, to.id, m.id));
+      }
+      if (l.share && l.status != LinkStatus::ended) {
+        auto key = std::make_pair(l.from, l.material);
+        share_sum[key] += *l.share;
+        share_first.emplace(key, &refs);
+      }
+    }
+    for (const auto& [key, sum] : share_sum) {
+      if (sum > 1.0 + 1e-9) {
+        const LinkRefs* refs = share_first[key];
+        reader(refs->doc).error("E312", refs->node,
+                                     fmt::format("shares of '{}' from '{}' sum to {:.4g}, more than 1",
+                                                 ds_.materials[key.second].id, ds_.facilities[key.first].id, sum));
+      }
+    }
+  }
+
+  bool produces(Index f, Index m) const {
+    const auto& outs = ds_.facilities[f].outputs;
+    return std::any_of(outs.begin(), outs.end(), [&](const Output& o) { return o.material == m; });
+  }
+
+  bool accepts(Index f, Index m) const {
+    const Facility& fac = ds_.facilities[f];
+    if (fac.inputs_given) return std::find(fac.inputs.begin(), fac.inputs.end(), m) != fac.inputs.end();
+    const auto forms = default_input_forms(fac.stage);
+    return std::find(forms.begin(), forms.end(), ds_.materials[m].form) != forms.end();
+  }
+
+  void check_facility(const Facility& f, const FacilityRefs& refs) {
+    Reader r = reader(refs.doc);
+    bool mixed_output = false;
+    for (const auto& o : f.outputs) mixed_output |= material(o.material) && material(o.material)->mixed;
+    if (f.stage == Stage::mine && mixed_output && !f.has_distribution) {
+      r.error("E310", refs.node, fmt::format("mine '{}' has a mixed output but no 'distribution' of elements", f.id));
+    }
+    if (f.stage != Stage::mine && f.has_distribution) {
+      r.error("E311", refs.distribution_key, "'distribution' is only for mines");
+    }
+    if (f.stage != Stage::demand && !f.demand.empty()) {
+      r.error("E311", refs.demand.front().node, "'demand' is only for facilities with stage: demand");
+    }
+    if (f.stage == Stage::demand && !f.outputs.empty()) {
+      r.error("E311", refs.outputs.front().node, "a demand sink has no outputs");
+    }
+    if (f.stage == Stage::demand && f.demand.empty() && is_producing(f.status)) {
+      r.warning("W403", refs.node, fmt::format("demand sink '{}' lists no demand", f.id));
+    }
+    for (std::size_t k = 0; k < f.demand.size(); ++k) {
+      const Index m = f.demand[k].material;
+      if (m != kNone && f.inputs_given && !accepts(static_cast<Index>(&f - ds_.facilities.data()), m)) {
+        r.error("E305", refs.demand[k].material.node,
+                fmt::format("demand for '{}' that the facility's inputs do not accept", ds_.materials[m].id));
+      }
+    }
+  }
+
+  void check_strict() {
+    const int as_of_year = ds_.info.as_of ? ds_.info.as_of->year : 0;
+    const auto figure = [&](const FigureRefs& refs, const Provenance& p, std::string_view what, const std::string& owner) {
+      Reader r = reader(refs.doc);
+      if (p.source == kNone && !refs.source.given()) {
+        r.warning("W400", refs.node, fmt::format("{} of '{}' cites no source", what, owner));
+      }
+      if (p.year && as_of_year && *p.year < as_of_year - 5) {
+        r.warning("W401", refs.node, fmt::format("{} of '{}' is from {}, more than five years before as_of {}", what,
+                                                 owner, *p.year, ds_.info.as_of->str()));
+      }
+    };
+    for (std::size_t i = 0; i < ds_.facilities.size(); ++i) {
+      const Facility& f = ds_.facilities[i];
+      const FacilityRefs& refs = facility_refs_[i];
+      for (std::size_t k = 0; k < f.outputs.size(); ++k) figure(refs.outputs[k], f.outputs[k].provenance, "output", f.id);
+      for (std::size_t k = 0; k < f.demand.size(); ++k) figure(refs.demand[k], f.demand[k].provenance, "demand", f.id);
+    }
+    for (std::size_t i = 0; i < ds_.links.size(); ++i) {
+      if (!link_refs_[i].source.given() && link_refs_[i].node.IsDefined()) {
+        reader(link_refs_[i].doc).warning("W400", link_refs_[i].node, "link cites no source");
+      }
+    }
+    for (std::size_t i = 0; i < ds_.countries.size(); ++i) {
+      if (ds_.countries[i].wgi && !country_refs_[i].source.given()) {
+        reader(country_refs_[i].doc).warning("W400", country_refs_[i].wgi_key,
+                                            fmt::format("wgi of '{}' cites no source", ds_.countries[i].code));
+      }
+    }
+  }
+
+  struct InfoKey {
+    bool doc_set = false;
+    SourceLocation where;
+  };
+
+  const LoadOptions& options_;
+  Diagnostics& diags_;
+  std::vector<yaml::Document> docs_;
+  Dataset ds_;
+  InfoKey info_key_;
+  std::vector<Ref> source_ids_, country_ids_, group_ids_, material_ids_, facility_ids_;
+  std::vector<CountryRefs> country_refs_;
+  std::vector<GroupRefs> group_refs_;
+  std::vector<FacilityRefs> facility_refs_;
+  std::vector<LinkRefs> link_refs_;
+  std::map<std::string, Index> sources_, countries_, materials_, facilities_, groups_;
+};
+
+bool is_yaml_file(const fs::path& p) {
+  const auto ext = p.extension().string();
+  return ext == ".yaml" || ext == ".yml";
+}
+
+}  // namespace
+
+std::vector<fs::path> dataset_files(const fs::path& path, const LoadLimits& limits, Diagnostics& diagnostics) {
+  std::vector<fs::path> files;
+  std::error_code ec;
+  const std::string shown = path.generic_string();
+  const auto status = fs::status(path, ec);
+  if (ec || !fs::exists(status)) {
+    const bool dangling = fs::is_symlink(fs::symlink_status(path, ec));
+    diagnostics.error("E001", {shown, 0, 0, 1}, dangling ? "dangling symbolic link" : "no such file or directory");
+    return files;
+  }
+  if (fs::is_regular_file(status)) return {path};
+  if (!fs::is_directory(status)) {
+    diagnostics.error("E003", {shown, 0, 0, 1}, "not a regular file or directory");
+    return files;
+  }
+  try {
+    for (auto it = fs::recursive_directory_iterator(path, fs::directory_options::skip_permission_denied);
+         it != fs::recursive_directory_iterator(); ++it) {
+      const auto name = it->path().filename().string();
+      if (!name.empty() && name[0] == '.') {
+        if (it->is_directory()) it.disable_recursion_pending();
+        continue;
+      }
+      if (is_yaml_file(it->path()) && !it->is_directory()) files.push_back(it->path());
+      if (files.size() > limits.max_files) {
+        diagnostics.error("E005", {shown, 0, 0, 1},
+                          fmt::format("more than {} YAML files in the dataset directory", limits.max_files));
+        return {};
+      }
+    }
+  } catch (const fs::filesystem_error& e) {
+    diagnostics.error("E001", {shown, 0, 0, 1}, std::string("cannot read directory: ") + e.code().message());
+    return {};
+  }
+  std::sort(files.begin(), files.end(),
+            [](const fs::path& a, const fs::path& b) { return a.generic_string() < b.generic_string(); });
+  if (files.empty()) diagnostics.error("E003", {shown, 0, 0, 1}, "directory holds no .yaml or .yml files");
+  return files;
+}
+
+DatasetLoad load_dataset(const fs::path& path, const LoadOptions& options) {
+  DatasetLoad result;
+  try {
+    const auto files = dataset_files(path, options.limits, result.diagnostics);
+    if (files.empty()) return result;
+    DatasetBuilder builder(options, result.diagnostics);
+    std::size_t total = 0;
+    for (const auto& file : files) {
+      result.files.push_back(file.generic_string());
+      std::error_code ec;
+      total += fs::file_size(file, ec);
+      if (total > options.limits.max_total_bytes) {
+        result.diagnostics.error("E004", {path.generic_string(), 0, 0, 1},
+                                 fmt::format("dataset is larger than {} bytes", options.limits.max_total_bytes));
+        return result;
+      }
+      builder.add_document(yaml::read_file(file, options.limits, result.diagnostics));
+    }
+    result.dataset = builder.finish();
+  } catch (const std::bad_alloc&) {
+    result.dataset.reset();
+    result.diagnostics.error("E006", {path.generic_string(), 0, 0, 1}, "out of memory while loading the dataset");
+  }
+  return result;
+}
+
+DatasetLoad load_dataset_from_string(std::string_view text, const std::string& name, const LoadOptions& options) {
+  DatasetLoad result;
+  try {
+    DatasetBuilder builder(options, result.diagnostics);
+    result.files.push_back(name);
+    if (text.size() > options.limits.max_file_bytes) {
+      result.diagnostics.error("E004", {name, 0, 0, 1}, "text is above the file size limit");
+      return result;
+    }
+    builder.add_document(yaml::parse_text(std::string(text), name, options.limits, result.diagnostics));
+    result.dataset = builder.finish();
+  } catch (const std::bad_alloc&) {
+    result.dataset.reset();
+    result.diagnostics.error("E006", {name, 0, 0, 1}, "out of memory while loading the dataset");
+  }
+  return result;
+}
+
+}  // namespace chokepoint

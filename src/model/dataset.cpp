@@ -1,0 +1,169 @@
+#include "chokepoint/model/dataset.hpp"
+
+#include <algorithm>
+#include <array>
+
+namespace chokepoint {
+namespace {
+
+constexpr std::array<const char*, kStageCount> kStageNames = {
+    "mine", "processing", "separation", "metal", "alloy", "magnet", "manufacturing", "recycling", "demand"};
+constexpr std::array<const char*, kStatusCount> kStatusNames = {"operating", "ramping", "construction",
+                                                                "planned",   "idle",    "closed"};
+constexpr std::array<const char*, kFormCount> kFormNames = {
+    "ore", "concentrate", "mixed-compound", "oxide", "metal", "alloy", "magnet", "product", "scrap"};
+constexpr std::array<const char*, 3> kLinkStatusNames = {"active", "planned", "ended"};
+
+template <class E, std::size_t N>
+std::optional<E> parse_enum(const std::array<const char*, N>& names, std::string_view s) {
+  for (std::size_t i = 0; i < N; ++i) {
+    if (s == names[i]) return static_cast<E>(i);
+  }
+  return std::nullopt;
+}
+
+template <std::size_t N>
+std::vector<std::string> all_names(const std::array<const char*, N>& names) {
+  return {names.begin(), names.end()};
+}
+
+}  // namespace
+
+const char* stage_name(Stage s) { return kStageNames[static_cast<std::size_t>(s)]; }
+const char* status_name(Status s) { return kStatusNames[static_cast<std::size_t>(s)]; }
+const char* form_name(Form f) { return kFormNames[static_cast<std::size_t>(f)]; }
+const char* basis_name(Basis b) { return b == Basis::reo ? "REO" : "product"; }
+const char* link_status_name(LinkStatus s) { return kLinkStatusNames[static_cast<std::size_t>(s)]; }
+std::optional<Stage> parse_stage(std::string_view s) { return parse_enum<Stage>(kStageNames, s); }
+std::optional<Status> parse_status(std::string_view s) { return parse_enum<Status>(kStatusNames, s); }
+std::optional<Form> parse_form(std::string_view s) { return parse_enum<Form>(kFormNames, s); }
+std::optional<LinkStatus> parse_link_status(std::string_view s) { return parse_enum<LinkStatus>(kLinkStatusNames, s); }
+std::optional<Basis> parse_basis(std::string_view s) {
+  if (s == "REO") return Basis::reo;
+  if (s == "product") return Basis::product;
+  return std::nullopt;
+}
+std::vector<std::string> stage_names() { return all_names(kStageNames); }
+std::vector<std::string> status_names() { return all_names(kStatusNames); }
+std::vector<std::string> form_names() { return all_names(kFormNames); }
+std::vector<std::string> link_status_names() { return all_names(kLinkStatusNames); }
+
+bool is_producing(Status s) { return s == Status::operating || s == Status::ramping; }
+
+ReVector Material::element_content() const {
+  ReVector content{};
+  for (const auto& c : composition) {
+    const int re = rare_earth_index(c.element);
+    if (re < 0) continue;
+    content[static_cast<std::size_t>(re)] =
+        basis == Basis::reo ? c.fraction * rare_earths()[static_cast<std::size_t>(re)].oxide_factor : c.fraction;
+  }
+  return content;
+}
+
+bool Material::carries(int re_index) const {
+  return std::any_of(composition.begin(), composition.end(),
+                     [&](const Component& c) { return rare_earth_index(c.element) == re_index && c.fraction > 0; });
+}
+
+bool Link::active_on(const std::optional<Date>& date) const {
+  if (status == LinkStatus::planned) return false;
+  if (!date) return status == LinkStatus::active;
+  if (since && *date < *since) return false;
+  if (until && !(*date < *until)) return false;
+  // An ended link with dates was active inside its window; without `until` it is simply over.
+  return status == LinkStatus::active || until.has_value();
+}
+
+std::vector<Form> default_input_forms(Stage s) {
+  switch (s) {
+    case Stage::mine: return {};
+    case Stage::processing: return {Form::ore, Form::concentrate};
+    case Stage::separation: return {Form::ore, Form::concentrate, Form::mixed_compound, Form::scrap};
+    case Stage::metal: return {Form::oxide, Form::metal};
+    case Stage::alloy: return {Form::oxide, Form::metal, Form::alloy};
+    case Stage::magnet: return {Form::oxide, Form::metal, Form::alloy};
+    case Stage::manufacturing: return {Form::oxide, Form::metal, Form::alloy, Form::magnet, Form::product};
+    case Stage::recycling: return {Form::scrap, Form::magnet, Form::product};
+    case Stage::demand:
+      return {Form::ore,   Form::concentrate, Form::mixed_compound, Form::oxide, Form::metal,
+              Form::alloy, Form::magnet,      Form::product,        Form::scrap};
+  }
+  return {};
+}
+
+Index Dataset::find(const IdMap& m, std::string_view id) {
+  auto it = m.find(std::string(id));
+  return it == m.end() ? kNone : it->second;
+}
+
+void Dataset::build_indexes() {
+  const auto index = [](auto& map, const auto& items, auto key) {
+    map.clear();
+    map.reserve(items.size());
+    for (std::size_t i = 0; i < items.size(); ++i) map.emplace(key(items[i]), static_cast<Index>(i));
+  };
+  index(source_ix_, sources, [](const Source& s) { return s.id; });
+  index(country_ix_, countries, [](const Country& c) { return c.code; });
+  index(group_ix_, groups, [](const Group& g) { return g.id; });
+  index(material_ix_, materials, [](const Material& m) { return m.id; });
+  index(facility_ix_, facilities, [](const Facility& f) { return f.id; });
+  out_links_.assign(facilities.size(), {});
+  in_links_.assign(facilities.size(), {});
+  for (std::size_t l = 0; l < links.size(); ++l) {
+    if (links[l].from < facilities.size()) out_links_[links[l].from].push_back(static_cast<Index>(l));
+    if (links[l].to < facilities.size()) in_links_[links[l].to].push_back(static_cast<Index>(l));
+  }
+}
+
+bool Dataset::accepts(Index facility, Index material) const {
+  const Facility& f = facilities[facility];
+  if (f.inputs_given) return std::find(f.inputs.begin(), f.inputs.end(), material) != f.inputs.end();
+  const auto forms = default_input_forms(f.stage);
+  return std::find(forms.begin(), forms.end(), materials[material].form) != forms.end();
+}
+
+bool Dataset::produces(Index facility, Index material) const {
+  const auto& outs = facilities[facility].outputs;
+  return std::any_of(outs.begin(), outs.end(), [&](const Output& o) { return o.material == material; });
+}
+
+std::vector<int> Dataset::capability(Index facility) const {
+  const Facility& f = facilities[facility];
+  std::array<bool, kRareEarthCount> can{};
+  if (f.elements_given) {
+    for (Element e : f.elements) {
+      const int re = rare_earth_index(e);
+      if (re >= 0) can[static_cast<std::size_t>(re)] = true;
+    }
+  } else {
+    for (const auto& o : f.outputs) {
+      const Material& m = materials[o.material];
+      for (const auto& c : m.composition) {
+        const int re = rare_earth_index(c.element);
+        if (re >= 0 && c.fraction > 0) can[static_cast<std::size_t>(re)] = true;
+      }
+    }
+  }
+  std::vector<int> result;
+  for (int re = 0; re < kRareEarthCount; ++re) {
+    if (can[static_cast<std::size_t>(re)]) result.push_back(re);
+  }
+  return result;
+}
+
+std::vector<Index> Dataset::resolve_countries(std::string_view country_or_group) const {
+  if (Index c = find_country(country_or_group); c != kNone) return {c};
+  if (Index g = find_group(country_or_group); g != kNone) {
+    auto members = groups[g].members;
+    std::sort(members.begin(), members.end());
+    return members;
+  }
+  return {};
+}
+
+std::string Dataset::label() const {
+  return info.version.empty() ? info.name : info.name + " " + info.version;
+}
+
+}  // namespace chokepoint
