@@ -1,0 +1,120 @@
+#include <gtest/gtest.h>
+
+#include "chokepoint/core/date.hpp"
+#include "chokepoint/core/diagnostic.hpp"
+#include "chokepoint/core/elements.hpp"
+#include "chokepoint/core/text.hpp"
+
+namespace chokepoint {
+namespace {
+
+TEST(Text, EditDistanceTextbookCases) {
+  EXPECT_EQ(edit_distance("kitten", "sitting"), 3u);
+  EXPECT_EQ(edit_distance("", "abc"), 3u);
+  EXPECT_EQ(edit_distance("flaw", "lawn"), 2u);
+  EXPECT_EQ(edit_distance("same", "same"), 0u);
+}
+
+TEST(Text, DidYouMeanPicksTheClosestWithinReach) {
+  const std::vector<std::string> ids = {"ndpr-oxide", "dy-oxide", "tb-oxide"};
+  EXPECT_EQ(did_you_mean("ndpr-oxde", ids), "did you mean 'ndpr-oxide'?");
+  EXPECT_EQ(did_you_mean("something-else", ids), "");
+  EXPECT_EQ(closest_match("DY-OXIDE", ids).value_or(""), "dy-oxide");
+}
+
+TEST(Text, KebabIds) {
+  EXPECT_TRUE(is_kebab_id("lynas-malaysia"));
+  EXPECT_TRUE(is_kebab_id("mp-10x"));
+  EXPECT_FALSE(is_kebab_id("Lynas"));
+  EXPECT_FALSE(is_kebab_id("a--b"));
+  EXPECT_FALSE(is_kebab_id("-a"));
+  EXPECT_FALSE(is_kebab_id("a_b"));
+  EXPECT_FALSE(is_kebab_id(""));
+}
+
+TEST(Text, Utf8Validation) {
+  std::size_t bad = 99;
+  EXPECT_TRUE(is_valid_utf8("plain \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"));
+  EXPECT_FALSE(is_valid_utf8("caf\xe9!", &bad));
+  EXPECT_EQ(bad, 3u);
+  EXPECT_FALSE(is_valid_utf8("\xc0\xaf"));          // overlong '/'
+  EXPECT_FALSE(is_valid_utf8("\xed\xa0\x80"));      // surrogate
+  EXPECT_FALSE(is_valid_utf8("\xe2\x82"));          // truncated
+}
+
+TEST(Text, SplitLinesDropsCarriageReturns) {
+  auto lines = split_lines("a\r\nb\nc");
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0], "a");
+  EXPECT_EQ(lines[2], "c");
+}
+
+TEST(Date, ParsesOnlyCalendarDates) {
+  EXPECT_TRUE(parse_iso_date("2024-02-29"));
+  EXPECT_FALSE(parse_iso_date("2025-02-29"));
+  EXPECT_FALSE(parse_iso_date("2025-13-01"));
+  EXPECT_FALSE(parse_iso_date("2025-1-01"));
+  EXPECT_FALSE(parse_iso_date("25-01-01"));
+  EXPECT_FALSE(parse_iso_date("2025-01-01T00:00"));
+  EXPECT_EQ(parse_iso_date("2025-04-04")->str(), "2025-04-04");
+}
+
+TEST(Date, DaysRoundTripAndOrder) {
+  EXPECT_EQ((Date{1970, 1, 1}.days()), 0);
+  EXPECT_EQ((Date{2000, 3, 1}.days()), 11017);
+  for (long d = -1000; d < 30000; d += 37) EXPECT_EQ(Date::from_days(d).days(), d);
+  EXPECT_LT((Date{2025, 4, 4}), (Date{2025, 11, 10}));
+  EXPECT_EQ(add_months(Date{2025, 1, 31}, 1).str(), "2025-02-28");
+  EXPECT_EQ(add_months(Date{2025, 11, 15}, 3).str(), "2026-02-15");
+}
+
+TEST(Elements, RareEarthTableAndOxideFactors) {
+  ASSERT_EQ(rare_earths().size(), 17u);
+  // Factors quoted in the model spec.
+  const auto factor = [](std::string_view s) {
+    return rare_earths()[static_cast<std::size_t>(rare_earth_index(*parse_element(s)))].oxide_factor;
+  };
+  EXPECT_DOUBLE_EQ(factor("Dy"), 0.8713);
+  EXPECT_DOUBLE_EQ(factor("Nd"), 0.8574);
+  EXPECT_DOUBLE_EQ(factor("Tb"), 0.8502);
+  EXPECT_DOUBLE_EQ(factor("Y"), 0.7874);
+  EXPECT_DOUBLE_EQ(factor("Sc"), 0.6520);
+  for (const auto& re : rare_earths()) {
+    EXPECT_EQ(element_symbol(re.element), re.symbol);
+    EXPECT_TRUE(is_rare_earth(re.element));
+    EXPECT_GT(re.oxide_factor, 0.6);
+    EXPECT_LT(re.oxide_factor, 0.9);
+  }
+  EXPECT_EQ(*parse_element("Fe"), 26);
+  EXPECT_FALSE(is_rare_earth(26));
+  EXPECT_FALSE(parse_element("DY"));
+  EXPECT_FALSE(parse_element("Xx"));
+}
+
+TEST(Diagnostic, TextFormatHasLocationCodeCaretAndNote) {
+  Diagnostic d{Severity::error, "E203", {"f.yaml", 42, 19, 9}, "unknown material 'ndpr-oxde'",
+               "      - material: ndpr-oxde", {"did you mean 'ndpr-oxide'?"}};
+  EXPECT_EQ(format_diagnostic_text(d, false),
+            "f.yaml:42:19: error[E203]: unknown material 'ndpr-oxde'\n"
+            "  42 |       - material: ndpr-oxde\n"
+            "     |                   ^~~~~~~~~\n"
+            "note: did you mean 'ndpr-oxide'?\n");
+}
+
+TEST(Diagnostic, GithubAnnotationEscapes) {
+  Diagnostic d{Severity::warning, "W400", {"data/a,b.yaml", 3, 5, 2}, "100% sure\nreally", "", {}};
+  EXPECT_EQ(format_diagnostic_github(d),
+            "::warning file=data/a%2Cb.yaml,line=3,col=5,endColumn=7,title=W400::100%25 sure%0Areally");
+}
+
+TEST(Diagnostic, ColumnsCountCodePoints) {
+  const std::string line = "name: \xc3\xa9t\xc3\xa9 x";   // "name: été x"
+  EXPECT_EQ(byte_to_codepoint_column(line, 6), 7);
+  EXPECT_EQ(byte_to_codepoint_column(line, 11), 10);
+  EXPECT_EQ(token_length_at(line, 7), 5);   // "été x" up to the end
+  EXPECT_EQ(token_length_at("k: 'quoted, text' # c", 4), 14);
+  EXPECT_EQ(token_length_at("{a: [1, 2]}", 5), 1);
+}
+
+}  // namespace
+}  // namespace chokepoint
