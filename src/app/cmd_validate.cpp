@@ -1,12 +1,14 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "chokepoint/app/app.hpp"
 #include "chokepoint/load/loader.hpp"
+#include "chokepoint/load/scenario_loader.hpp"
 #include "commands.hpp"
 
 namespace chokepoint {
@@ -18,11 +20,13 @@ struct ValidateOptions {
   std::vector<std::string> paths;
   bool strict = false;
   std::string format = "text";
+  std::string dataset;   ///< the dataset scenarios are checked against
 };
 
-/// One thing to validate: a dataset (file or directory).
+/// One thing to validate: a dataset (file or directory) or a scenario file.
 struct Target {
   fs::path path;
+  bool scenario = false;
 };
 
 bool is_yaml(const fs::path& p) { return p.extension() == ".yaml" || p.extension() == ".yml"; }
@@ -32,7 +36,7 @@ bool is_yaml(const fs::path& p) { return p.extension() == ".yaml" || p.extension
 void discover(const fs::path& path, std::vector<Target>& out) {
   std::error_code ec;
   if (!fs::is_directory(path, ec) || fs::exists(path / "dataset.yaml", ec) || fs::exists(path / "dataset.yml", ec)) {
-    out.push_back({path});
+    out.push_back({path, fs::is_regular_file(path, ec) && looks_like_scenario(path)});
     return;
   }
   std::vector<fs::path> children;
@@ -43,7 +47,7 @@ void discover(const fs::path& path, std::vector<Target>& out) {
   }
   std::sort(children.begin(), children.end());
   if (children.empty()) {
-    out.push_back({path});  // the loader reports the empty directory
+    out.push_back({path, false});  // the loader reports the empty directory
     return;
   }
   for (const auto& child : children) discover(child, out);
@@ -71,18 +75,51 @@ int run_validate(const ValidateOptions& opt, const GlobalOptions& global) {
   std::size_t errors = 0, warnings = 0;
   nlohmann::ordered_json report = {{"schema", "chokepoint.validate/1"}, {"strict", opt.strict}};
   report["datasets"] = nlohmann::ordered_json::array();
+  std::map<std::string, DatasetLoad> datasets;   // scenarios' datasets, loaded once each
+  const auto dataset_for = [&](const fs::path& p) -> const DatasetLoad& {
+    const std::string key = fs::weakly_canonical(p).string();
+    auto it = datasets.find(key);
+    if (it == datasets.end()) it = datasets.emplace(key, load_dataset(p, LoadOptions{})).first;
+    return it->second;
+  };
   for (const auto& target : targets) {
-    DatasetLoad result = load_dataset(target.path, load);
+    DatasetLoad result;
+    std::string summary;
+    if (target.scenario) {
+      std::optional<fs::path> ds_path;
+      if (!opt.dataset.empty()) ds_path = opt.dataset;
+      else ds_path = scenario_dataset_path(target.path);
+      if (!ds_path) {
+        result.diagnostics.error("E404", {target.path.generic_string(), 0, 0, 1},
+                                 "no dataset to check this scenario against: pass --dataset or set 'dataset' in its "
+                                 "scenario section");
+      } else if (const DatasetLoad& ds = dataset_for(*ds_path); !ds.dataset) {
+        result.diagnostics.error("E404", {target.path.generic_string(), 0, 0, 1},
+                                 fmt::format("its dataset '{}' does not load; validate it first", ds_path->generic_string()));
+      } else {
+        ScenarioLoad sc = load_scenario(target.path, *ds.dataset, load);
+        result.diagnostics = std::move(sc.diagnostics);
+        if (sc.scenario) {
+          summary = fmt::format("scenario {}: {} measures, {} events, against {}", sc.scenario->id,
+                                sc.scenario->measures.size(), sc.scenario->events.size(), ds.dataset->label());
+        }
+      }
+    } else {
+      result = load_dataset(target.path, load);
+      if (result.dataset) {
+        const Dataset& ds = *result.dataset;
+        summary = fmt::format("{}: {} files, {} facilities, {} links, {} materials, {} sources", ds.label(),
+                              result.files.size(), ds.facilities.size(), ds.links.size(), ds.materials.size(),
+                              ds.sources.size());
+      }
+    }
     result.diagnostics.sort();
     errors += result.diagnostics.error_count();
     warnings += result.diagnostics.warning_count();
     if (opt.format == "json") {
-      nlohmann::ordered_json entry = {{"path", target.path.generic_string()}};
-      if (result.dataset) {
-        entry["name"] = result.dataset->info.name;
-        entry["version"] = result.dataset->info.version;
-      }
-      entry["files"] = result.files.size();
+      nlohmann::ordered_json entry = {{"path", target.path.generic_string()},
+                                      {"kind", target.scenario ? "scenario" : "dataset"}};
+      entry["summary"] = summary;
       entry["errors"] = result.diagnostics.error_count();
       entry["warnings"] = result.diagnostics.warning_count();
       entry["diagnostics"] = nlohmann::ordered_json::array();
@@ -94,11 +131,8 @@ int run_validate(const ValidateOptions& opt, const GlobalOptions& global) {
       if (opt.format == "github") fmt::print("{}\n", format_diagnostic_github(d));
       else fmt::print(stderr, "{}", format_diagnostic_text(d, color));
     }
-    if (result.dataset) {
-      const Dataset& ds = *result.dataset;
-      fmt::print("{}: {} {}: {} files, {} facilities, {} links, {} materials, {} sources: {}\n",
-                 target.path.generic_string(), ds.info.name, ds.info.version, result.files.size(),
-                 ds.facilities.size(), ds.links.size(), ds.materials.size(), ds.sources.size(),
+    if (!summary.empty()) {
+      fmt::print("{}: {}: {}\n", target.path.generic_string(), summary,
                  result.diagnostics.warning_count() ? fmt::format("{} warnings", result.diagnostics.warning_count())
                                                     : std::string("ok"));
     }
@@ -121,10 +155,13 @@ int run_validate(const ValidateOptions& opt, const GlobalOptions& global) {
 Runner setup_validate(CLI::App& app, const GlobalOptions& global) {
   auto opt = std::make_shared<ValidateOptions>();
   auto* cmd = app.add_subcommand("validate", "Load datasets and report every problem, compiler-style");
-  cmd->add_option("paths", opt->paths, "Dataset files or directories (a directory without dataset.yaml is searched)")
+  cmd->add_option("paths", opt->paths,
+                  "Dataset or scenario files, or directories (a directory without dataset.yaml is searched)")
       ->required();
   cmd->add_flag("--strict", opt->strict,
                 "Require a source on every figure and link, flag facts older than five years; warnings fail");
+  cmd->add_option("--dataset", opt->dataset,
+                  "Dataset that scenario files are checked against (default: their scenario.dataset)");
   cmd->add_option("--format", opt->format, "text (default), github (workflow annotations) or json")
       ->check(CLI::IsMember({"text", "github", "json"}));
   cmd->footer("Example:\n  chokepoint validate --strict data/rare-earths\n"

@@ -51,7 +51,7 @@ std::optional<Date> parse_iso_date(std::string_view s) {
     return v;
   };
   auto y = num(0, 4), m = num(5, 2), d = num(8, 2);
-  if (!y || !m || !d || *m < 1 || *m > 12 || *d < 1 || *d > days_in_month(*y, *m)) return std::nullopt;
+  if (!y || !m || !d || *y < 1 || *m < 1 || *m > 12 || *d < 1 || *d > days_in_month(*y, *m)) return std::nullopt;
   return Date{*y, *m, *d};
 }
 

@@ -51,6 +51,17 @@ struct FacilityRefs {
 };
 struct LinkRefs { Ref from, to, material, source; YAML::Node node; std::size_t doc = 0; };
 
+/// A calendar year, 1..9999.
+std::optional<int> year(Reader& r, const YAML::Node& v, const YAML::Node& kn) {
+  auto y = r.integer(v, kn, "year");
+  if (!y) return std::nullopt;
+  if (*y < 1 || *y > 9999) {
+    r.error("E301", v, fmt::format("year {} is outside 1..9999", *y));
+    return std::nullopt;
+  }
+  return static_cast<int>(*y);
+}
+
 class DatasetBuilder {
  public:
   DatasetBuilder(const LoadOptions& options, Diagnostics& diagnostics) : options_(options), diags_(diagnostics) {}
@@ -69,6 +80,7 @@ class DatasetBuilder {
       else if (key == "materials") read_list(d, k, v, "materials", [&](const YAML::Node& n) { read_material(d, n); });
       else if (key == "facilities") read_list(d, k, v, "facilities", [&](const YAML::Node& n) { read_facility(d, n); });
       else if (key == "links") read_list(d, k, v, "links", [&](const YAML::Node& n) { read_link(d, n); });
+      else if (key == "$schema") r.string(v, k, "$schema");
     }, "E200");
   }
 
@@ -139,7 +151,7 @@ class DatasetBuilder {
                       if (k == "id") { if (auto id = r.id(v, kn, "source id")) { s.id = *id; id_ref = Ref{*id, v, d, true}; } }
                       else if (k == "title") s.title = r.string(v, kn, "title").value_or("");
                       else if (k == "publisher") s.publisher = r.string(v, kn, "publisher").value_or("");
-                      else if (k == "year") { if (auto y = r.integer(v, kn, "year")) s.year = static_cast<int>(*y); }
+                      else if (k == "year") s.year = year(r, v, kn);
                       else if (k == "url") s.url = r.string(v, kn, "url").value_or("");
                       else if (k == "accessed") s.accessed = r.date(v, kn, "accessed");
                       else if (k == "note") s.note = r.string(v, kn, "note").value_or("");
@@ -292,7 +304,9 @@ class DatasetBuilder {
       return;
     }
     r.require_keys(n, "a material", {"id", "name", "form", "basis", "composition"});
-    if (composition_key.IsDefined() && !m.mixed) {
+    if (composition_key.IsDefined() && !m.mixed && m.composition.empty() && composition_key.IsScalar()) {
+      r.error("E306", composition_key, fmt::format("composition of '{}' names no element", m.id));
+    } else if (composition_key.IsDefined() && !m.mixed) {
       double re_total = 0, total = 0;
       for (const auto& c : m.composition) {
         total += c.fraction;
@@ -332,7 +346,7 @@ class DatasetBuilder {
     bool ok = r.each_key(n, what, keys, [&](const std::string& k, const YAML::Node& kn, const YAML::Node& v) {
       if (k == "material") refs.material = ref(d, v, kn, "material");
       else if (k == "source") refs.source = ref(d, v, kn, "source");
-      else if (k == "year") { if (auto y = r.integer(v, kn, "year")) p.year = static_cast<int>(*y); }
+      else if (k == "year") p.year = year(r, v, kn);
       else {
         auto x = r.number(v, kn, k);
         if (k == "production") production_node.reset(v);

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <regex>
 #include <set>
@@ -152,6 +153,7 @@ std::string shown(const YAML::Node& n) {
 ScalarKind classify(const YAML::Node& node) {
   if (!node.IsDefined() || node.IsNull()) return ScalarKind::null;
   if (!node.IsScalar()) return ScalarKind::non_scalar;
+  if (node.Tag() != "?" && node.Tag() != "!") return ScalarKind::tagged;
   if (!is_plain(node)) return ScalarKind::string;
   const std::string& s = node.Scalar();
   if (s == "true" || s == "True" || s == "TRUE" || s == "false" || s == "False" || s == "FALSE") {
@@ -173,6 +175,7 @@ const char* kind_name(ScalarKind k) {
     case ScalarKind::floating: return "a number";
     case ScalarKind::string: return "a string";
     case ScalarKind::non_scalar: return "a list or mapping";
+    case ScalarKind::tagged: return "an explicitly tagged value (YAML tags such as !!int are not supported)";
   }
   return "a value";
 }
@@ -362,6 +365,11 @@ std::optional<double> Reader::number(const YAML::Node& value, const YAML::Node& 
     double v = 0;
     const char* begin = s.data() + (s.size() > 0 && s[0] == '+' ? 1 : 0);
     auto [ptr, ec] = std::from_chars(begin, s.data() + s.size(), v);
+    if (ec == std::errc::result_out_of_range) {
+      // Underflow (1e-400) is a tiny number, not an error; overflow is.
+      const double approx = std::strtod(s.c_str(), nullptr);
+      if (std::abs(approx) < 1.0) return approx;
+    }
     if (ec == std::errc::result_out_of_range || (ec == std::errc() && !std::isfinite(v))) {
       error("E204", value, fmt::format("{} '{}' is out of range for a number", what, shown(value)));
       return std::nullopt;

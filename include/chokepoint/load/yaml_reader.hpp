@@ -32,7 +32,7 @@ Document read_file(const std::filesystem::path& path, const LoadLimits& limits, 
 Document parse_text(std::string text, const std::string& path, const LoadLimits& limits, Diagnostics& diagnostics);
 
 /// How a YAML 1.2 core schema resolves a scalar.
-enum class ScalarKind { null, boolean, integer, floating, string, non_scalar };
+enum class ScalarKind { null, boolean, integer, floating, string, non_scalar, tagged };
 ScalarKind classify(const YAML::Node& node);
 const char* kind_name(ScalarKind k);
 
