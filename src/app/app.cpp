@@ -31,6 +31,10 @@ int run_app(int argc, char** argv) {
   std::map<const CLI::App*, Runner> runners;
   const auto add = [&](Runner r) { runners.emplace(app.get_subcommands({}).back(), std::move(r)); };
   add(setup_validate(app, global));
+  add(setup_summary(app, global));
+  add(setup_concentration(app, global));
+  add(setup_scenario(app, global));
+  add(setup_diagram(app, global));
 
   try {
     app.parse(argc, argv);

@@ -19,5 +19,9 @@ struct GlobalOptions {
 using Runner = std::function<int()>;
 
 Runner setup_validate(CLI::App& app, const GlobalOptions& global);
+Runner setup_scenario(CLI::App& app, const GlobalOptions& global);
+Runner setup_diagram(CLI::App& app, const GlobalOptions& global);
+Runner setup_summary(CLI::App& app, const GlobalOptions& global);
+Runner setup_concentration(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace chokepoint

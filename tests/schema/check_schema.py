@@ -1,10 +1,17 @@
 #!/usr/bin/python3
-"""Validate chokepoint dataset files against docs/schema/dataset.schema.json.
+"""Validate chokepoint data files against their JSON Schemas (docs/schema/*.schema.json).
 
 Run with Debian's /usr/bin/python3 (python3-jsonschema, python3-yaml):
 
-    /usr/bin/python3 tests/schema/check_schema.py docs/schema/dataset.schema.json data
+    /usr/bin/python3 tests/schema/check_schema.py docs/schema/dataset.schema.json data/rare-earths
+    /usr/bin/python3 tests/schema/check_schema.py docs/schema data      # each file's modeline picks the schema
+    /usr/bin/python3 tests/schema/check_schema.py --schema-from-modeline FILE...
     /usr/bin/python3 tests/schema/check_schema.py --expect-invalid --no-modeline SCHEMA tests/data/schema/invalid-*.yaml
+
+The first argument is a schema file, which every file is checked against, or a directory of
+schemas: then each file's modeline chooses its schema, which must be a file in that directory
+(datasets and scenarios can be checked in one run). With --schema-from-modeline there is no
+schema argument and the modeline may name any schema file.
 
 Every *.yaml / *.yml file (directories are searched recursively, skipping hidden entries like
 the loader does) is read by the YAML 1.2 core schema, as chokepoint and the YAML language
@@ -17,7 +24,10 @@ does not).
 
 Each problem is printed as `file: path.to.key: message`. Unless --no-modeline is given, each
 file's first line must be `# yaml-language-server: $schema=<relative path>` and that path must
-resolve to the schema. Exit status: 0 clean, 1 on any failure, 2 on a usage error.
+resolve to the schema. With --expect-invalid, a file may say why it must be rejected in lines
+`# expect-schema: TEXT`: each TEXT must occur in one of its `path.to.key: message` lines, so a
+fixture rejected for another reason fails. Exit status: 0 clean, 1 on any failure, 2 on a
+usage error.
 """
 
 import argparse
@@ -32,6 +42,7 @@ import jsonschema
 import yaml
 
 MODELINE_RE = re.compile(r"^# yaml-language-server: \$schema=(\S+)\s*$")
+EXPECT_RE = re.compile(r"^#\s*expect-schema:\s*(.*?)\s*$", re.MULTILINE)
 
 # ---- YAML 1.2 core schema for PyYAML --------------------------------------------------------
 
@@ -360,16 +371,24 @@ def check_text(validator, text):
     return problems
 
 
-def check_modeline(path, first_line, schema_path):
-    """Returns an error message, or None when the modeline attaches `schema_path`."""
+def modeline_target(path, first_line, wanted):
+    """Returns (schema path the modeline names, None) or (None, error message); `wanted` names
+    the schema for the message."""
     match = MODELINE_RE.match(first_line)
     if not match:
-        return ("first line must be the modeline '# yaml-language-server: $schema=<relative path to "
-                "docs/schema/dataset.schema.json>'")
+        return None, f"first line must be the modeline '# yaml-language-server: $schema=<relative path to {wanted}>'"
     target = match.group(1)
     if "://" in target or os.path.isabs(target):
-        return f"modeline schema path '{target}' must be relative to the data file"
-    resolved = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(path)), target))
+        return None, f"modeline schema path '{target}' must be relative to the data file"
+    return os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(path)), target)), None
+
+
+def check_modeline(path, first_line, schema_path):
+    """Returns an error message, or None when the modeline attaches `schema_path`."""
+    resolved, error = modeline_target(path, first_line, schema_path)
+    if error:
+        return error
+    target = MODELINE_RE.match(first_line).group(1)
     try:
         same = os.path.samefile(resolved, schema_path)
     except OSError:
@@ -391,28 +410,89 @@ def yaml_files(path):
     return sorted(found)
 
 
+def schema_from_modeline(path, first_line, schema_dir):
+    """The schema a file's modeline names: (path, None) or (None, error message). With
+    `schema_dir`, the schema must be a file in that directory."""
+    wanted = os.path.join(schema_dir, "<name>.schema.json") if schema_dir else "its schema"
+    resolved, error = modeline_target(path, first_line, wanted)
+    if error:
+        return None, error
+    target = MODELINE_RE.match(first_line).group(1)
+    if not os.path.isfile(resolved):
+        return None, f"modeline schema path '{target}' resolves to '{os.path.relpath(resolved)}', which is not a file"
+    if schema_dir:
+        try:
+            inside = os.path.samefile(os.path.dirname(resolved), schema_dir)
+        except OSError:
+            inside = False
+        if not inside:
+            return None, (f"modeline schema path '{target}' resolves to '{os.path.relpath(resolved)}', "
+                          f"not to a schema in '{schema_dir}'")
+    return resolved, None
+
+
+class Schemas:
+    """Validators by schema path, each schema read and checked once."""
+
+    def __init__(self):
+        self._by_path = {}
+
+    def get(self, path):
+        """Returns (validator, None) or (None, error message)."""
+        key = os.path.realpath(path)
+        if key not in self._by_path:
+            try:
+                with open(path, encoding="utf-8") as f:
+                    schema = json.load(f)
+                Validator.check_schema(schema)
+                self._by_path[key] = (Validator(schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER), None)
+            except (OSError, ValueError, jsonschema.SchemaError) as e:
+                message = e.message if isinstance(e, jsonschema.SchemaError) else str(e)
+                self._by_path[key] = (None, f"cannot use the schema '{path}': {message}")
+        return self._by_path[key]
+
+
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="Validate chokepoint dataset YAML files against the JSON Schema.")
-    parser.add_argument("schema", help="path to dataset.schema.json")
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="YAML files or directories")
+    parser = argparse.ArgumentParser(
+        description="Validate chokepoint data files (datasets, scenarios) against their JSON Schemas.",
+        usage=("%(prog)s [options] SCHEMA PATH...\n"
+               "       %(prog)s [options] SCHEMA_DIR PATH...\n"
+               "       %(prog)s [options] --schema-from-modeline PATH..."))
+    parser.add_argument("args", nargs="+", metavar="SCHEMA|PATH",
+                        help="a schema file (every file is checked against it) or a directory of schemas "
+                             "(each file's modeline picks one in it), then YAML files or directories")
+    parser.add_argument("--schema-from-modeline", action="store_true",
+                        help="no schema argument: each file's modeline names its schema")
     parser.add_argument("--expect-invalid", action="store_true",
-                        help="every file must FAIL validation (negative tests)")
+                        help="every file must FAIL validation (negative tests), with each '# expect-schema: TEXT' "
+                             "it carries among its problems")
     parser.add_argument("--no-modeline", action="store_true",
                         help="do not check the yaml-language-server modeline (fixtures)")
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)   # options may stand between the paths
 
-    try:
-        with open(args.schema, encoding="utf-8") as f:
-            schema = json.load(f)
-        Validator.check_schema(schema)
-    except (OSError, ValueError, jsonschema.SchemaError) as e:
-        print(f"{args.schema}: cannot use the schema: {e}", file=sys.stderr)
-        return 1
-    validator = Validator(schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
+    schemas = Schemas()
+    fixed = None          # the one validator, when the schema argument is a file
+    schema_dir = None     # the schemas' directory, when the modelines choose
+    if args.schema_from_modeline:
+        schema_arg, paths = None, args.args
+    else:
+        schema_arg, paths = args.args[0], args.args[1:]
+        if not paths:
+            parser.error("give a schema (file or directory) and at least one PATH")
+    by_modeline = args.schema_from_modeline or os.path.isdir(schema_arg)
+    if by_modeline and args.no_modeline:
+        parser.error("--no-modeline needs a schema file: the modelines choose the schemas here")
+    if by_modeline:
+        schema_dir = schema_arg
+    else:
+        fixed, error = schemas.get(schema_arg)
+        if error:
+            print(f"{schema_arg}: {error}", file=sys.stderr)
+            return 1
 
     missing = 0           # paths that are not there or hold no YAML files
     files = []
-    for path in args.paths:
+    for path in paths:
         if not os.path.exists(path):
             print(f"{path}: no such file or directory")
             missing += 1
@@ -426,6 +506,8 @@ def main(argv=None):
     invalid = []          # files that failed validation
     bad_modeline = []     # files whose first line does not attach the schema
     passed_unexpectedly = []
+    wrong_reason = []     # --expect-invalid: rejected, but without an expected problem
+    used = {}             # schema path -> files checked against it (modeline mode)
     for path in files:
         problems = []     # (where, message)
         text = None
@@ -439,34 +521,57 @@ def main(argv=None):
         if text is not None:
             if text.startswith("\ufeff"):
                 text = text[1:]
-            if not args.no_modeline:
-                modeline_error = check_modeline(path, text.split("\n", 1)[0].rstrip("\r"), args.schema)
-                if modeline_error:
-                    print(f"{path}: line 1: {modeline_error}")
-                    bad_modeline.append(path)
-            problems.extend(check_text(validator, text))
+            first_line = text.split("\n", 1)[0].rstrip("\r")
+            validator = fixed
+            if by_modeline:
+                schema_path, modeline_error = schema_from_modeline(path, first_line, schema_dir)
+                if schema_path:
+                    validator, modeline_error = schemas.get(schema_path)
+                    shown = os.path.relpath(schema_path)
+                    used[shown] = used.get(shown, 0) + 1
+            elif not args.no_modeline:
+                modeline_error = check_modeline(path, first_line, schema_arg)
+            else:
+                modeline_error = None
+            if modeline_error:
+                print(f"{path}: line 1: {modeline_error}")
+                bad_modeline.append(path)
+            if validator is not None:
+                problems.extend(check_text(validator, text))
 
         for where, message in problems:
             print(f"{path}: {where}: {message}")
         if problems:
             invalid.append(path)
-        elif args.expect_invalid:
+            if args.expect_invalid and text is not None:
+                lines = [f"{where}: {message}" for where, message in problems]
+                for expected in EXPECT_RE.findall(text):
+                    if not any(expected in line for line in lines):
+                        print(f"{path}: rejected, but not with the expected problem '{expected}'")
+                        wrong_reason.append(path)
+        elif args.expect_invalid and (path not in bad_modeline or not by_modeline):
             print(f"{path}: expected to be invalid, but it passed the schema")
             passed_unexpectedly.append(path)
 
-    summary = f"{len(files)} file{'s' if len(files) != 1 else ''} checked against {args.schema}: "
+    if by_modeline:
+        against = ", ".join(f"{n} against {s}" for s, n in sorted(used.items())) or "no schema"
+        summary = f"{len(files)} file{'s' if len(files) != 1 else ''} checked by their modelines ({against}): "
+    else:
+        summary = f"{len(files)} file{'s' if len(files) != 1 else ''} checked against {schema_arg}: "
     if args.expect_invalid:
         notes = [f"{len(invalid)} rejected as expected"]
         if passed_unexpectedly:
             notes.append(f"{len(passed_unexpectedly)} passed unexpectedly")
+        if wrong_reason:
+            notes.append(f"{len(set(wrong_reason))} rejected without an expected problem")
     else:
         notes = [f"{len(invalid)} invalid"] if invalid else []
     if bad_modeline:
         notes.append(f"{len(bad_modeline)} without a correct modeline")
     if missing:
         notes.append(f"{missing} path{'s' if missing != 1 else ''} without YAML files")
-    failed = bool(passed_unexpectedly or bad_modeline or missing or (invalid and not args.expect_invalid)
-                  or not files)
+    failed = bool(passed_unexpectedly or wrong_reason or bad_modeline or missing
+                  or (invalid and not args.expect_invalid) or not files)
     print(summary + (", ".join(notes) if notes else "ok"))
     return 1 if failed else 0
 

@@ -1,0 +1,235 @@
+#pragma once
+/// The flow engine of model.md in `contracts` mode: element tonnes moved from mines to demand,
+/// stage by stage, with unsold, stranded, lost and blocked flow accounted for element by element.
+/// A FlowPlan is built once per dataset and date (order, compact arrays, frozen baseline
+/// proportions); each run under a Disruption is then one linear pass. See docs/flow-engine.md.
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "chokepoint/core/date.hpp"
+#include "chokepoint/core/elements.hpp"
+#include "chokepoint/model/dataset.hpp"
+
+namespace chokepoint {
+
+namespace flow_detail {
+struct PlanData;
+struct Runner;
+}  // namespace flow_detail
+
+/// Options fixed when a plan is built.
+struct FlowOptions {
+  std::optional<Date> as_of;   ///< links take part when active on this date; none: by status only
+  double tolerance = 1e-9;     ///< cycles: largest relative change of any element tonne between sweeps
+  int max_iterations = 10000;  ///< cycles: sweeps per strongly connected component before giving up
+};
+
+/// What one run changes relative to the baseline. Every vector is empty (no change) or has one
+/// entry per dataset facility or link; the baseline is the run with a default Disruption.
+struct Disruption {
+  std::vector<double> capacity_factor;     ///< per facility, >= 0: scales a mine's emission or a plant's bound
+  std::vector<double> pass_factor;         ///< per link, 0..1: share of its contracted flow that gets through
+  std::vector<double> demand_factor;       ///< per facility, >= 0: scales a demand sink's quantities
+  std::vector<std::uint8_t> participates;  ///< per facility, 0/1; empty: operating and ramping facilities
+  bool redirect = false;                   ///< offer blocked flow to the supplier's other customers
+};
+
+/// Every element flow of one facility in one run, in tonnes of contained element per year.
+struct FacilityFlow {
+  ReVector received{};   ///< arrived over links
+  ReVector produced{};   ///< put into its outputs (mines: emitted)
+  ReVector shipped{};    ///< left over links and arrived
+  ReVector stranded{};   ///< received but not processed: no capability, no capacity, no recipe
+  ReVector lost{};       ///< lost to recovery < 1
+  ReVector unsold{};     ///< produced but taken by no link
+  ReVector blocked{};    ///< produced for a link that did not let it through
+  ReVector delivered{};  ///< demand sinks: received and demanded
+  ReVector excess{};     ///< demand sinks: received beyond demand or not demanded at all
+};
+
+/// The flow over one link in one run.
+struct LinkFlow {
+  ReVector carried{};          ///< element tonnes that arrived
+  ReVector blocked{};          ///< element tonnes the link's contract held that did not get through
+  double carried_tonnes = 0;   ///< carried, in tonnes of the link's material (its basis)
+  double blocked_tonnes = 0;   ///< blocked, in tonnes of the link's material
+};
+
+/// One demand entry of one demand sink in one run.
+struct DemandFlow {
+  Index facility = kNone;
+  Index entry = kNone;         ///< index into the facility's `demand`
+  Index material = kNone;
+  double demand_tonnes = 0;    ///< quantity x demand factor, in the material's basis
+  double delivered_tonnes = 0;
+  double shortfall_tonnes = 0;
+  ReVector demand{};           ///< element tonnes demanded
+  ReVector delivered{};        ///< element tonnes delivered
+  ReVector shortfall{};        ///< max(0, demand - delivered) per element
+};
+
+/// Where conservation (model.md rule 8) or a sign check fails.
+struct ConservationViolation {
+  Index facility = kNone;
+  int element = -1;            ///< RE index
+  double inflow = 0;           ///< received (+ emitted for mines)
+  double outflow = 0;          ///< shipped + stranded + lost + unsold + blocked + delivered + excess
+  std::string what;            ///< "balance", or the quantity that is negative or not finite
+};
+
+/// The precomputed plan of a dataset on a date. Keeps a pointer to the dataset, which must outlive it.
+class FlowPlan {
+ public:
+  /// The dataset the plan was built from.
+  [[nodiscard]] const Dataset& dataset() const;
+  /// The options it was built with.
+  [[nodiscard]] const FlowOptions& options() const;
+  /// Does facility f take part in the baseline (operating or ramping)?
+  [[nodiscard]] bool participates(Index facility) const;
+  /// Is link l part of the plan (active on the date, its supplier lists its material)?
+  [[nodiscard]] bool in_plan(Index link) const;
+  /// The frozen baseline share of the supplier's output of the link's material that the link takes.
+  [[nodiscard]] double proportion(Index link) const;
+  /// Strongly connected components that hold a cycle.
+  [[nodiscard]] std::size_t cyclic_component_count() const;
+  /// Internal arrays, for the engine's own translation units.
+  [[nodiscard]] const flow_detail::PlanData& data() const { return *data_; }
+
+ private:
+  friend FlowPlan build_flow_plan(const Dataset& dataset, const FlowOptions& options);
+  friend class FlowResult;
+  friend struct flow_detail::Runner;
+  std::shared_ptr<const flow_detail::PlanData> data_;
+};
+
+/// The result of one run: compact per-run arrays, read through accessors that return plain structs
+/// keyed by dataset indices (per-facility vectors are derived on request so 1e6 facilities stay small).
+class FlowResult {
+ public:
+  /// Every flow of facility f.
+  [[nodiscard]] FacilityFlow facility(Index f) const;
+  /// Element tonnes arriving at facility f.
+  [[nodiscard]] ReVector received(Index f) const;
+  /// Element tonnes facility f put into its outputs.
+  [[nodiscard]] ReVector produced(Index f) const;
+  /// Element tonnes stranded at facility f.
+  [[nodiscard]] const ReVector& stranded(Index f) const { return stranded_[f]; }
+  /// Element tonnes facility f lost to recovery.
+  [[nodiscard]] const ReVector& lost(Index f) const { return lost_[f]; }
+  /// Element tonnes in output `output` (index into the facility's outputs) of facility f.
+  [[nodiscard]] ReVector output(Index f, std::size_t output) const;
+  /// Tonnes of material, in its basis, in output `output` of facility f.
+  [[nodiscard]] double output_tonnes(Index f, std::size_t output) const;
+  /// The flow over link l (zero for links outside the plan).
+  [[nodiscard]] LinkFlow link(Index l) const;
+  /// Element tonnes that arrived over link l, for one RE index.
+  [[nodiscard]] double carried(Index l, int element) const;
+  /// One row per demand entry of every demand sink, in facility then entry order.
+  [[nodiscard]] const std::vector<DemandFlow>& demand() const { return demand_; }
+  /// A demand sink's entries summed (entry and material kNone; tonnes add across its materials).
+  [[nodiscard]] DemandFlow sink_demand(Index f) const;
+  /// Did every cycle reach its fixed point within the tolerance?
+  [[nodiscard]] bool converged() const { return converged_; }
+  /// Most sweeps any strongly connected component needed (1 for an acyclic graph).
+  [[nodiscard]] int iterations() const { return iterations_; }
+  /// The plan this result was run on.
+  [[nodiscard]] const FlowPlan& plan() const { return plan_; }
+
+ private:
+  friend struct flow_detail::Runner;
+  [[nodiscard]] double pass_share(Index l) const;     // pass factor x customer takes part
+  [[nodiscard]] double carried_share(Index l) const;  // of the supplier's output stream
+  [[nodiscard]] double blocked_share(Index l) const;
+  [[nodiscard]] bool takes_part(Index f) const;
+  FlowPlan plan_;
+  std::vector<ReVector> stream_;          // per output slot: element tonnes produced into it
+  std::vector<ReVector> stranded_, lost_; // per facility
+  std::vector<double> pass_;              // the run's pass factors (empty: all 1)
+  std::vector<std::uint8_t> participates_;// the run's participation (empty: the baseline's)
+  std::vector<double> extra_;             // per link: share added by redirect or rule 6 (empty: none)
+  std::vector<double> keep_;              // per slot: share of its blocked flow redirect left blocked
+  std::vector<double> unsold_;            // per slot, while the plan is built
+  std::vector<ReVector> group_received_;  // per demand group (sink, material)
+  std::vector<double> group_delivered_;   // per demand group: delivered share of what it received
+  std::vector<ReVector> scratch_;         // per output of the facility being processed
+  std::vector<DemandFlow> demand_;
+  bool converged_ = true;
+  int iterations_ = 0;
+};
+
+/// Builds the plan: participation, links on the date, topological order of the strongly connected
+/// components, and the baseline run whose link proportions (model.md rule 6) are then frozen.
+FlowPlan build_flow_plan(const Dataset& dataset, const FlowOptions& options = {});
+
+/// One contracts-mode run: every supplier ships along its baseline links in baseline proportions.
+FlowResult run_flow(const FlowPlan& plan, const Disruption& disruption = {});
+
+/// The same, reusing `result`'s buffers (no allocation when it already holds a run of this plan).
+void run_flow(const FlowPlan& plan, const Disruption& disruption, FlowResult& result);
+
+/// Checks model.md rule 8 element by element at every facility, and that no flow is negative.
+std::vector<ConservationViolation> check_conservation(const FlowResult& result, double tolerance = 1e-6);
+
+/// A share of a facility's received element that passed through a country at a stage.
+struct StageCountryShare {
+  Stage stage = Stage::mine;
+  Index country = kNone;  ///< kNone for facilities without a country
+  double share = 0;
+};
+
+/// A share of a facility's received element that passed through an upstream facility.
+struct FacilityShare {
+  Index facility = kNone;
+  double share = 0;
+};
+
+/// What to trace: which facilities' receipts and which elements; empty means all.
+struct TraceRequest {
+  std::vector<Index> targets;  ///< only these facilities and their upstream cone are traced
+  std::vector<int> elements;   ///< RE indices
+  bool facilities = false;     ///< also trace individual upstream facilities (larger)
+};
+
+/// Origin tracing by proportional mixing: every traced facility's received element, split by the
+/// countries and facilities it passed through at each upstream stage.
+class OriginTrace {
+ public:
+  /// Was facility f traced (a target or upstream of one)?
+  [[nodiscard]] bool traced(Index f) const { return f < local_.size() && local_[f] != kNone; }
+  /// Shares of f's received element that passed through each (stage, country), sorted by stage, country.
+  [[nodiscard]] std::vector<StageCountryShare> countries(Index f, int element) const;
+  /// Share of f's received element that passed through any facility of each stage.
+  [[nodiscard]] std::array<double, kStageCount> stages(Index f, int element) const;
+  /// Shares of f's received element that passed through each upstream facility, by facility index.
+  [[nodiscard]] std::vector<FacilityShare> facilities(Index f, int element) const;
+
+ private:
+  friend OriginTrace trace_origins(const FlowResult& result, const TraceRequest& request);
+  struct Entry {
+    Index key;
+    double share;
+  };
+  struct Range {
+    std::uint64_t begin = 0;
+    std::uint64_t end = 0;
+  };
+  [[nodiscard]] std::span<const Entry> row(const std::vector<Range>& ranges, const std::vector<Entry>& entries,
+                                           Index f, int element) const;
+  Index country_count_ = 0;
+  std::vector<Index> local_;               // facility -> traced row, or kNone
+  std::vector<Range> country_rows_;        // per (traced row, RE index)
+  std::vector<Entry> country_entries_;     // key: stage * (countries + 1) + country, then stage totals
+  std::vector<Range> facility_rows_;
+  std::vector<Entry> facility_entries_;    // key: facility index
+};
+
+/// Traces origins on a run (normally the baseline).
+OriginTrace trace_origins(const FlowResult& result, const TraceRequest& request = {});
+
+}  // namespace chokepoint

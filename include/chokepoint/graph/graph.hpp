@@ -1,0 +1,100 @@
+#pragma once
+/// The supply graph: facilities plus one virtual root R, links as edges, in compressed sparse row
+/// form (out and in), built once from a Dataset. Per-element views and what-if removals are masks
+/// over it, so they never rebuild it. Plain types only: no Boost type leaves src/graph.
+
+#include <cstdint>
+#include <span>
+#include <utility>
+#include <vector>
+
+#include "chokepoint/model/dataset.hpp"
+
+namespace chokepoint {
+
+/// A directed edge by its end vertices, for building graphs that do not come from a Dataset.
+struct Arc {
+  Index from = kNone;
+  Index to = kNone;
+};
+
+/// One end of an edge as seen from a vertex's row: the vertex at the other end and the edge id.
+struct Adjacent {
+  Index vertex = kNone;
+  Index edge = kNone;
+};
+
+/// Which facilities the root R is joined to.
+struct GraphOptions {
+  std::vector<Stage> source_stages{Stage::mine};  ///< R gets an edge to every facility at these stages
+};
+
+/// Which vertices and edges take part in a run; an empty vector switches everything on.
+struct GraphMask {
+  std::vector<std::uint8_t> vertex_on;  ///< per vertex
+  std::vector<std::uint8_t> edge_on;    ///< per edge id
+
+  /// Is vertex v switched on?
+  [[nodiscard]] bool vertex(Index v) const { return vertex_on.empty() || vertex_on[v] != 0; }
+  /// Is edge e itself switched on (its end vertices are checked separately)?
+  [[nodiscard]] bool edge(Index e) const { return edge_on.empty() || edge_on[e] != 0; }
+};
+
+/// Immutable CSR graph over facility indices 0..F-1 and the root R = F; edge ids 0..L-1 are the
+/// dataset's link indices, ids L.. are the root's edges.
+class SupplyGraph {
+ public:
+  SupplyGraph() = default;
+
+  /// Builds the graph of a dataset: one edge per link (whatever its status), R -> sources.
+  static SupplyGraph build(const Dataset& dataset, const GraphOptions& options = {});
+  /// Builds a plain graph without a root: edge (and link) id i is arcs[i]; for tests and benchmarks.
+  static SupplyGraph from_arcs(Index vertex_count, std::span<const Arc> arcs);
+
+  /// Vertices, the root included.
+  [[nodiscard]] Index vertex_count() const { return vertex_count_; }
+  /// Edges, the root's edges included.
+  [[nodiscard]] Index edge_count() const { return static_cast<Index>(edge_source_.size()); }
+  /// Facility vertices 0..facility_count()-1 (all vertices for a plain graph).
+  [[nodiscard]] Index facility_count() const { return facility_count_; }
+  /// Edges 0..link_count()-1 are links; the rest leave the root.
+  [[nodiscard]] Index link_count() const { return link_count_; }
+  /// The virtual root R, or kNone for a plain graph.
+  [[nodiscard]] Index root() const { return root_; }
+
+  /// Tail of edge e.
+  [[nodiscard]] Index source(Index e) const { return edge_source_[e]; }
+  /// Head of edge e.
+  [[nodiscard]] Index target(Index e) const { return edge_target_[e]; }
+  /// The dataset link behind edge e, or kNone for a root edge.
+  [[nodiscard]] Index link_of(Index e) const { return e < link_count_ ? e : kNone; }
+
+  /// The edges leaving v (head, edge id), in edge-id order.
+  [[nodiscard]] std::span<const Adjacent> out(Index v) const { return row(out_offset_, out_, v); }
+  /// The edges entering v (tail, edge id), in edge-id order.
+  [[nodiscard]] std::span<const Adjacent> in(Index v) const { return row(in_offset_, in_, v); }
+
+ private:
+  static std::span<const Adjacent> row(const std::vector<Index>& offset, const std::vector<Adjacent>& items, Index v) {
+    return {items.data() + offset[v], items.data() + offset[v + 1]};
+  }
+  void index_edges();
+
+  Index vertex_count_ = 0;
+  Index facility_count_ = 0;
+  Index link_count_ = 0;
+  Index root_ = kNone;
+  std::vector<Index> edge_source_, edge_target_;
+  std::vector<Index> out_offset_, in_offset_;
+  std::vector<Adjacent> out_, in_;
+};
+
+/// True when edge e and both its ends are switched on.
+inline bool edge_usable(const SupplyGraph& graph, const GraphMask& mask, Index e) {
+  return mask.edge(e) && mask.vertex(graph.source(e)) && mask.vertex(graph.target(e));
+}
+
+/// The mask with every vertex outside `keep` (1 = keep, one byte per vertex) switched off.
+GraphMask restrict_to(const GraphMask& mask, const std::vector<std::uint8_t>& keep);
+
+}  // namespace chokepoint

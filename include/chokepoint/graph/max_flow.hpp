@@ -1,0 +1,80 @@
+#pragma once
+/// Maximum flow and minimum cut: Dinic's blocking flows (Dinic 1970) over flat arrays, and vertex
+/// capacities by node splitting (Ford & Fulkerson 1956).
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "chokepoint/graph/graph.hpp"
+
+namespace chokepoint {
+
+/// The capacity of an uncapacitated arc or vertex; a flow this large means "unbounded".
+inline constexpr std::int64_t kUnbounded = std::int64_t{1} << 62;
+
+/// A flow network with integer capacities, solved by Dinic's algorithm.
+class FlowNetwork {
+ public:
+  explicit FlowNetwork(Index node_count = 0) : node_count_(node_count) {}
+
+  /// Adds a node and returns its id.
+  Index add_node() { return node_count_++; }
+  /// Adds an arc with capacity in 0..kUnbounded and returns its id.
+  Index add_arc(Index from, Index to, std::int64_t capacity);
+  /// Reserves room for `arcs` arcs.
+  void reserve(std::size_t arcs);
+
+  /// The maximum flow value from source to sink; kUnbounded when unbounded arcs alone join them.
+  std::int64_t max_flow(Index source, Index sink);
+  /// Flow on arc `arc` after max_flow().
+  [[nodiscard]] std::int64_t flow_on(Index arc) const;
+  /// After max_flow(): 1 for the nodes the source reaches in the residual graph (a minimum cut's source side).
+  [[nodiscard]] std::vector<std::uint8_t> source_side() const;
+
+  [[nodiscard]] Index node_count() const { return node_count_; }
+  [[nodiscard]] Index arc_count() const { return static_cast<Index>(arc_capacity_.size()); }
+
+ private:
+  // One direction of an arc in the residual graph; the other direction is at `mate`.
+  struct Residual {
+    Index head;
+    Index mate;
+    std::int64_t capacity;
+  };
+
+  void finalize();
+  bool unbounded_path(Index source, Index sink) const;
+  bool build_levels(Index source, Index sink);
+  std::int64_t blocking_flow(Index source, Index sink);
+
+  Index node_count_ = 0;
+  std::vector<Index> arc_from_, arc_to_;
+  std::vector<std::int64_t> arc_capacity_;
+  std::vector<Index> first_;          // CSR rows of residual_
+  std::vector<Residual> residual_;
+  std::vector<Index> arc_slot_;       // arc id -> its forward slot
+  std::vector<std::int32_t> level_;
+  std::vector<Index> next_arc_, path_, queue_;
+  Index source_ = kNone;
+};
+
+/// A maximum flow with vertex capacities and one of its minimum vertex cuts.
+struct VertexCut {
+  std::int64_t max_flow = 0;  ///< kUnbounded when a path of unbounded vertices joins source and sinks
+  std::vector<Index> cut;     ///< a minimum-capacity vertex cut (the one nearest the source), sorted
+};
+
+/// Max-flow from `source` to the set `sinks` (joined in a super-sink) where vertex v passes at
+/// most capacity[v] and edges are uncapacitated; the source and the sinks are never cut. Works only
+/// on the vertices between source and sinks (the sinks' upstream cone), so small targets are cheap.
+VertexCut min_vertex_cut(const SupplyGraph& graph, const GraphMask& mask, Index source, std::span<const Index> sinks,
+                         std::span<const std::int64_t> capacity);
+
+/// The max-flow of min_vertex_cut with each group of vertices removed in turn (the source and the
+/// sinks stay): one value per group. The cone search is shared by all groups.
+std::vector<std::int64_t> max_flow_without_each(const SupplyGraph& graph, const GraphMask& mask, Index source,
+                                                std::span<const Index> sinks, std::span<const std::int64_t> capacity,
+                                                const std::vector<std::vector<Index>>& removals);
+
+}  // namespace chokepoint

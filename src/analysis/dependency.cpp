@@ -1,0 +1,132 @@
+#include "chokepoint/analysis/dependency.hpp"
+
+#include <algorithm>
+#include <map>
+#include <utility>
+
+namespace chokepoint {
+namespace {
+
+/// Shares are sums of products; a share meant to equal a threshold must not miss it by rounding.
+constexpr double kEpsilon = 1e-9;
+
+std::string_view code_of(const Dataset& d, Index country) {
+  return country < d.countries.size() ? std::string_view(d.countries[country].code) : std::string_view("~");
+}
+
+bool by_share_then_code(const Dataset& d, const CountryDependency& a, const CountryDependency& b) {
+  if (a.share != b.share) return a.share > b.share;
+  return code_of(d, a.country) < code_of(d, b.country);
+}
+
+std::vector<int> elements_received(const FlowResult& flow, const std::vector<Index>& consumers) {
+  ReVector total{};
+  for (Index f : consumers) {
+    const ReVector x = flow.received(f);
+    for (std::size_t e = 0; e < x.size(); ++e) total[e] += x[e];
+  }
+  std::vector<int> elements;
+  for (int e = 0; e < kRareEarthCount; ++e) {
+    if (total[static_cast<std::size_t>(e)] > 0) elements.push_back(e);
+  }
+  return elements;
+}
+
+StageDependency stage_row(const Dataset& d, Stage stage, double reached, const std::map<Index, double>& shares,
+                          double received, const std::vector<Index>& must_pass, const DependencyOptions& o) {
+  StageDependency row{stage, reached, {}};
+  for (const auto& [country, share] : shares) {
+    CountryDependency c;
+    c.country = country;
+    c.share = share;
+    c.tonnes = share * received;
+    c.must_pass = std::binary_search(must_pass.begin(), must_pass.end(), country);
+    c.flagged = share >= o.threshold - kEpsilon;
+    c.critical = c.flagged && (share >= o.critical - kEpsilon || c.must_pass);
+    row.countries.push_back(c);
+  }
+  std::sort(row.countries.begin(), row.countries.end(),
+            [&](const CountryDependency& a, const CountryDependency& b) { return by_share_then_code(d, a, b); });
+  return row;
+}
+
+ElementDependency element_row(const FlowResult& flow, const OriginTrace& trace, const std::vector<Index>& consumers,
+                              int element, const DependencyOptions& o) {
+  const Dataset& d = flow.plan().dataset();
+  ElementDependency row;
+  row.element = element;
+  row.must_pass = o.must_pass[static_cast<std::size_t>(element)];
+  std::sort(row.must_pass.begin(), row.must_pass.end());
+  std::array<double, kStageCount> reached{};
+  std::array<std::map<Index, double>, kStageCount> shares;
+  for (Index f : consumers) {
+    const double r = flow.received(f)[static_cast<std::size_t>(element)];
+    if (r <= 0) continue;
+    row.received += r;
+    const auto stages = trace.stages(f, element);
+    for (std::size_t s = 0; s < stages.size(); ++s) reached[s] += r * stages[s];
+    for (const StageCountryShare& c : trace.countries(f, element)) {
+      shares[static_cast<std::size_t>(c.stage)][c.country] += r * c.share;
+    }
+  }
+  if (row.received <= 0) return row;
+  for (std::size_t s = 0; s < reached.size(); ++s) {
+    if (reached[s] <= 0) continue;
+    for (auto& [country, share] : shares[s]) share /= row.received;
+    row.stages.push_back(
+        stage_row(d, static_cast<Stage>(s), reached[s] / row.received, shares[s], row.received, row.must_pass, o));
+  }
+  return row;
+}
+
+}  // namespace
+
+std::vector<Index> resolve_consumers(const Dataset& dataset, std::string_view spec) {
+  if (const Index f = dataset.find_facility(spec); f != kNone) return {f};
+  const std::vector<Index> countries = dataset.resolve_countries(spec);
+  std::vector<Index> consumers;
+  for (Index f = 0; f < dataset.facilities.size(); ++f) {
+    const Facility& facility = dataset.facilities[f];
+    if (facility.stage != Stage::demand) continue;
+    if (std::binary_search(countries.begin(), countries.end(), facility.country)) consumers.push_back(f);
+  }
+  return consumers;
+}
+
+DependencyReport single_country_dependency(const FlowResult& flow, const std::vector<Index>& consumers,
+                                           const DependencyOptions& options) {
+  DependencyReport report;
+  report.consumers = consumers;
+  std::sort(report.consumers.begin(), report.consumers.end());
+  report.consumers.erase(std::unique(report.consumers.begin(), report.consumers.end()), report.consumers.end());
+  report.threshold = options.threshold;
+  report.critical = options.critical;
+  if (report.consumers.empty()) return report;
+  std::vector<int> elements = options.elements.empty() ? elements_received(flow, report.consumers) : options.elements;
+  std::sort(elements.begin(), elements.end());
+  elements.erase(std::unique(elements.begin(), elements.end()), elements.end());
+  const OriginTrace trace = trace_origins(flow, TraceRequest{report.consumers, elements, /*facilities=*/false});
+  for (int e : elements) report.elements.push_back(element_row(flow, trace, report.consumers, e, options));
+  return report;
+}
+
+std::vector<FlaggedDependency> flagged_dependencies(const Dataset& dataset, const DependencyReport& report) {
+  std::vector<FlaggedDependency> flagged;
+  for (const ElementDependency& element : report.elements) {
+    for (const StageDependency& stage : element.stages) {
+      for (const CountryDependency& c : stage.countries) {
+        if (c.flagged) flagged.push_back({element.element, stage.stage, c.country, c.share, c.critical});
+      }
+    }
+  }
+  std::stable_sort(flagged.begin(), flagged.end(), [&](const FlaggedDependency& a, const FlaggedDependency& b) {
+    if (a.critical != b.critical) return a.critical;
+    if (a.share != b.share) return a.share > b.share;
+    if (a.element != b.element) return a.element < b.element;
+    if (a.stage != b.stage) return a.stage < b.stage;
+    return code_of(dataset, a.country) < code_of(dataset, b.country);
+  });
+  return flagged;
+}
+
+}  // namespace chokepoint

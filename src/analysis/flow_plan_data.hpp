@@ -1,0 +1,136 @@
+#pragma once
+/// The flow engine's compact plan: what build_flow_plan precomputes and every run reads.
+/// Private to src/analysis.
+
+#include <bit>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "chokepoint/analysis/flow.hpp"
+
+namespace chokepoint::flow_detail {
+
+inline constexpr double kUnbounded = std::numeric_limits<double>::infinity();
+inline constexpr std::uint32_t kAllElements = (1u << kRareEarthCount) - 1;
+
+/// Which stage rule of model.md a facility follows.
+enum class Rule : std::uint8_t {
+  source,    ///< mine: emits its production as a fixed mix (rule 1)
+  separate,  ///< processing, separation: bound on total feed in t REO (rule 2)
+  convert,   ///< metal, alloy, recycling: element by element, bound per output (rule 3)
+  recipe,    ///< magnet, manufacturing: Leontief recipe per output (rule 4)
+  sink,      ///< demand (rule 5)
+};
+
+/// How a customer's intake is measured when redirect asks for its spare capacity.
+enum class Intake : std::uint8_t { none, reo, element };
+
+/// One output of one facility: a stream of element tonnes in one material.
+struct Slot {
+  Index facility = kNone;
+  Index material = kNone;
+  double bound = kUnbounded;         ///< capacity, else production, else unbounded (material tonnes)
+  double reference_output = 1;       ///< rule 6 is evaluated at this when the baseline output is 0
+  std::uint32_t routes = 0;          ///< RE bits routed into it (fixed outputs) or left over (mixed)
+  Index weights = kNone;             ///< into PlanData::route_weights when an element is shared; else 1
+  Index mix = kNone;                 ///< mines: into PlanData::emission
+  Index link_begin = 0, link_end = 0;  ///< into PlanData::slot_links
+  bool mixed = false;
+};
+
+/// A link as a customer sees it; 24 bytes, read in order by the run's hot loop.
+struct InLink {
+  Index link = kNone;
+  Index slot = kNone;        ///< the supplier's output it draws from
+  Index group = kNone;       ///< demand sinks: the demand group of its material
+  std::uint32_t carries = 0; ///< RE bits the supplier's output can ever hold
+  double proportion = 0;     ///< frozen baseline share of the output it takes
+};
+
+/// Demand entries of one sink for one material, merged.
+struct DemandGroup {
+  Index facility = kNone;
+  Index material = kNone;
+  double quantity = 0;           ///< sum over the entries, t in the material's basis
+  ReVector per_tonne{};          ///< element tonnes per tonne demanded
+};
+
+struct FacilityPlan {
+  Rule rule = Rule::sink;
+  bool participates = false;     ///< baseline participation
+  bool mixed_outputs = false;    ///< has at least one mixed output
+  double recovery = 1;
+  double feed_bound = kUnbounded;    ///< separate: t REO of feed; others: intake estimate for redirect
+  Intake intake = Intake::none;
+  std::uint32_t strands = 0;     ///< RE bits with no output to go to
+  Index slot_begin = 0, slot_end = 0;
+  Index in_begin = 0, in_end = 0;
+  Index group_begin = 0, group_end = 0;
+  Index entry_begin = 0;         ///< its first row in FlowResult::demand()
+  Index position = 0;            ///< in the processing order
+  Index component = 0;
+};
+
+struct PlanData {
+  const Dataset* dataset = nullptr;
+  FlowOptions options;
+
+  std::vector<FacilityPlan> facilities;
+  std::vector<Slot> slots;
+  std::vector<ReVector> route_weights;   ///< per-element share of a slot when outputs share an element
+  std::vector<ReVector> emission;        ///< mines: element tonnes per tonne of output
+  std::vector<ReVector> material_tonnes; ///< per material: material tonnes per element tonne
+  std::vector<ReVector> material_content;///< per material: element tonnes per material tonne
+
+  std::vector<Index> link_slot;          ///< per dataset link; kNone outside the plan
+  std::vector<Index> link_to;            ///< per dataset link: its customer
+  std::vector<Index> slot_links;         ///< links grouped by slot, in link order
+  std::vector<InLink> in_links;          ///< grouped by customer, in link order
+  std::vector<double> customer_capacity; ///< per link: rule-6 weight of its customer (build only)
+  std::vector<double> proportion;        ///< per link: frozen baseline share of its slot's stream
+  std::vector<double> unsold;            ///< per slot: frozen baseline unsold share
+
+  std::vector<DemandGroup> groups;
+  std::vector<Index> order;              ///< facilities in topological order of their components
+  std::vector<Index> component_begin;    ///< into order; one past the last at the end
+  std::vector<std::uint8_t> component_cyclic;
+  std::size_t max_slots = 0;
+  std::size_t entry_count = 0;           ///< demand entries over all sinks
+};
+
+/// Tonnes of material m in a stream of element tonnes.
+inline double tonnes_of(const PlanData& p, Index material, const ReVector& x) {
+  const ReVector& w = p.material_tonnes[material];
+  double t = 0;
+  for (std::size_t e = 0; e < x.size(); ++e) t += w[e] * x[e];
+  return t;
+}
+
+/// The bound scaled by a capacity factor; 0 x unbounded is 0, not NaN.
+inline double scaled_bound(double bound, double factor) {
+  if (factor <= 0) return 0;
+  return bound == kUnbounded ? kUnbounded : bound * factor;
+}
+
+/// RE index of the lowest set bit; the mask must not be 0.
+inline std::size_t lowest_element(std::uint32_t mask) { return static_cast<std::size_t>(std::countr_zero(mask)); }
+
+/// The engine's run loop; a struct so that it can be FlowResult's friend.
+struct Runner {
+  /// Runs with rule 6 evaluated on the current output (the baseline) or frozen proportions.
+  static void run(const FlowPlan& plan, const Disruption& disruption, bool dynamic_split, FlowResult& result);
+  /// Fills the per-entry demand rows from the demand groups.
+  static void finish_demand(const PlanData& p, const Disruption& disruption, FlowResult& result);
+  static const std::vector<ReVector>& streams(const FlowResult& r) { return r.stream_; }
+  static double carried_share(const FlowResult& r, Index link) { return r.carried_share(link); }
+  static const std::vector<double>& extra(const FlowResult& r) { return r.extra_; }
+  static const std::vector<double>& unsold(const FlowResult& r) { return r.unsold_; }
+  static const std::vector<ReVector>& group_received(const FlowResult& r) { return r.group_received_; }
+};
+
+/// Rule 6 for one slot at output `output_tonnes`: writes each of its links' share of the stream.
+void split_by_rule(const PlanData& p, const Slot& slot, double output_tonnes, std::vector<double>& carried,
+                   double& unsold);
+
+}  // namespace chokepoint::flow_detail

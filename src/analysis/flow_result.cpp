@@ -1,0 +1,180 @@
+#include <algorithm>
+#include <cmath>
+
+#include "flow_plan_data.hpp"
+
+namespace chokepoint {
+
+using flow_detail::FacilityPlan;
+using flow_detail::PlanData;
+using flow_detail::Rule;
+using flow_detail::Runner;
+using flow_detail::Slot;
+
+namespace {
+
+void add_scaled(ReVector& into, double factor, const ReVector& x) {
+  if (factor == 0) return;
+  for (std::size_t e = 0; e < into.size(); ++e) into[e] += factor * x[e];
+}
+
+ReVector sum_of(std::initializer_list<const ReVector*> parts) {
+  ReVector total{};
+  for (const ReVector* part : parts) add_scaled(total, 1.0, *part);
+  return total;
+}
+
+}  // namespace
+
+FlowResult run_flow(const FlowPlan& plan, const Disruption& disruption) {
+  FlowResult result;
+  run_flow(plan, disruption, result);
+  return result;
+}
+
+void run_flow(const FlowPlan& plan, const Disruption& disruption, FlowResult& result) {
+  Runner::run(plan, disruption, /*dynamic_split=*/false, result);
+}
+
+bool FlowResult::takes_part(Index f) const {
+  return participates_.empty() ? plan_.data().facilities[f].participates : participates_[f] != 0;
+}
+
+double FlowResult::pass_share(Index l) const {
+  if (!takes_part(plan_.data().link_to[l])) return 0.0;
+  return pass_.empty() ? 1.0 : std::clamp(pass_[l], 0.0, 1.0);
+}
+
+double FlowResult::carried_share(Index l) const {
+  if (plan_.data().link_slot[l] == kNone) return 0.0;
+  return plan_.data().proportion[l] * pass_share(l) + (extra_.empty() ? 0.0 : extra_[l]);
+}
+
+double FlowResult::blocked_share(Index l) const {
+  const Index s = plan_.data().link_slot[l];
+  if (s == kNone) return 0.0;
+  return plan_.data().proportion[l] * (1.0 - pass_share(l)) * (keep_.empty() ? 1.0 : keep_[s]);
+}
+
+ReVector FlowResult::received(Index f) const {
+  const PlanData& p = plan_.data();
+  const FacilityPlan& fp = p.facilities[f];
+  ReVector x{};
+  if (!takes_part(f)) return x;
+  for (Index i = fp.in_begin; i < fp.in_end; ++i) {
+    add_scaled(x, carried_share(p.in_links[i].link), stream_[p.in_links[i].slot]);
+  }
+  return x;
+}
+
+ReVector FlowResult::produced(Index f) const {
+  const FacilityPlan& fp = plan_.data().facilities[f];
+  ReVector x{};
+  for (Index s = fp.slot_begin; s < fp.slot_end; ++s) add_scaled(x, 1.0, stream_[s]);
+  return x;
+}
+
+ReVector FlowResult::output(Index f, std::size_t output) const {
+  return stream_[plan_.data().facilities[f].slot_begin + output];
+}
+
+double FlowResult::output_tonnes(Index f, std::size_t output) const {
+  const PlanData& p = plan_.data();
+  const Index s = p.facilities[f].slot_begin + static_cast<Index>(output);
+  return flow_detail::tonnes_of(p, p.slots[s].material, stream_[s]);
+}
+
+LinkFlow FlowResult::link(Index l) const {
+  const PlanData& p = plan_.data();
+  LinkFlow flow;
+  const Index s = p.link_slot[l];
+  if (s == kNone) return flow;
+  add_scaled(flow.carried, carried_share(l), stream_[s]);
+  add_scaled(flow.blocked, blocked_share(l), stream_[s]);
+  flow.carried_tonnes = flow_detail::tonnes_of(p, p.slots[s].material, flow.carried);
+  flow.blocked_tonnes = flow_detail::tonnes_of(p, p.slots[s].material, flow.blocked);
+  return flow;
+}
+
+double FlowResult::carried(Index l, int element) const {
+  const Index s = plan_.data().link_slot[l];
+  return s == kNone ? 0.0 : carried_share(l) * stream_[s][static_cast<std::size_t>(element)];
+}
+
+FacilityFlow FlowResult::facility(Index f) const {
+  const PlanData& p = plan_.data();
+  const FacilityPlan& fp = p.facilities[f];
+  FacilityFlow flow;
+  flow.received = received(f);
+  flow.stranded = stranded_[f];
+  flow.lost = lost_[f];
+  for (Index s = fp.slot_begin; s < fp.slot_end; ++s) {
+    const Slot& slot = p.slots[s];
+    add_scaled(flow.produced, 1.0, stream_[s]);
+    add_scaled(flow.unsold, p.unsold[s], stream_[s]);
+    for (Index i = slot.link_begin; i < slot.link_end; ++i) {
+      add_scaled(flow.shipped, carried_share(p.slot_links[i]), stream_[s]);
+      add_scaled(flow.blocked, blocked_share(p.slot_links[i]), stream_[s]);
+    }
+  }
+  if (fp.rule != Rule::sink) return flow;
+  // Excess: what reached no demand group, plus each group's undelivered part.
+  flow.excess = flow.received;
+  for (Index g = fp.group_begin; g < fp.group_end; ++g) {
+    add_scaled(flow.delivered, group_delivered_[g], group_received_[g]);
+    add_scaled(flow.excess, -group_delivered_[g], group_received_[g]);
+  }
+  return flow;
+}
+
+DemandFlow FlowResult::sink_demand(Index f) const {
+  const FacilityPlan& fp = plan_.data().facilities[f];
+  DemandFlow total;
+  total.facility = f;
+  if (fp.rule != Rule::sink) return total;
+  const std::size_t entries = plan_.dataset().facilities[f].demand.size();
+  for (std::size_t k = fp.entry_begin; k < fp.entry_begin + entries; ++k) {
+    const DemandFlow& row = demand_[k];
+    total.demand_tonnes += row.demand_tonnes;
+    total.delivered_tonnes += row.delivered_tonnes;
+    total.shortfall_tonnes += row.shortfall_tonnes;
+    add_scaled(total.demand, 1.0, row.demand);
+    add_scaled(total.delivered, 1.0, row.delivered);
+    add_scaled(total.shortfall, 1.0, row.shortfall);
+  }
+  return total;
+}
+
+std::vector<ConservationViolation> check_conservation(const FlowResult& result, double tolerance) {
+  const PlanData& p = result.plan().data();
+  std::vector<ConservationViolation> violations;
+  for (Index f = 0; f < p.facilities.size(); ++f) {
+    const FacilityFlow flow = result.facility(f);
+    const bool source = p.facilities[f].rule == Rule::source;
+    const ReVector inflow = source ? sum_of({&flow.received, &flow.produced}) : flow.received;
+    const ReVector outflow = sum_of({&flow.shipped, &flow.stranded, &flow.lost, &flow.unsold, &flow.blocked,
+                                     &flow.delivered, &flow.excess});
+    const ReVector output = sum_of({&flow.shipped, &flow.unsold, &flow.blocked});
+    const std::pair<const char*, const ReVector*> signed_parts[] = {
+        {"received", &flow.received}, {"produced", &flow.produced}, {"shipped", &flow.shipped},
+        {"stranded", &flow.stranded}, {"lost", &flow.lost},         {"unsold", &flow.unsold},
+        {"blocked", &flow.blocked},   {"delivered", &flow.delivered}, {"excess", &flow.excess}};
+    for (std::size_t e = 0; e < inflow.size(); ++e) {
+      const double scale = std::max(1.0, inflow[e]);
+      const int re = static_cast<int>(e);
+      for (const auto& [name, part] : signed_parts) {
+        const double v = (*part)[e];
+        if (!std::isfinite(v) || v < -tolerance * scale) violations.push_back({f, re, inflow[e], v, name});
+      }
+      if (std::abs(inflow[e] - outflow[e]) > tolerance * scale) {
+        violations.push_back({f, re, inflow[e], outflow[e], "balance"});
+      }
+      if (std::abs(flow.produced[e] - output[e]) > tolerance * std::max(1.0, flow.produced[e])) {
+        violations.push_back({f, re, flow.produced[e], output[e], "output balance"});
+      }
+    }
+  }
+  return violations;
+}
+
+}  // namespace chokepoint

@@ -1,0 +1,67 @@
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "chokepoint/analysis/concentration.hpp"
+#include "chokepoint/app/app.hpp"
+#include "chokepoint/report/concentration_report.hpp"
+#include "common.hpp"
+
+namespace chokepoint {
+namespace {
+
+struct ConcentrationCliOptions {
+  std::string dataset;
+  std::string stage;
+  std::string element;
+  std::string basis;
+  std::string by = "location";
+  ReportOptions report;
+};
+
+int run_concentration(const ConcentrationCliOptions& opt, const GlobalOptions& global) {
+  std::optional<Stage> stage;
+  if (!opt.stage.empty()) {
+    stage = parse_stage(opt.stage);
+    if (!stage) throw CLI::ValidationError("--stage", "unknown stage '" + opt.stage + "'");
+  }
+  int element = -1;
+  if (!opt.element.empty()) {
+    auto e = parse_element(opt.element);
+    if (!e || !is_rare_earth(*e)) throw CLI::ValidationError("--element", "'" + opt.element + "' is not a rare earth (Dy, Nd, ...)");
+    element = rare_earth_index(*e);
+  }
+  auto ds = load_or_report(opt.dataset, global);
+  if (!ds) return kExitFindings;
+  ConcentrationOptions co;
+  co.key = opt.by == "owner" ? CountryKey::owner : CountryKey::location;
+  ConcentrationReport rep = analyze_concentration(*ds, co);
+  const auto keep_basis = [&](ShareBasis b) { return opt.basis.empty() || opt.basis == share_basis_name(b); };
+  std::erase_if(rep.rows, [&](const ConcentrationRow& r) {
+    return !keep_basis(r.basis) || (stage && r.stage != *stage) || (element >= 0 && r.element != element);
+  });
+  std::erase_if(rep.bottlenecks, [&](const Bottleneck& b) {
+    return !keep_basis(b.basis) || (element >= 0 && b.element != element);
+  });
+  emit_report(concentration_document(*ds, rep), concentration_json(*ds, rep), opt.report);
+  return kExitOk;
+}
+
+}  // namespace
+
+Runner setup_concentration(CLI::App& app, const GlobalOptions& global) {
+  auto opt = std::make_shared<ConcentrationCliOptions>();
+  auto* cmd = app.add_subcommand("concentration", "Country shares, HHI, CR1/CR3 and HHI_WGI per stage and element");
+  cmd->add_option("dataset", opt->dataset, "Dataset file or directory")->required();
+  cmd->add_option("--stage", opt->stage, "Only this stage (mine, separation, metal, magnet, ...)");
+  cmd->add_option("--element", opt->element, "Only this element (Dy, Nd, ...); materials and all-REE rows are dropped");
+  cmd->add_option("--basis", opt->basis, "production or capacity (default: both)")
+      ->check(CLI::IsMember({"production", "capacity"}));
+  cmd->add_option("--by", opt->by, "Count facilities by location (default) or owner country")
+      ->check(CLI::IsMember({"location", "owner"}));
+  add_report_options(cmd, opt->report);
+  cmd->footer("Example:\n  chokepoint concentration data/rare-earths --element Dy --basis production");
+  return [opt, &global] { return run_concentration(*opt, global); };
+}
+
+}  // namespace chokepoint

@@ -1,0 +1,33 @@
+#pragma once
+// Private to the app: what every reporting command shares.
+
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "chokepoint/load/loader.hpp"
+#include "chokepoint/report/document.hpp"
+#include "commands.hpp"
+
+namespace chokepoint {
+
+/// --format and -o, shared by every reporting command.
+struct ReportOptions {
+  std::string format = "text";
+  std::string output;
+};
+
+/// Adds --format text|json|csv|md and -o/--output to a command.
+void add_report_options(CLI::App* cmd, ReportOptions& options);
+/// Writes the document or the JSON in the chosen format to stdout or the output file (atomically).
+void emit_report(const Document& doc, const nlohmann::ordered_json& json, const ReportOptions& options);
+/// Loads a dataset; on errors prints its diagnostics to stderr and returns nothing.
+std::optional<Dataset> load_or_report(const std::string& path, const GlobalOptions& global);
+/// Prints diagnostics to stderr in the text format.
+void print_diagnostics(const Diagnostics& diagnostics, const GlobalOptions& global);
+/// Parses an ISO date option or throws CLI::ValidationError.
+std::optional<Date> parse_date_option(const std::string& text, const std::string& option);
+
+}  // namespace chokepoint

@@ -1,0 +1,158 @@
+#include "chokepoint/graph/dominators.hpp"
+
+#include <algorithm>
+#include <unordered_map>
+
+namespace chokepoint {
+namespace {
+
+// Vertices reachable from the entry, numbered in depth-first preorder, with their tree parents.
+struct Preorder {
+  std::vector<Index> number;     // per vertex; kNone when unreachable
+  std::vector<Index> vertex_of;  // per preorder number
+  std::vector<Index> parent;     // per preorder number, as a preorder number
+};
+
+Preorder depth_first_preorder(const SupplyGraph& graph, const GraphMask& mask, Index entry) {
+  Preorder p;
+  p.number.assign(graph.vertex_count(), kNone);
+  if (!mask.vertex(entry)) return p;
+  std::vector<std::pair<Index, Index>> stack;  // vertex, next position in its out-row
+  p.number[entry] = 0;
+  p.vertex_of.push_back(entry);
+  p.parent.push_back(kNone);
+  stack.emplace_back(entry, 0);
+  while (!stack.empty()) {
+    auto& [v, pos] = stack.back();
+    const auto row = graph.out(v);
+    while (pos < row.size()) {
+      const Index w = row[pos].vertex;
+      if (p.number[w] == kNone && mask.edge(row[pos].edge) && mask.vertex(w)) break;
+      ++pos;
+    }
+    if (pos == row.size()) {
+      stack.pop_back();
+      continue;
+    }
+    const Index w = row[pos++].vertex;
+    for (const Adjacent& a : graph.out(w)) __builtin_prefetch(&p.number[a.vertex]);  // overlap the misses
+    p.number[w] = static_cast<Index>(p.vertex_of.size());
+    p.parent.push_back(p.number[v]);
+    p.vertex_of.push_back(w);
+    stack.emplace_back(w, 0);
+  }
+  return p;
+}
+
+// The usable predecessors of every reachable vertex, as preorder numbers, in preorder rows. Built in
+// vertex order so that the scattered loads are independent of each other (memory-level parallelism).
+struct PreorderPredecessors {
+  std::vector<Index> offset, items;
+};
+
+PreorderPredecessors preorder_predecessors(const SupplyGraph& graph, const GraphMask& mask, const Preorder& p) {
+  const auto count = static_cast<Index>(p.vertex_of.size());
+  PreorderPredecessors pp;
+  pp.offset.assign(static_cast<std::size_t>(count) + 1, 0);
+  for (Index v = 0; v < graph.vertex_count(); ++v) {
+    if (p.number[v] == kNone) continue;
+    Index degree = 0;
+    for (const Adjacent& a : graph.in(v)) degree += p.number[a.vertex] != kNone && mask.edge(a.edge) ? 1 : 0;
+    pp.offset[p.number[v] + 1] = degree;
+  }
+  for (Index w = 0; w < count; ++w) pp.offset[w + 1] += pp.offset[w];
+  pp.items.resize(pp.offset[count]);
+  for (Index v = 0; v < graph.vertex_count(); ++v) {
+    if (p.number[v] == kNone) continue;
+    Index slot = pp.offset[p.number[v]];
+    for (const Adjacent& a : graph.in(v)) {
+      const Index u = p.number[a.vertex];
+      if (u != kNone && mask.edge(a.edge)) pp.items[slot++] = u;
+    }
+  }
+  return pp;
+}
+
+// Semidominators by Lengauer-Tarjan's eval/link with path compression ("simple" version), iterative.
+class SemiDominators {
+ public:
+  explicit SemiDominators(Index count)
+      : semi_(count), label_(count), ancestor_(count, kNone) {
+    for (Index i = 0; i < count; ++i) semi_[i] = label_[i] = i;
+  }
+  [[nodiscard]] Index semi(Index w) const { return semi_[w]; }
+  void set_semi(Index w, Index s) { semi_[w] = s; }
+  void link(Index w, Index parent) { ancestor_[w] = parent; }
+
+  // The smallest semidominator on the linked path above a processed vertex v.
+  Index eval_semi(Index v) {
+    if (ancestor_[v] == kNone) return semi_[v];
+    compress(v);
+    return semi_[label_[v]];
+  }
+
+ private:
+  void compress(Index v) {
+    path_.clear();
+    for (Index x = v; ancestor_[ancestor_[x]] != kNone; x = ancestor_[x]) path_.push_back(x);
+    for (auto it = path_.rbegin(); it != path_.rend(); ++it) {
+      const Index x = *it;
+      const Index a = ancestor_[x];
+      if (semi_[label_[a]] < semi_[label_[x]]) label_[x] = label_[a];
+      ancestor_[x] = ancestor_[a];
+    }
+  }
+
+  std::vector<Index> semi_, label_, ancestor_, path_;
+};
+
+}  // namespace
+
+std::vector<Index> immediate_dominators(const SupplyGraph& graph, const GraphMask& mask, Index entry) {
+  const Preorder p = depth_first_preorder(graph, mask, entry);
+  const auto count = static_cast<Index>(p.vertex_of.size());
+  SemiDominators sd(count);
+  const PreorderPredecessors pred = preorder_predecessors(graph, mask, p);
+  for (Index w = count; w-- > 1;) {
+    Index s = sd.semi(w);
+    for (Index i = pred.offset[w]; i < pred.offset[w + 1]; ++i) {
+      const Index u = pred.items[i];
+      s = std::min(s, u <= w ? u : sd.eval_semi(u));
+    }
+    sd.set_semi(w, s);
+    sd.link(w, p.parent[w]);
+  }
+  // Semi-NCA: idom(w) is the nearest common ancestor of parent(w) and semi(w) in the dominator tree.
+  std::vector<Index> idom_pre(count, 0);
+  for (Index w = 1; w < count; ++w) {
+    Index x = p.parent[w];
+    while (x > sd.semi(w)) x = idom_pre[x];
+    idom_pre[w] = x;
+  }
+  std::vector<Index> idom(graph.vertex_count(), kNone);
+  for (Index w = 1; w < count; ++w) idom[p.vertex_of[w]] = p.vertex_of[idom_pre[w]];
+  return idom;
+}
+
+std::vector<Index> common_dominators(const std::vector<Index>& idom, Index entry, std::span<const Index> targets) {
+  const auto reachable = [&](Index t) { return t == entry || idom[t] != kNone; };
+  const auto first = std::find_if(targets.begin(), targets.end(), reachable);
+  if (first == targets.end()) return {};
+  std::vector<Index> chain;  // from the first target up to the entry
+  for (Index x = *first;; x = idom[x]) {
+    chain.push_back(x);
+    if (x == entry) break;
+  }
+  std::unordered_map<Index, std::size_t> position;
+  for (std::size_t i = 0; i < chain.size(); ++i) position.emplace(chain[i], i);
+  std::size_t lowest = 0;
+  for (auto it = first + 1; it != targets.end(); ++it) {
+    if (!reachable(*it)) continue;
+    Index x = *it;
+    while (position.find(x) == position.end()) x = idom[x];
+    lowest = std::max(lowest, position[x]);
+  }
+  return {chain.rbegin(), chain.rend() - static_cast<std::ptrdiff_t>(lowest)};
+}
+
+}  // namespace chokepoint

@@ -1,0 +1,79 @@
+#include "chokepoint/graph/graph.hpp"
+
+#include <algorithm>
+#include <cassert>
+
+namespace chokepoint {
+namespace {
+
+// Counting sort of edge ids by one end: offsets and the ids in edge-id order within each row.
+void fill_rows(Index vertex_count, const std::vector<Index>& key, const std::vector<Index>& other,
+               std::vector<Index>& offset, std::vector<Adjacent>& row) {
+  offset.assign(static_cast<std::size_t>(vertex_count) + 1, 0);
+  for (Index k : key) ++offset[k + 1];
+  for (Index v = 0; v < vertex_count; ++v) offset[v + 1] += offset[v];
+  row.resize(key.size());
+  std::vector<Index> next(offset.begin(), offset.end() - 1);
+  for (Index e = 0; e < key.size(); ++e) {
+    const Index slot = next[key[e]]++;
+    row[slot] = {other[e], e};
+  }
+}
+
+}  // namespace
+
+void SupplyGraph::index_edges() {
+  fill_rows(vertex_count_, edge_source_, edge_target_, out_offset_, out_);
+  fill_rows(vertex_count_, edge_target_, edge_source_, in_offset_, in_);
+}
+
+SupplyGraph SupplyGraph::build(const Dataset& dataset, const GraphOptions& options) {
+  SupplyGraph g;
+  g.facility_count_ = static_cast<Index>(dataset.facilities.size());
+  g.root_ = g.facility_count_;
+  g.vertex_count_ = g.facility_count_ + 1;
+  g.link_count_ = static_cast<Index>(dataset.links.size());
+  g.edge_source_.reserve(dataset.links.size() + dataset.facilities.size() / 2);
+  g.edge_target_.reserve(g.edge_source_.capacity());
+  for (const Link& link : dataset.links) {
+    assert(link.from < g.facility_count_ && link.to < g.facility_count_);
+    g.edge_source_.push_back(link.from);
+    g.edge_target_.push_back(link.to);
+  }
+  const auto is_source = [&](Stage s) {
+    return std::find(options.source_stages.begin(), options.source_stages.end(), s) != options.source_stages.end();
+  };
+  for (Index f = 0; f < g.facility_count_; ++f) {
+    if (!is_source(dataset.facilities[f].stage)) continue;
+    g.edge_source_.push_back(g.root_);
+    g.edge_target_.push_back(f);
+  }
+  g.index_edges();
+  return g;
+}
+
+SupplyGraph SupplyGraph::from_arcs(Index vertex_count, std::span<const Arc> arcs) {
+  SupplyGraph g;
+  g.vertex_count_ = vertex_count;
+  g.facility_count_ = vertex_count;
+  g.link_count_ = static_cast<Index>(arcs.size());
+  g.edge_source_.reserve(arcs.size());
+  g.edge_target_.reserve(arcs.size());
+  for (const Arc& a : arcs) {
+    assert(a.from < vertex_count && a.to < vertex_count);
+    g.edge_source_.push_back(a.from);
+    g.edge_target_.push_back(a.to);
+  }
+  g.index_edges();
+  return g;
+}
+
+GraphMask restrict_to(const GraphMask& mask, const std::vector<std::uint8_t>& keep) {
+  GraphMask out{keep, mask.edge_on};
+  if (!mask.vertex_on.empty()) {
+    for (std::size_t v = 0; v < keep.size(); ++v) out.vertex_on[v] &= mask.vertex_on[v];
+  }
+  return out;
+}
+
+}  // namespace chokepoint

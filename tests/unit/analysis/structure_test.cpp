@@ -1,0 +1,369 @@
+#include "chokepoint/analysis/structure.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <set>
+
+#include "graph/graph_testing.hpp"
+#include "graph/test_dataset.hpp"
+
+namespace chokepoint {
+namespace {
+
+using testing::add_country;
+using testing::add_facility;
+using testing::add_link;
+using testing::add_material;
+using testing::add_output;
+using testing::re;
+using testing::set_distribution;
+
+// Two mines (China, Australia), two separators (China, Malaysia), two magnet plants (Japan, China)
+// and US demand. Dy can only come through the Chinese mine and separator; Nd also via Australia.
+struct Magnets {
+  Dataset d;
+  Index cn{}, au{}, my{}, us{}, jp{};
+  Index mine_cn{}, mine_au{}, sep_cn{}, sep_my{}, magnet_jp{}, magnet_cn{}, sink_us{};
+
+  Magnets() {
+    cn = add_country(d, "CN", -0.5, "China");
+    au = add_country(d, "AU", 1.5, "Australia");
+    my = add_country(d, "MY", 0.3, "Malaysia");
+    us = add_country(d, "US", 1.2, "United States");
+    jp = add_country(d, "JP", 1.4, "Japan");
+    const Index concentrate = add_material(d, "concentrate", Form::concentrate, Basis::reo, {});
+    const Index dy_oxide = add_material(d, "dy-oxide", Form::oxide, Basis::reo, {{"Dy", 1.0}});
+    const Index ndpr = add_material(d, "ndpr-oxide", Form::oxide, Basis::reo, {{"Nd", 0.75}, {"Pr", 0.25}});
+    const Index magnet = add_material(d, "ndfeb", Form::magnet, Basis::product,
+                                      {{"Nd", 0.29}, {"Dy", 0.03}, {"Fe", 0.67}, {"B", 0.01}});
+    mine_cn = add_facility(d, "mine-cn", Stage::mine, cn);
+    set_distribution(d, mine_cn, {{"La", 78}, {"Nd", 20}, {"Dy", 2}});
+    add_output(d, mine_cn, concentrate, 10000);
+    mine_au = add_facility(d, "mine-au", Stage::mine, au);
+    set_distribution(d, mine_au, {{"La", 79.5}, {"Nd", 20}, {"Dy", 0.5}});
+    add_output(d, mine_au, concentrate, 5000);
+    sep_cn = add_facility(d, "sep-cn", Stage::separation, cn);
+    add_output(d, sep_cn, dy_oxide, 300);
+    add_output(d, sep_cn, ndpr, 3000);
+    sep_my = add_facility(d, "sep-my", Stage::separation, my);
+    add_output(d, sep_my, ndpr, 1000);
+    magnet_jp = add_facility(d, "magnet-jp", Stage::magnet, jp);
+    add_output(d, magnet_jp, magnet, 1000);
+    magnet_cn = add_facility(d, "magnet-cn", Stage::magnet, cn);
+    add_output(d, magnet_cn, magnet, 2000);
+    sink_us = add_facility(d, "sink-us", Stage::demand, us);
+    add_link(d, mine_cn, sep_cn, concentrate);
+    add_link(d, mine_au, sep_my, concentrate);
+    add_link(d, sep_cn, magnet_jp, dy_oxide);
+    add_link(d, sep_cn, magnet_jp, ndpr);
+    add_link(d, sep_my, magnet_jp, ndpr);
+    add_link(d, sep_cn, magnet_cn, dy_oxide);
+    add_link(d, magnet_jp, sink_us, magnet, 800);
+    add_link(d, magnet_cn, sink_us, magnet, 100);
+    d.build_indexes();
+  }
+};
+
+TargetStructure analyze(const Dataset& d, const std::string& target, const std::string& element,
+                        const StructureOptions& options = {}) {
+  const SupplyGraph g = SupplyGraph::build(d);
+  const ElementStructure e = prepare_element(d, g, compute_carriage(d, options.view), re(element));
+  return analyze_target(d, g, e, resolve_target(d, target).value(), options);
+}
+
+std::vector<Index> facilities_of(const std::vector<MustPassFacility>& v) {
+  std::vector<Index> out;
+  for (const auto& x : v) out.push_back(x.facility);
+  return out;
+}
+
+std::vector<Index> countries_of(const std::vector<MustPassCountry>& v) {
+  std::vector<Index> out;
+  for (const auto& x : v) out.push_back(x.country);
+  return out;
+}
+
+TEST(Structure, DysprosiumPassesThroughChina) {
+  const Magnets m;
+  const TargetStructure r = analyze(m.d, "sink-us", "Dy");
+  EXPECT_TRUE(r.reachable);
+  EXPECT_EQ(facilities_of(r.must_pass_facilities), (std::vector<Index>{m.mine_cn, m.sep_cn}));
+  EXPECT_EQ(r.must_pass_facilities[1].evidence,
+            "every path of Dy to sink-us passes through sep-cn (separation, China)");
+  EXPECT_EQ(countries_of(r.must_pass_countries), (std::vector<Index>{m.cn}));
+  EXPECT_EQ(r.must_pass_countries[0].evidence,
+            "every path of Dy to sink-us passes through a facility in China; without China 0% of max-flow remains");
+  // Magnets cap Dy at 30 + 60 t: below the mine (174 t) and the separator (261 t).
+  EXPECT_NEAR(r.max_flow, 90.0, 1e-9);
+  EXPECT_EQ(r.min_cut, (std::vector<Index>{m.magnet_cn, m.magnet_jp}));
+  EXPECT_NEAR(r.min_cut_capacity, 90.0, 1e-9);
+  EXPECT_EQ(r.min_cut_evidence,
+            "losing 2 facilities (magnet-cn, magnet-jp) cuts every path of Dy to sink-us; together they pass 90.0 t/yr "
+            "of Dy, the max-flow");
+  ASSERT_EQ(r.country_losses.size(), 2u);
+  EXPECT_EQ(r.country_losses[0].country, m.cn);
+  EXPECT_EQ(r.country_losses[0].retained, 0.0);
+  EXPECT_TRUE(r.country_losses[0].must_pass);
+  EXPECT_EQ(r.country_losses[1].country, m.jp);
+  EXPECT_NEAR(*r.country_losses[1].retained, 60.0 / 90.0, 1e-12);
+  EXPECT_EQ(r.country_losses[1].evidence, "without Japan 67% of the Dy max-flow to sink-us remains");
+}
+
+TEST(Structure, NeodymiumHasAnAustralianRoute) {
+  const Magnets m;
+  const TargetStructure r = analyze(m.d, "sink-us", "Nd");
+  EXPECT_EQ(facilities_of(r.must_pass_facilities), (std::vector<Index>{m.magnet_jp}));
+  EXPECT_EQ(countries_of(r.must_pass_countries), (std::vector<Index>{m.jp}));
+  EXPECT_NEAR(r.max_flow, 290.0, 1e-9);  // 1000 t of magnets x 29% Nd
+  EXPECT_EQ(r.min_cut, (std::vector<Index>{m.magnet_jp}));
+  std::vector<std::pair<Index, double>> losses;
+  for (const auto& l : r.country_losses) losses.emplace_back(l.country, l.retained.value());
+  EXPECT_EQ(losses, (std::vector<std::pair<Index, double>>{{m.jp, 0.0}, {m.au, 1.0}, {m.cn, 1.0}, {m.my, 1.0}}));
+}
+
+TEST(Structure, CapacityOfTheAustralianRouteShowsInRetainedShare) {
+  Magnets m;
+  m.d.facilities[m.sep_my].outputs[0].capacity = 200;  // 200 x 0.75 x 0.8574 = 128.61 t Nd
+  const TargetStructure r = analyze(m.d, "sink-us", "Nd");
+  for (const auto& l : r.country_losses) {
+    if (l.country == m.cn) {
+      EXPECT_NEAR(*l.retained, 128.61 / 290.0, 1e-9);
+    }
+  }
+}
+
+TEST(Structure, ConsumersOfAGroupShareOneSuperSink) {
+  Magnets m;
+  const Index sink_jp = add_facility(m.d, "sink-jp", Stage::demand, m.jp);
+  add_link(m.d, m.magnet_jp, sink_jp, m.d.find_material("ndfeb"));
+  Group g7;
+  g7.id = "G7";
+  g7.members = {m.us, m.jp};
+  m.d.groups.push_back(g7);
+  m.d.build_indexes();
+  const auto target = resolve_target(m.d, "G7");
+  ASSERT_TRUE(target.has_value());
+  EXPECT_EQ(target->facilities, (std::vector<Index>{m.sink_us, sink_jp}));
+  const TargetStructure r = analyze(m.d, "G7", "Dy");
+  EXPECT_EQ(r.target, "G7");
+  EXPECT_EQ(facilities_of(r.must_pass_facilities), (std::vector<Index>{m.mine_cn, m.sep_cn}));
+  EXPECT_NEAR(r.max_flow, 90.0, 1e-9);
+  EXPECT_FALSE(resolve_target(m.d, "AU").has_value());  // no demand sink there
+  EXPECT_FALSE(resolve_target(m.d, "nowhere").has_value());
+  EXPECT_EQ(resolve_target(m.d, "magnet-cn")->facilities, (std::vector<Index>{m.magnet_cn}));
+}
+
+TEST(Structure, UnreachableAndUnboundedTargetsAreReported) {
+  Magnets m;
+  const TargetStructure tb = analyze(m.d, "sink-us", "Tb");
+  EXPECT_FALSE(tb.reachable);
+  EXPECT_EQ(tb.min_cut_evidence, "no path of Tb reaches sink-us");
+  for (Index f : {m.magnet_jp, m.magnet_cn, m.sep_cn, m.mine_cn}) m.d.facilities[f].outputs[0].capacity.reset();
+  m.d.facilities[m.sep_cn].outputs[1].capacity.reset();
+  const TargetStructure dy = analyze(m.d, "sink-us", "Dy");
+  EXPECT_TRUE(std::isinf(dy.max_flow));
+  EXPECT_TRUE(dy.min_cut.empty());
+  EXPECT_EQ(dy.country_losses.size(), 2u);
+}
+
+TEST(Structure, AsOfDateSwitchesLinksOff) {
+  Magnets m;
+  m.d.links[6].until = Date{2024, 1, 1};  // magnet-jp -> sink-us ended
+  StructureOptions options;
+  options.view.as_of = Date{2025, 1, 1};
+  const TargetStructure r = analyze(m.d, "sink-us", "Dy", options);
+  EXPECT_EQ(facilities_of(r.must_pass_facilities), (std::vector<Index>{m.mine_cn, m.sep_cn, m.magnet_cn}));
+  EXPECT_NEAR(r.max_flow, 60.0, 1e-9);
+}
+
+TEST(Network, ArticulationPointsBridgesAndBetweenness) {
+  const Magnets m;
+  const SupplyGraph g = SupplyGraph::build(m.d);
+  const Carriage carriage = compute_carriage(m.d);
+  const NetworkStructure overall = analyze_network(m.d, g, overall_view(g, carriage), -1);
+  // Undirected: mine-cn - sep-cn - {magnet-jp, magnet-cn} - sink-us, mine-au - sep-my - magnet-jp.
+  std::set<Index> points(overall.articulation_points.begin(), overall.articulation_points.end());
+  EXPECT_EQ(points, (std::set<Index>{m.sep_cn, m.sep_my, m.magnet_jp}));
+  EXPECT_EQ(overall.articulation_points.front(), m.magnet_jp);  // sorted by id
+  std::vector<Index> bridges;
+  for (const auto& b : overall.bridges) bridges.push_back(b.link);
+  EXPECT_EQ(bridges, (std::vector<Index>{1, 0, 4}));  // mine-au->sep-my, mine-cn->sep-cn, sep-my->magnet-jp
+  EXPECT_EQ(overall.bridges[0].evidence,
+            "the link mine-au -> sep-my (concentrate) is the only connection between two parts of the facility graph");
+  // Directed, parallel links count as separate paths: magnet-jp carries 2/3 of mine-cn's and
+  // sep-cn's paths to sink-us and all of the Australian ones (10/3); sep-cn carries 3.
+  ASSERT_GE(overall.betweenness.size(), 2u);
+  EXPECT_EQ(overall.betweenness[0].facility, m.magnet_jp);
+  EXPECT_NEAR(overall.betweenness[0].score, 10.0 / 3.0, 1e-12);
+  EXPECT_EQ(overall.betweenness[1].facility, m.sep_cn);
+  EXPECT_NEAR(overall.betweenness[1].score, 3.0, 1e-12);
+  // Weighted by 1/volume: sink-us is reached over the 800 t link from magnet-jp, so sep-cn's paths
+  // to sink-us all run through magnet-jp, which therefore outranks magnet-cn.
+  double jp = 0, cn = 0;
+  for (const auto& x : overall.weighted_betweenness) {
+    if (x.facility == m.magnet_jp) jp = x.score;
+    if (x.facility == m.magnet_cn) cn = x.score;
+  }
+  EXPECT_GT(jp, cn);
+}
+
+TEST(Structure, ReportCoversTargetsElementsAndNetworks) {
+  const Magnets m;
+  const SupplyGraph g = SupplyGraph::build(m.d);
+  const StructureReport report =
+      analyze_structure(m.d, g, demand_targets(m.d), {re("Nd"), re("Dy")}, StructureOptions{});
+  ASSERT_EQ(report.targets.size(), 2u);
+  EXPECT_EQ(report.targets[0].element, re("Nd"));
+  EXPECT_EQ(report.targets[1].element, re("Dy"));
+  ASSERT_EQ(report.networks.size(), 3u);
+  EXPECT_EQ(report.networks[0].element, -1);
+  EXPECT_FALSE(report.method.empty());
+}
+
+// ---- Property tests against brute force on random small datasets --------------------------------
+
+struct RandomChain {
+  Dataset d;
+  std::vector<Index> sinks;
+};
+
+RandomChain random_chain(testing::Rng& rng) {
+  RandomChain c;
+  Dataset& d = c.d;
+  const Index countries = 1 + rng.below(4);
+  for (Index i = 0; i < countries; ++i) add_country(d, std::string(1, static_cast<char>('A' + i)) + "X");
+  const Index concentrate = add_material(d, "concentrate", Form::concentrate, Basis::reo, {});
+  const Index oxide = add_material(d, "oxide", Form::oxide, Basis::reo, {{"Dy", 0.5}, {"Nd", 0.5}});
+  const Index nd_oxide = add_material(d, "nd-oxide", Form::oxide, Basis::reo, {{"Nd", 1.0}});
+  const Index magnet = add_material(d, "magnet", Form::magnet, Basis::product, {{"Dy", 0.05}, {"Nd", 0.3}});
+  const std::array<Stage, 4> stages{Stage::mine, Stage::separation, Stage::magnet, Stage::demand};
+  const std::array<Index, 4> products{concentrate, oxide, magnet, kNone};
+  std::array<std::vector<Index>, 4> layer;
+  const Index n = 4 + rng.below(7);
+  for (Index i = 0; i < n; ++i) {
+    const Index s = i < 4 ? i : rng.below(4);
+    const Index f = add_facility(d, "f" + std::to_string(i), stages[s], rng.below(countries),
+                                 rng.chance(0.1) ? Status::planned : Status::operating);
+    layer[s].push_back(f);
+    if (stages[s] == Stage::mine) set_distribution(d, f, {{"La", 60}, {"Nd", 30}, {"Dy", rng.chance(0.8) ? 10 : 0}});
+    if (products[s] != kNone) {
+      const Index material = s == 1 && rng.chance(0.3) ? nd_oxide : products[s];
+      add_output(d, f, material, rng.chance(0.1) ? std::nullopt : std::optional<double>(1 + rng.below(50)));
+    }
+    if (stages[s] == Stage::demand) c.sinks.push_back(f);
+  }
+  const Index links = n + rng.below(2 * n);
+  for (Index i = 0; i < links; ++i) {
+    const Index s = rng.below(3);
+    const Index to_stage = rng.chance(0.85) ? s + 1 : rng.below(4);  // mostly downstream, sometimes not
+    const Index from = layer[s][rng.below(static_cast<Index>(layer[s].size()))];
+    const Index to = layer[to_stage][rng.below(static_cast<Index>(layer[to_stage].size()))];
+    if (from == to) continue;
+    add_link(d, from, to, d.facilities[from].outputs.empty() ? magnet : d.facilities[from].outputs[0].material);
+  }
+  d.build_indexes();
+  return c;
+}
+
+std::vector<std::uint8_t> without(const std::vector<Index>& gone, Index size) {
+  std::vector<std::uint8_t> removed(size, 0);
+  for (Index v : gone) removed[v] = 1;
+  return removed;
+}
+
+bool any_reached(const SupplyGraph& g, const GraphMask& m, const std::vector<Index>& targets,
+                 const std::vector<std::uint8_t>& removed) {
+  const auto seen = testing::brute_reach(g, m, g.root(), removed);
+  return std::any_of(targets.begin(), targets.end(), [&](Index t) { return seen[t] != 0; });
+}
+
+std::int64_t units_of(double tonnes) {
+  return std::isinf(tonnes) ? -1 : static_cast<std::int64_t>(std::llround(tonnes / 1e-3));
+}
+
+// The cheapest set of non-target facilities whose loss cuts R from every target; -1: none is finite.
+std::int64_t brute_cut(const SupplyGraph& g, const ElementView& view, const std::vector<Index>& targets,
+                       const std::vector<Index>& gone) {
+  const Index n = g.facility_count();
+  std::int64_t best = -1;
+  for (std::uint32_t subset = 0; subset < (1u << n); ++subset) {
+    std::vector<Index> cut = gone;
+    std::int64_t total = 0;
+    bool finite = true;
+    for (Index f = 0; f < n && finite; ++f) {
+      if (!(subset & (1u << f))) continue;
+      if (std::binary_search(targets.begin(), targets.end(), f)) finite = false;
+      const std::int64_t u = units_of(view.capacity[f]);
+      if (u < 0) finite = false;
+      total += u;
+      cut.push_back(f);
+    }
+    if (!finite || (best >= 0 && total >= best)) continue;
+    if (!any_reached(g, view.mask, targets, without(cut, g.vertex_count()))) best = total;
+  }
+  return best;
+}
+
+TEST(Structure, MatchesBruteForceOnRandomDatasets) {
+  testing::Rng rng(77);
+  int checked = 0;
+  for (int round = 0; round < 300; ++round) {
+    const RandomChain c = random_chain(rng);
+    const SupplyGraph g = SupplyGraph::build(c.d);
+    const Carriage carriage = compute_carriage(c.d);
+    const int element = rng.chance(0.5) ? re("Dy") : re("Nd");
+    const ElementStructure e = prepare_element(c.d, g, carriage, element);
+    StructureTarget target{"t", {c.sinks[rng.below(static_cast<Index>(c.sinks.size()))]}};
+    if (rng.chance(0.3)) target.facilities = c.sinks;  // the super-sink of every sink
+    const TargetStructure r = analyze_target(c.d, g, e, target, {});
+    const bool reachable = any_reached(g, e.view.mask, target.facilities, {});
+    ASSERT_EQ(r.reachable, reachable) << "round " << round;
+    if (!reachable) continue;
+    ++checked;
+    std::vector<Index> must_pass, must_pass_countries;
+    for (Index f = 0; f < g.facility_count(); ++f) {
+      if (std::binary_search(target.facilities.begin(), target.facilities.end(), f)) continue;
+      if (!any_reached(g, e.view.mask, target.facilities, without({f}, g.vertex_count()))) must_pass.push_back(f);
+    }
+    std::vector<Index> mine = facilities_of(r.must_pass_facilities);
+    std::sort(mine.begin(), mine.end());
+    ASSERT_EQ(mine, must_pass) << "round " << round;
+    for (Index country = 0; country < c.d.countries.size(); ++country) {
+      std::vector<Index> gone;
+      for (Index f = 0; f < g.facility_count(); ++f) {
+        const bool is_target = std::binary_search(target.facilities.begin(), target.facilities.end(), f);
+        if (c.d.facilities[f].country == country && !is_target) gone.push_back(f);
+      }
+      const bool cut_off = !any_reached(g, e.view.mask, target.facilities, without(gone, g.vertex_count()));
+      if (cut_off) must_pass_countries.push_back(country);
+      const std::int64_t base = brute_cut(g, e.view, target.facilities, {});
+      ASSERT_EQ(units_of(r.max_flow), base) << "round " << round;
+      const auto loss = std::find_if(r.country_losses.begin(), r.country_losses.end(),
+                                     [&](const CountryLoss& l) { return l.country == country; });
+      if (loss == r.country_losses.end()) {  // no facility of the country upstream
+        ASSERT_FALSE(cut_off);
+        continue;
+      }
+      ASSERT_EQ(loss->must_pass, cut_off);
+      if (cut_off) {
+        ASSERT_EQ(loss->retained, 0.0);
+        continue;
+      }
+      ASSERT_EQ(units_of(loss->max_flow), brute_cut(g, e.view, target.facilities, gone)) << "round " << round;
+      if (base > 0) {
+        ASSERT_NEAR(*loss->retained, static_cast<double>(units_of(loss->max_flow)) / static_cast<double>(base), 1e-12);
+      }
+    }
+    ASSERT_EQ(countries_of(r.must_pass_countries), must_pass_countries) << "round " << round;
+    if (std::isinf(r.max_flow)) continue;
+    std::int64_t total = 0;
+    for (Index f : r.min_cut) total += units_of(e.view.capacity[f]);
+    ASSERT_EQ(total, units_of(r.max_flow));
+    ASSERT_FALSE(any_reached(g, e.view.mask, target.facilities, without(r.min_cut, g.vertex_count())));
+  }
+  EXPECT_GT(checked, 100);
+}
+
+}  // namespace
+}  // namespace chokepoint

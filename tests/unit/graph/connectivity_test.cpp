@@ -1,0 +1,92 @@
+#include "chokepoint/graph/connectivity.hpp"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "chokepoint/graph/boost_reference.hpp"
+#include "graph/graph_testing.hpp"
+
+namespace chokepoint {
+namespace {
+
+// Two triangles 0-1-2 and 3-4-5 joined by the edge 2 -> 3, with a pendant 6 on 5.
+TEST(Connectivity, TrianglesJoinedByABridge) {
+  const SupplyGraph g = SupplyGraph::from_arcs(
+      7, std::vector<Arc>{{0, 1}, {1, 2}, {2, 0}, {2, 3}, {3, 4}, {4, 5}, {5, 3}, {5, 6}});
+  const Biconnectivity b = articulation_points_and_bridges(g, {});
+  EXPECT_EQ(b.articulation_points, (std::vector<Index>{2, 3, 5}));
+  EXPECT_EQ(b.bridges, (std::vector<Index>{3, 7}));
+  EXPECT_EQ(boost_articulation_points(g, {}), b.articulation_points);
+}
+
+TEST(Connectivity, ParallelAndTwoWayLinksAreNotBridges) {
+  const SupplyGraph g = SupplyGraph::from_arcs(4, std::vector<Arc>{{0, 1}, {0, 1}, {1, 2}, {2, 1}, {2, 3}, {3, 3}});
+  const Biconnectivity b = articulation_points_and_bridges(g, {});
+  EXPECT_EQ(b.bridges, (std::vector<Index>{4}));
+  EXPECT_EQ(b.articulation_points, (std::vector<Index>{1, 2}));
+}
+
+TEST(Connectivity, MaskedRootIsLeftOut) {
+  // A star from vertex 3 (think of the root R) over a path 0 - 1 - 2.
+  const SupplyGraph g = SupplyGraph::from_arcs(4, std::vector<Arc>{{0, 1}, {1, 2}, {3, 0}, {3, 2}});
+  EXPECT_TRUE(articulation_points_and_bridges(g, {}).articulation_points.empty());
+  GraphMask no_root;
+  no_root.vertex_on = {1, 1, 1, 0};
+  const Biconnectivity b = articulation_points_and_bridges(g, no_root);
+  EXPECT_EQ(b.articulation_points, (std::vector<Index>{1}));
+  EXPECT_EQ(b.bridges, (std::vector<Index>{0, 1}));
+}
+
+TEST(Connectivity, LongPathNeedsNoRecursion) {
+  const Index n = 300000;
+  std::vector<Arc> arcs;
+  for (Index v = 0; v + 1 < n; ++v) arcs.push_back({v, v + 1});
+  const Biconnectivity b = articulation_points_and_bridges(SupplyGraph::from_arcs(n, arcs), {});
+  EXPECT_EQ(b.articulation_points.size(), n - 2);
+  EXPECT_EQ(b.bridges.size(), n - 1);
+}
+
+// Number of connected components of the undirected view among switched-on, non-removed vertices.
+int components(const SupplyGraph& g, const GraphMask& m, Index removed_vertex, Index removed_edge) {
+  std::vector<Index> parent(g.vertex_count());
+  for (Index v = 0; v < g.vertex_count(); ++v) parent[v] = v;
+  const auto find = [&](Index v) {
+    while (parent[v] != v) v = parent[v] = parent[parent[v]];
+    return v;
+  };
+  for (Index e = 0; e < g.edge_count(); ++e) {
+    if (e == removed_edge || !edge_usable(g, m, e)) continue;
+    if (g.source(e) == removed_vertex || g.target(e) == removed_vertex) continue;
+    parent[find(g.source(e))] = find(g.target(e));
+  }
+  int count = 0;
+  for (Index v = 0; v < g.vertex_count(); ++v) count += m.vertex(v) && v != removed_vertex && find(v) == v ? 1 : 0;
+  return count;
+}
+
+TEST(Connectivity, MatchesBoostAndBruteForceOnRandomGraphs) {
+  testing::Rng rng(31);
+  for (int round = 0; round < 400; ++round) {
+    const Index n = 1 + rng.below(14);
+    const auto arcs = testing::random_arcs(rng, n, rng.below(2 * n));
+    const SupplyGraph g = SupplyGraph::from_arcs(n, arcs);
+    const GraphMask m = testing::random_mask(rng, g, 0.1, 0.1);
+    const Biconnectivity b = articulation_points_and_bridges(g, m);
+    ASSERT_EQ(b.articulation_points, boost_articulation_points(g, m)) << "round " << round;
+    const int base = components(g, m, kNone, kNone);
+    std::vector<Index> points, bridges;
+    for (Index v = 0; v < n; ++v) {
+      // Removing an isolated vertex lowers the count by one; an articulation point raises it.
+      if (m.vertex(v) && components(g, m, v, kNone) > base) points.push_back(v);
+    }
+    for (Index e = 0; e < g.edge_count(); ++e) {
+      if (edge_usable(g, m, e) && components(g, m, kNone, e) > base) bridges.push_back(e);
+    }
+    ASSERT_EQ(b.articulation_points, points) << "round " << round;
+    ASSERT_EQ(b.bridges, bridges) << "round " << round;
+  }
+}
+
+}  // namespace
+}  // namespace chokepoint

@@ -1,0 +1,129 @@
+#include "chokepoint/graph/graph.hpp"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <vector>
+
+#include "chokepoint/graph/reachability.hpp"
+#include "graph/graph_testing.hpp"
+
+namespace chokepoint {
+namespace {
+
+std::vector<Index> vertices(std::span<const Adjacent> row) {
+  std::vector<Index> out;
+  for (const Adjacent& a : row) out.push_back(a.vertex);
+  return out;
+}
+
+std::vector<Index> edges(std::span<const Adjacent> row) {
+  std::vector<Index> out;
+  for (const Adjacent& a : row) out.push_back(a.edge);
+  return out;
+}
+
+Dataset three_stage_dataset() {
+  Dataset d;
+  const auto facility = [&](const char* id, Stage stage) {
+    Facility f;
+    f.id = id;
+    f.stage = stage;
+    d.facilities.push_back(f);
+  };
+  facility("mine-a", Stage::mine);        // 0
+  facility("sep-b", Stage::separation);   // 1
+  facility("mine-c", Stage::mine);        // 2
+  facility("magnet-d", Stage::magnet);    // 3
+  const auto link = [&](Index from, Index to) {
+    Link l;
+    l.from = from;
+    l.to = to;
+    d.links.push_back(l);
+  };
+  link(0, 1);
+  link(2, 1);
+  link(1, 3);
+  link(0, 1);  // a second material on the same pair
+  d.build_indexes();
+  return d;
+}
+
+TEST(SupplyGraph, BuildsRootLinksAndBothDirections) {
+  const Dataset d = three_stage_dataset();
+  const SupplyGraph g = SupplyGraph::build(d);
+  EXPECT_EQ(g.facility_count(), 4u);
+  EXPECT_EQ(g.vertex_count(), 5u);
+  EXPECT_EQ(g.root(), 4u);
+  EXPECT_EQ(g.link_count(), 4u);
+  ASSERT_EQ(g.edge_count(), 6u);  // 4 links + R->mine-a, R->mine-c
+  EXPECT_EQ(vertices(g.out(g.root())), (std::vector<Index>{0, 2}));
+  EXPECT_EQ(edges(g.out(0)), (std::vector<Index>{0, 3}));
+  EXPECT_EQ(edges(g.in(1)), (std::vector<Index>{0, 1, 3}));
+  EXPECT_EQ(vertices(g.in(1)), (std::vector<Index>{0, 2, 0}));
+  EXPECT_EQ(vertices(g.in(0)), (std::vector<Index>{4}));
+  EXPECT_EQ(g.link_of(2), 2u);
+  EXPECT_EQ(g.link_of(4), kNone);
+  EXPECT_EQ(g.source(4), g.root());
+}
+
+TEST(SupplyGraph, SourceStagesChooseTheRootEdges) {
+  const Dataset d = three_stage_dataset();
+  const SupplyGraph g = SupplyGraph::build(d, GraphOptions{{Stage::mine, Stage::separation}});
+  EXPECT_EQ(vertices(g.out(g.root())), (std::vector<Index>{0, 1, 2}));
+}
+
+TEST(SupplyGraph, EmptyDatasetHasOnlyTheRoot) {
+  Dataset d;
+  d.build_indexes();
+  const SupplyGraph g = SupplyGraph::build(d);
+  EXPECT_EQ(g.vertex_count(), 1u);
+  EXPECT_EQ(g.edge_count(), 0u);
+  EXPECT_TRUE(g.out(g.root()).empty());
+}
+
+TEST(Reachability, MasksSwitchOffVerticesAndEdges) {
+  const Dataset d = three_stage_dataset();
+  const SupplyGraph g = SupplyGraph::build(d);
+  const std::array<Index, 1> root{g.root()};
+  const std::array<Index, 1> magnet{3};
+  EXPECT_EQ(reachable_from(g, {}, root), (std::vector<std::uint8_t>{1, 1, 1, 1, 1}));
+  GraphMask no_separator;
+  no_separator.vertex_on = {1, 0, 1, 1, 1};
+  EXPECT_EQ(reachable_from(g, no_separator, root), (std::vector<std::uint8_t>{1, 0, 1, 0, 1}));
+  EXPECT_FALSE(reaches(g, no_separator, g.root(), magnet));
+  GraphMask no_link;
+  no_link.edge_on = {1, 1, 0, 1, 1, 1};
+  EXPECT_FALSE(reaches(g, no_link, g.root(), magnet));
+  EXPECT_TRUE(reaches(g, {}, g.root(), magnet));
+  EXPECT_EQ(reaching(g, {}, magnet), (std::vector<std::uint8_t>{1, 1, 1, 1, 1}));
+  EXPECT_EQ(reaching(g, no_link, magnet), (std::vector<std::uint8_t>{0, 0, 0, 1, 0}));
+}
+
+TEST(Reachability, RestrictToIntersectsVertexMasks) {
+  GraphMask m;
+  m.vertex_on = {1, 0, 1};
+  const GraphMask r = restrict_to(m, {1, 1, 0});
+  EXPECT_EQ(r.vertex_on, (std::vector<std::uint8_t>{1, 0, 0}));
+  EXPECT_EQ(restrict_to(GraphMask{}, {0, 1}).vertex_on, (std::vector<std::uint8_t>{0, 1}));
+}
+
+TEST(Reachability, MatchesBruteForceOnRandomGraphs) {
+  testing::Rng rng(7);
+  for (int round = 0; round < 300; ++round) {
+    const Index n = 1 + rng.below(12);
+    const auto arcs = testing::random_arcs(rng, n, rng.below(30));
+    const SupplyGraph g = SupplyGraph::from_arcs(n, arcs);
+    const GraphMask m = testing::random_mask(rng, g, 0.15, 0.2);
+    const Index s = rng.below(n);
+    const std::array<Index, 1> sources{s};
+    ASSERT_EQ(reachable_from(g, m, sources), testing::brute_reach(g, m, s)) << "round " << round;
+    const Index t = rng.below(n);
+    const std::array<Index, 1> targets{t};
+    const auto cone = reaching(g, m, targets);
+    for (Index v = 0; v < n; ++v) ASSERT_EQ(cone[v] != 0, testing::brute_reach(g, m, v)[t] != 0);
+  }
+}
+
+}  // namespace
+}  // namespace chokepoint
