@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "chokepoint/core/elements.hpp"
+#include "structure_text.hpp"
 
 namespace chokepoint {
 namespace {
@@ -106,9 +107,9 @@ std::string what_of(const Dataset& d, const ConcentrationRow& row) {
 std::string describe(const Dataset& d, const ConcentrationRow& row) {
   if (row.shares.empty()) return {};
   const Country& top = d.countries[row.shares.front().country];
-  return fmt::format("{} holds {:.0f}% of {} {} {}; HHI {:.0f} ({})", top.name.empty() ? top.code : top.name,
-                     row.shares.front().share, what_of(d, row), stage_name(row.stage), share_basis_name(row.basis),
-                     row.hhi, concentration_band_name(row.band));
+  return fmt::format("{} holds {} of {} {} {}; HHI {:.0f} ({})", top.name.empty() ? top.code : top.name,
+                     structure_text::percent(row.shares.front().share / 100), what_of(d, row), stage_name(row.stage),
+                     share_basis_name(row.basis), row.hhi, concentration_band_name(row.band));
 }
 
 ConcentrationRow make_row(const Dataset& d, const std::vector<double>& tonnes, Stage stage, int element,
@@ -161,10 +162,10 @@ std::vector<Bottleneck> bottlenecks(const Dataset& d, const std::vector<Concentr
     const Country& top = d.countries[row->shares.front().country];
     const std::string symbol(rare_earths()[static_cast<std::size_t>(row->element)].symbol);
     result.push_back({row->element, row->basis, row->stage, row->hhi,
-                      fmt::format("{} is the most concentrated stage of {} {}: HHI {:.0f} ({}), {} {:.0f}%",
+                      fmt::format("{} is the most concentrated stage of {} {}: HHI {:.0f} ({}), {} {}",
                                   stage_name(row->stage), symbol, share_basis_name(row->basis), row->hhi,
                                   concentration_band_name(row->band), top.name.empty() ? top.code : top.name,
-                                  row->shares.front().share)});
+                                  structure_text::percent(row->shares.front().share / 100))});
   }
   return result;
 }

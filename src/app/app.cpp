@@ -33,6 +33,8 @@ int run_app(int argc, char** argv) {
   add(setup_validate(app, global));
   add(setup_summary(app, global));
   add(setup_concentration(app, global));
+  add(setup_chokepoints(app, global));
+  add(setup_dependencies(app, global));
   add(setup_scenario(app, global));
   add(setup_diagram(app, global));
 

@@ -23,5 +23,7 @@ Runner setup_scenario(CLI::App& app, const GlobalOptions& global);
 Runner setup_diagram(CLI::App& app, const GlobalOptions& global);
 Runner setup_summary(CLI::App& app, const GlobalOptions& global);
 Runner setup_concentration(CLI::App& app, const GlobalOptions& global);
+Runner setup_chokepoints(CLI::App& app, const GlobalOptions& global);
+Runner setup_dependencies(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace chokepoint

@@ -1,0 +1,150 @@
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "chokepoint/analysis/dependency.hpp"
+#include "chokepoint/analysis/structure.hpp"
+#include "chokepoint/app/app.hpp"
+#include "chokepoint/report/structure_report.hpp"
+#include "common.hpp"
+
+namespace chokepoint {
+namespace {
+
+struct ChokepointOptions {
+  std::string dataset;
+  std::string target;
+  std::string consumer;
+  std::string element;
+  std::size_t top = 10;
+  std::string as_of;
+  double threshold = 0.65;
+  ReportOptions report;
+};
+
+/// The consumer countries of a dataset: every country with a demand sink, by code.
+std::vector<std::string> consumer_countries(const Dataset& ds) {
+  std::set<std::string> codes;
+  for (const auto& f : ds.facilities) {
+    if (f.stage == Stage::demand) codes.insert(ds.countries[f.country].code);
+  }
+  return {codes.begin(), codes.end()};
+}
+
+std::vector<int> elements_option(const std::string& text) {
+  if (text.empty()) {
+    std::vector<int> all(kRareEarthCount);
+    for (int e = 0; e < kRareEarthCount; ++e) all[static_cast<std::size_t>(e)] = e;
+    return all;
+  }
+  auto e = parse_element(text);
+  if (!e || !is_rare_earth(*e)) throw CLI::ValidationError("--element", "'" + text + "' is not a rare earth (Dy, Nd, ...)");
+  return {rare_earth_index(*e)};
+}
+
+std::vector<std::string> target_specs(const ChokepointOptions& opt, const Dataset& ds) {
+  if (!opt.target.empty()) return {opt.target};
+  if (!opt.consumer.empty()) return {opt.consumer};
+  return consumer_countries(ds);
+}
+
+StructureOptions structure_options(const Dataset& ds, const ChokepointOptions& opt) {
+  StructureOptions so;
+  so.view.as_of = parse_date_option(opt.as_of, "--as-of");
+  if (!so.view.as_of) so.view.as_of = ds.info.as_of;
+  so.top = opt.top;
+  return so;
+}
+
+int run_chokepoints(const ChokepointOptions& opt, const GlobalOptions& global) {
+  const auto elements = elements_option(opt.element);
+  auto ds = load_or_report(opt.dataset, global);
+  if (!ds) return kExitFindings;
+  std::vector<StructureTarget> targets;
+  for (const auto& spec : target_specs(opt, *ds)) {
+    auto t = resolve_target(*ds, spec);
+    if (!t) {
+      fmt::print(stderr, "chokepoint: error: '{}' is neither a facility nor a country or group with demand sinks\n", spec);
+      return kExitUsage;
+    }
+    targets.push_back(std::move(*t));
+  }
+  const SupplyGraph graph = SupplyGraph::build(*ds);
+  const StructureReport rep = analyze_structure(*ds, graph, targets, elements, structure_options(*ds, opt));
+  emit_report(chokepoints_document(*ds, rep, opt.top), chokepoints_json(*ds, rep), opt.report);
+  return kExitOk;
+}
+
+int run_dependencies(const ChokepointOptions& opt, const GlobalOptions& global) {
+  const auto elements = elements_option(opt.element);
+  auto ds = load_or_report(opt.dataset, global);
+  if (!ds) return kExitFindings;
+  const auto as_of = structure_options(*ds, opt).view.as_of;
+  FlowOptions fo;
+  fo.as_of = as_of;
+  const FlowPlan plan = build_flow_plan(*ds, fo);
+  const FlowResult flow = run_flow(plan);
+  const SupplyGraph graph = SupplyGraph::build(*ds);
+  StructureOptions so = structure_options(*ds, opt);
+  so.retained_shares = false;
+  std::vector<LabelledDependency> reports;
+  for (const auto& spec : target_specs(opt, *ds)) {
+    auto consumers = resolve_consumers(*ds, spec);
+    auto target = resolve_target(*ds, spec);
+    if (consumers.empty() || !target) {
+      fmt::print(stderr, "chokepoint: error: '{}' is neither a facility nor a country or group with demand sinks\n", spec);
+      return kExitUsage;
+    }
+    DependencyOptions dopt;
+    dopt.threshold = opt.threshold;
+    if (!opt.element.empty()) dopt.elements = elements;
+    // Must-pass countries make a dependency critical whatever its share.
+    const Carriage carriage = compute_carriage(*ds, so.view);
+    for (int e : elements) {
+      const ElementStructure es = prepare_element(*ds, graph, carriage, e);
+      const TargetStructure ts = analyze_target(*ds, graph, es, *target, so);
+      for (const auto& c : ts.must_pass_countries) dopt.must_pass[static_cast<std::size_t>(e)].push_back(c.country);
+    }
+    reports.push_back({spec, single_country_dependency(flow, consumers, dopt)});
+  }
+  emit_report(dependencies_document(*ds, reports), dependencies_json(*ds, reports), opt.report);
+  return kExitOk;
+}
+
+void common_options(CLI::App* cmd, ChokepointOptions& opt) {
+  cmd->add_option("dataset", opt.dataset, "Dataset file or directory")->required();
+  auto* target = cmd->add_option("--target", opt.target, "A facility id (a demand sink or any facility)");
+  cmd->add_option("--consumer", opt.consumer, "A country code or group id: its demand sinks together")->excludes(target);
+  cmd->add_option("--element", opt.element, "Only this rare earth (Dy, Nd, ...); default: every element");
+  cmd->add_option("--as-of", opt.as_of, "Date (default: the dataset's as_of)");
+}
+
+}  // namespace
+
+Runner setup_chokepoints(CLI::App& app, const GlobalOptions& global) {
+  auto opt = std::make_shared<ChokepointOptions>();
+  auto* cmd = app.add_subcommand("chokepoints",
+                                 "Must-pass facilities and countries, minimum cuts, articulation points, centrality, "
+                                 "retained max-flow without each country");
+  common_options(cmd, *opt);
+  cmd->add_option("--top", opt->top, "Rows per ranking (default 10; 0: all)");
+  add_report_options(cmd, opt->report);
+  cmd->footer("Default targets: every country with demand sinks.\nExample:\n"
+              "  chokepoint chokepoints data/rare-earths --consumer US --element Dy");
+  return [opt, &global] { return run_chokepoints(*opt, global); };
+}
+
+Runner setup_dependencies(CLI::App& app, const GlobalOptions& global) {
+  auto opt = std::make_shared<ChokepointOptions>();
+  auto* cmd = app.add_subcommand("dependencies", "Single-country dependency by stage, from origin tracing");
+  common_options(cmd, *opt);
+  cmd->add_option("--threshold", opt->threshold, "Flag shares at or above this (default 0.65, the EU CRMA benchmark)")
+      ->check(CLI::Range(0.0, 1.0));
+  add_report_options(cmd, opt->report);
+  cmd->footer("Default consumers: every country with demand sinks.\nExample:\n"
+              "  chokepoint dependencies data/rare-earths --consumer EU --element Dy");
+  return [opt, &global] { return run_dependencies(*opt, global); };
+}
+
+}  // namespace chokepoint

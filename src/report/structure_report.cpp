@@ -1,0 +1,233 @@
+#include "chokepoint/report/structure_report.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace chokepoint {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+std::string symbol(int e) { return std::string(rare_earths()[static_cast<std::size_t>(e)].symbol); }
+
+std::string ids(const Dataset& ds, const std::vector<Index>& facilities) {
+  std::vector<std::string> out;
+  for (Index f : facilities) out.push_back(ds.facilities[f].id);
+  return out.empty() ? "-" : fmt::format("{}", fmt::join(out, ", "));
+}
+
+std::string code(const Dataset& ds, Index c) { return c == kNone ? "?" : ds.countries[c].code; }
+
+Cell flow_cell(double t) { return std::isinf(t) ? Cell::str("unbounded") : Cell::num(t, 1); }
+
+json flow_json(double t) { return std::isinf(t) ? json(nullptr) : json(t); }
+
+}  // namespace
+
+Document chokepoints_document(const Dataset& ds, const StructureReport& rep, std::size_t top) {
+  Document doc;
+  doc.heading(1, fmt::format("Chokepoints in {}", ds.label()));
+  doc.paragraph(rep.method);
+
+  // Findings an analyst can quote: must-pass countries, then must-pass facilities, then the
+  // largest losses of max-flow without one country.
+  std::vector<std::string> findings;
+  for (const auto& t : rep.targets) {
+    for (const auto& c : t.must_pass_countries) findings.push_back(c.evidence);
+  }
+  for (const auto& t : rep.targets) {
+    for (const auto& f : t.must_pass_facilities) findings.push_back(f.evidence);
+  }
+  if (top && findings.size() > top) findings.resize(top);
+  doc.heading(2, "Findings");
+  if (findings.empty()) doc.paragraph("No country or facility lies on every supply path of any target.");
+  else doc.bullets(findings);
+
+  Table targets{"targets", "Per target and element (t/yr of contained element)",
+                {{"target"}, {"element"}, {"max-flow", Align::right}, {"must-pass countries"}, {"must-pass facilities"},
+                 {"minimum cut"}, {"cut t/yr", Align::right}, {"worst country loss"}},
+                {}, "(no target receives any element)"};
+  for (const auto& t : rep.targets) {
+    if (!t.reachable) continue;
+    std::vector<std::string> countries;
+    for (const auto& c : t.must_pass_countries) countries.push_back(code(ds, c.country));
+    std::vector<Index> facilities;
+    for (const auto& f : t.must_pass_facilities) facilities.push_back(f.facility);
+    std::string worst = "-";
+    for (const auto& loss : t.country_losses) {
+      if (loss.retained) {
+        worst = fmt::format("without {}: {} left", code(ds, loss.country), percent(*loss.retained));
+        break;
+      }
+    }
+    targets.rows.push_back({Cell::str(t.target), Cell::str(symbol(t.element)), flow_cell(t.max_flow),
+                            Cell::str(countries.empty() ? "-" : fmt::format("{}", fmt::join(countries, ", "))),
+                            Cell::str(ids(ds, facilities)), Cell::str(ids(ds, t.min_cut)), flow_cell(t.min_cut_capacity),
+                            Cell::str(worst)});
+  }
+  doc.table(targets);
+
+  Table retained{"retained", "Max-flow retained without each country (lowest first)",
+                 {{"target"}, {"element"}, {"without"}, {"retained", Align::right}, {"max-flow", Align::right}}, {}, "(none)"};
+  for (const auto& t : rep.targets) {
+    std::size_t shown = 0;
+    for (const auto& loss : t.country_losses) {
+      if (!loss.retained || *loss.retained >= 1.0 - 1e-9) continue;
+      if (top && shown++ >= std::max<std::size_t>(3, top / 4)) break;
+      retained.rows.push_back({Cell::str(t.target), Cell::str(symbol(t.element)), Cell::str(code(ds, loss.country)),
+                               Cell::str(percent(*loss.retained)), flow_cell(loss.max_flow)});
+    }
+  }
+  doc.table(retained);
+
+  for (const auto& n : rep.networks) {
+    const std::string scope = n.element < 0 ? std::string("all links") : symbol(n.element);
+    if (n.element >= 0 && n.articulation_points.empty() && n.betweenness.empty()) continue;
+    Table art{fmt::format("network-{}", n.element < 0 ? std::string("all") : symbol(n.element)),
+              fmt::format("Articulation points and betweenness ({})", scope),
+              {{"facility"}, {"country"}, {"stage"}, {"articulation point"}, {"betweenness", Align::right}}, {}, "(none)"};
+    std::vector<Index> shown;
+    for (std::size_t k = 0; k < n.betweenness.size() && (!top || k < top); ++k) shown.push_back(n.betweenness[k].facility);
+    for (Index f : n.articulation_points) {
+      if (std::find(shown.begin(), shown.end(), f) == shown.end()) shown.push_back(f);
+    }
+    for (Index f : shown) {
+      double score = 0;
+      for (const auto& b : n.betweenness) {
+        if (b.facility == f) score = b.score;
+      }
+      const bool ap = std::find(n.articulation_points.begin(), n.articulation_points.end(), f) != n.articulation_points.end();
+      art.rows.push_back({Cell::str(ds.facilities[f].id), Cell::str(code(ds, ds.facilities[f].country)),
+                          Cell::str(stage_name(ds.facilities[f].stage)), Cell::str(ap ? "yes" : ""), Cell::num(score, 1)});
+    }
+    doc.table(art);
+    if (n.element < 0 && !n.bridges.empty()) {
+      std::vector<std::string> bridges;
+      for (std::size_t k = 0; k < n.bridges.size() && (!top || k < top); ++k) bridges.push_back(n.bridges[k].evidence);
+      doc.paragraph(fmt::format("{} bridges (links whose loss splits the network):", n.bridges.size()));
+      doc.bullets(bridges);
+    }
+  }
+  return doc;
+}
+
+json chokepoints_json(const Dataset& ds, const StructureReport& rep) {
+  json out;
+  out["schema"] = "chokepoint.chokepoints/1";
+  out["dataset"] = {{"name", ds.info.name}, {"version", ds.info.version}};
+  out["method"] = rep.method;
+  out["targets"] = json::array();
+  for (const auto& t : rep.targets) {
+    json row = {{"target", t.target}, {"element", symbol(t.element)}, {"reachable", t.reachable},
+                {"max_flow", flow_json(t.max_flow)}};
+    row["must_pass_countries"] = json::array();
+    for (const auto& c : t.must_pass_countries) row["must_pass_countries"].push_back({{"country", code(ds, c.country)}, {"evidence", c.evidence}});
+    row["must_pass_facilities"] = json::array();
+    for (const auto& f : t.must_pass_facilities) row["must_pass_facilities"].push_back({{"facility", ds.facilities[f.facility].id}, {"evidence", f.evidence}});
+    row["min_cut"] = json::array();
+    for (Index f : t.min_cut) row["min_cut"].push_back(ds.facilities[f].id);
+    row["min_cut_capacity"] = flow_json(t.min_cut_capacity);
+    row["min_cut_evidence"] = t.min_cut_evidence;
+    row["country_losses"] = json::array();
+    for (const auto& l : t.country_losses) {
+      row["country_losses"].push_back({{"country", code(ds, l.country)}, {"max_flow", flow_json(l.max_flow)},
+                                       {"retained", l.retained ? json(*l.retained) : json(nullptr)},
+                                       {"must_pass", l.must_pass}, {"evidence", l.evidence}});
+    }
+    out["targets"].push_back(row);
+  }
+  out["networks"] = json::array();
+  for (const auto& n : rep.networks) {
+    json row = {{"element", n.element < 0 ? json("all") : json(symbol(n.element))}};
+    row["articulation_points"] = json::array();
+    for (std::size_t k = 0; k < n.articulation_points.size(); ++k) {
+      row["articulation_points"].push_back({{"facility", ds.facilities[n.articulation_points[k]].id},
+                                            {"evidence", k < n.articulation_evidence.size() ? n.articulation_evidence[k] : ""}});
+    }
+    row["bridges"] = json::array();
+    for (const auto& b : n.bridges) {
+      const Link& l = ds.links[b.link];
+      row["bridges"].push_back({{"from", ds.facilities[l.from].id}, {"to", ds.facilities[l.to].id},
+                                {"material", ds.materials[l.material].id}, {"evidence", b.evidence}});
+    }
+    row["betweenness"] = json::array();
+    for (const auto& b : n.betweenness) row["betweenness"].push_back({{"facility", ds.facilities[b.facility].id}, {"score", b.score}});
+    row["weighted_betweenness"] = json::array();
+    for (const auto& b : n.weighted_betweenness) row["weighted_betweenness"].push_back({{"facility", ds.facilities[b.facility].id}, {"score", b.score}});
+    out["networks"].push_back(row);
+  }
+  return out;
+}
+
+Document dependencies_document(const Dataset& ds, const std::vector<LabelledDependency>& reports) {
+  Document doc;
+  doc.heading(1, fmt::format("Single-country dependencies in {}", ds.label()));
+  const double threshold = reports.empty() ? 0.65 : reports.front().report.threshold;
+  doc.paragraph(fmt::format("From the baseline flow with origin tracing: the share of each element a consumer receives "
+                            "that passed through one country at each upstream stage. Flagged at {} (EU Critical Raw "
+                            "Materials Act benchmark), critical at {} or when the country is must-pass.",
+                            percent(threshold, 0), percent(reports.empty() ? 0.95 : reports.front().report.critical, 0)));
+  std::vector<std::string> critical;
+  for (const auto& r : reports) {
+    for (const auto& f : flagged_dependencies(ds, r.report)) {
+      if (!f.critical) continue;
+      critical.push_back(fmt::format("{}: {} of its {} passed through {} at the {} stage{}", r.consumer, percent(f.share),
+                                     symbol(f.element), code(ds, f.country), stage_name(f.stage),
+                                     f.share < r.report.critical ? " (must-pass)" : ""));
+    }
+  }
+  doc.heading(2, "Critical dependencies");
+  if (critical.empty()) doc.paragraph("None.");
+  else doc.bullets(critical);
+
+  Table t{"dependencies", "Largest single-country share per consumer, element and stage",
+          {{"consumer"}, {"element"}, {"received t", Align::right}, {"stage"}, {"country"}, {"share", Align::right}, {"flag"}},
+          {}, "(no consumer receives anything)"};
+  for (const auto& r : reports) {
+    for (const auto& e : r.report.elements) {
+      for (const auto& s : e.stages) {
+        if (s.countries.empty()) continue;
+        const auto& top = s.countries.front();
+        t.rows.push_back({Cell::str(r.consumer), Cell::str(symbol(e.element)), Cell::num(e.received, 1),
+                          Cell::str(stage_name(s.stage)), Cell::str(code(ds, top.country)), Cell::str(percent(top.share)),
+                          Cell::str(top.critical ? "critical" : top.flagged ? "flagged" : "")});
+      }
+    }
+  }
+  doc.table(t);
+  return doc;
+}
+
+json dependencies_json(const Dataset& ds, const std::vector<LabelledDependency>& reports) {
+  json out;
+  out["schema"] = "chokepoint.dependencies/1";
+  out["dataset"] = {{"name", ds.info.name}, {"version", ds.info.version}};
+  out["method"] = "baseline contracts flow, origin tracing by proportional mixing";
+  out["consumers"] = json::array();
+  for (const auto& r : reports) {
+    json c = {{"consumer", r.consumer}, {"threshold", r.report.threshold}, {"critical", r.report.critical}};
+    c["facilities"] = json::array();
+    for (Index f : r.report.consumers) c["facilities"].push_back(ds.facilities[f].id);
+    c["elements"] = json::array();
+    for (const auto& e : r.report.elements) {
+      json el = {{"element", symbol(e.element)}, {"received", e.received}};
+      el["stages"] = json::array();
+      for (const auto& s : e.stages) {
+        json st = {{"stage", stage_name(s.stage)}, {"reached", s.reached}};
+        st["countries"] = json::array();
+        for (const auto& cd : s.countries) {
+          st["countries"].push_back({{"country", code(ds, cd.country)}, {"share", cd.share}, {"tonnes", cd.tonnes},
+                                     {"flagged", cd.flagged}, {"critical", cd.critical}, {"must_pass", cd.must_pass}});
+        }
+        el["stages"].push_back(st);
+      }
+      c["elements"].push_back(el);
+    }
+    out["consumers"].push_back(c);
+  }
+  return out;
+}
+
+}  // namespace chokepoint
