@@ -221,10 +221,12 @@ ConcentrationReport analyze_concentration(const Dataset& dataset, const Concentr
   ConcentrationReport report;
   report.dataset = d.label();
   report.method = fmt::format(
-      "country shares by {} of operating and ramping facilities' output figures in t/yr of contained element "
-      "(t REO for all rare earths, the material's basis per material); HHI with DOJ/FTC 2010 bands; HHI_WGI with "
-      "WGI scaled as (2.5 - wgi) x 2 (EU CRM methodology)",
-      country_key_name(options.key));
+      "country shares by {} of operating and ramping facilities' output in t/yr of contained element "
+      "(t REO for all rare earths, the material's basis per material); production: {}; capacity: the outputs' "
+      "capacity figures; HHI with DOJ/FTC 2010 bands; HHI_WGI with WGI scaled as (2.5 - wgi) x 2 (EU CRM "
+      "methodology)",
+      country_key_name(options.key),
+      options.baseline ? "what each output carries in the baseline flow" : "the outputs' production figures");
   std::vector<MaterialContent> content;
   for (const Material& m : d.materials) content.push_back(content_of(m));
   Tally tally(d.countries.size(), d.materials.size());
@@ -233,8 +235,14 @@ ConcentrationReport analyze_concentration(const Dataset& dataset, const Concentr
     const bool active = options.facility_active.empty() ? is_producing(facility.status) : options.facility_active[f];
     if (!active) continue;
     const Index country = options.key == CountryKey::location ? facility.country : facility.owner();
-    for (const Output& o : facility.outputs) {
-      if (o.production) add_output(d, content, f, o, 0, *o.production, country, tally);
+    for (std::size_t k = 0; k < facility.outputs.size(); ++k) {
+      const Output& o = facility.outputs[k];
+      if (options.baseline) {
+        const double produced = options.baseline->output_tonnes(f, k);
+        if (produced > 0) add_output(d, content, f, o, 0, produced, country, tally);
+      } else if (o.production) {
+        add_output(d, content, f, o, 0, *o.production, country, tally);
+      }
       if (o.capacity) add_output(d, content, f, o, 1, *o.capacity, country, tally);
     }
   }

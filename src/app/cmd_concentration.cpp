@@ -16,6 +16,7 @@ struct ConcentrationCliOptions {
   std::string element;
   std::string basis;
   std::string by = "location";
+  bool declared = false;
   ReportOptions report;
 };
 
@@ -35,6 +36,12 @@ int run_concentration(const ConcentrationCliOptions& opt, const GlobalOptions& g
   if (!ds) return kExitFindings;
   ConcentrationOptions co;
   co.key = opt.by == "owner" ? CountryKey::owner : CountryKey::location;
+  // "Production" is the stage's baseline production: what each output carries in the baseline flow.
+  FlowOptions fo;
+  fo.as_of = ds->info.as_of;
+  const FlowPlan plan = build_flow_plan(*ds, fo);
+  const FlowResult baseline = run_flow(plan);
+  if (!opt.declared) co.baseline = &baseline;
   ConcentrationReport rep = analyze_concentration(*ds, co);
   const auto keep_basis = [&](ShareBasis b) { return opt.basis.empty() || opt.basis == share_basis_name(b); };
   std::erase_if(rep.rows, [&](const ConcentrationRow& r) {
@@ -59,6 +66,8 @@ Runner setup_concentration(CLI::App& app, const GlobalOptions& global) {
       ->check(CLI::IsMember({"production", "capacity"}));
   cmd->add_option("--by", opt->by, "Count facilities by location (default) or owner country")
       ->check(CLI::IsMember({"location", "owner"}));
+  cmd->add_flag("--declared", opt->declared,
+                "Production basis from the outputs' declared production figures instead of the baseline flow");
   add_report_options(cmd, opt->report);
   cmd->footer("Example:\n  chokepoint concentration data/rare-earths --element Dy --basis production");
   return [opt, &global] { return run_concentration(*opt, global); };

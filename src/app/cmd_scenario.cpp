@@ -55,12 +55,12 @@ std::optional<std::vector<Scenario>> load_scenarios(const std::vector<std::strin
 }
 
 int run_scenarios(const ScenarioRunOptions& opt, const GlobalOptions& global) {
+  ScenarioOptions so = scenario_options(opt.mode, opt.redirect);
+  so.as_of = parse_date_option(opt.as_of, "--as-of");
   auto ds = load_or_report(opt.dataset, global);
   if (!ds) return kExitFindings;
   auto scenarios = load_scenarios(opt.scenarios, *ds, global);
   if (!scenarios) return kExitFindings;
-  ScenarioOptions so = scenario_options(opt.mode, opt.redirect);
-  so.as_of = parse_date_option(opt.as_of, "--as-of");
   std::vector<ScenarioImpact> impacts;
   for (const auto& s : *scenarios) {
     if (!scenario_date(*ds, s, so)) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "chokepoint/analysis/flow.hpp"
 #include "chokepoint/model/dataset.hpp"
 
 namespace chokepoint {
@@ -29,6 +30,9 @@ ConcentrationBand concentration_band(double hhi);
 struct ConcentrationOptions {
   CountryKey key = CountryKey::location;       ///< location (Facility::country) or owner (Facility::owner())
   std::vector<std::uint8_t> facility_active;   ///< per facility; empty: operating or ramping (is_producing)
+  /// The production basis: each output's tonnes in this baseline flow (analyses.md: "a stage's
+  /// baseline production"); null: the outputs' declared `production` figures.
+  const FlowResult* baseline = nullptr;
 };
 
 /// One country's part of a row.
