@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <map>
 #include <regex>
@@ -563,6 +564,16 @@ class DatasetBuilder {
         auto& diag = r.error("E207", id.node, fmt::format("duplicate {} id '{}'", what, id.id));
         const auto where = reader(first.doc).at(first.node);
         diag.notes.push_back(fmt::format("first defined at {}:{}:{}", where.file, where.line, where.column));
+        continue;
+      }
+      std::string key = id.id;
+      std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
+      auto [fit, fresh] = folded.emplace(key, id);
+      if (!fresh) {
+        auto& diag = r.error("E207", id.node, fmt::format("{} id '{}' differs only in case from '{}'", what, id.id,
+                                                          fit->second.id));
+        const auto where = reader(fit->second.doc).at(fit->second.node);
+        diag.notes.push_back(fmt::format("defined at {}:{}:{}", where.file, where.line, where.column));
       }
     }
     return map;

@@ -41,6 +41,10 @@ std::string impact_headline(const Dataset& ds, const ScenarioImpact& impact, con
   const auto c = share_of(r.contracts, r.demand), m = share_of(r.market, r.demand);
   const std::string who = r.consumer;
   const std::string el = symbol(r.element);
+  if (c && m && std::abs(*c - *m) < 5e-4) {
+    return fmt::format("{} of {} {} demand is met under either bound (baseline {})", percent(*c), who, el,
+                       percent(r.demand > 0 ? r.baseline / r.demand : 0));
+  }
   if (c && m) {
     return fmt::format("between {} and {} of {} {} demand is met (baseline {})", percent(std::min(*c, *m)),
                        percent(std::max(*c, *m)), who, el, percent(r.demand > 0 ? r.baseline / r.demand : 0));
