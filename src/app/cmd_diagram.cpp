@@ -113,10 +113,11 @@ Runner setup_diagram(CLI::App& app, const GlobalOptions& global) {
       ->check(CLI::IsMember({"svg", "png", "pdf", "dot"}));
   cmd->add_option("--engine", opt->engine, "Layout: auto (dot up to 1500 nodes, else sfdp), dot or sfdp")
       ->check(CLI::IsMember({"auto", "dot", "sfdp"}));
-  cmd->footer("Examples:\n"
-              "  chokepoint diagram data/rare-earths -o chain.svg\n"
-              "  chokepoint diagram data/rare-earths --view country --element Dy -o dy.png\n"
-              "  chokepoint diagram data/rare-earths --focus us-ev-motors --scenario s.yaml -o us.pdf");
+  cmd->footer(
+      "Examples:\n"
+      "  chokepoint diagram data/rare-earths -o chain.svg\n"
+      "  chokepoint diagram data/rare-earths --view country --element Dy -o dy.png\n"
+      "  chokepoint diagram data/rare-earths --focus us-ev-motors --scenario s.yaml -o us.pdf");
   return [opt, &global] { return run_diagram(*opt, global); };
 }
 

@@ -1,5 +1,7 @@
 #include "chokepoint/graph/betweenness.hpp"
 
+#include "chokepoint/core/random.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -7,13 +9,6 @@
 
 namespace chokepoint {
 namespace {
-
-std::uint64_t splitmix64(std::uint64_t& state) {
-  std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
 
 // The sources in increasing order: all switched-on vertices, or a seeded sample of them.
 std::vector<Index> choose_sources(const SupplyGraph& graph, const GraphMask& mask, const BetweennessOptions& options) {

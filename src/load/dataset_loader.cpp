@@ -2,6 +2,7 @@
 #include <cctype>
 #include <cmath>
 #include <map>
+#include <memory>
 #include <regex>
 #include <set>
 
@@ -10,6 +11,7 @@
 #include "chokepoint/core/text.hpp"
 #include "chokepoint/load/loader.hpp"
 #include "chokepoint/load/yaml_reader.hpp"
+#include "csv_table.hpp"
 
 namespace chokepoint {
 namespace {
@@ -24,33 +26,39 @@ const std::vector<std::string> kSections = {"dataset", "sources", "countries", "
 struct Ref {
   Ref() = default;
   Ref(std::string i, const YAML::Node& n, std::size_t d, bool p) : id(std::move(i)), node(n), doc(d), present(p) {}
+  Ref(std::string i, const csv::Table& t, const csv::Cell& c) : id(std::move(i)), table(&t), cell(c), present(true) {}
   Ref(const Ref&) = default;
   // yaml-cpp's Node::operator= writes through shared storage (#1275); rebind instead.
   Ref& operator=(const Ref& other) {
     id = other.id;
     node.reset(other.node);
     doc = other.doc;
+    table = other.table;
+    cell = other.cell;
     present = other.present;
     return *this;
   }
   std::string id;
   YAML::Node node;
   std::size_t doc = 0;
+  const csv::Table* table = nullptr;   ///< set for a CSV cell, which has no node
+  csv::Cell cell;
   bool present = false;
   [[nodiscard]] bool given() const { return present; }
 };
 
 struct CountryRefs { Ref source; YAML::Node wgi_key; std::size_t doc = 0; };
 struct GroupRefs { std::vector<Ref> members; };
-struct FigureRefs { Ref material; Ref source; YAML::Node node; std::size_t doc = 0; };
+struct FigureRefs { Ref material; Ref source; YAML::Node node; std::size_t doc = 0; Ref row; };
 struct FacilityRefs {
   Ref country, owner_country, technology_origin;
   std::vector<Ref> inputs, sources;
   std::vector<FigureRefs> outputs, demand;
   YAML::Node node, distribution_key;
   std::size_t doc = 0;
+  Ref row, distribution_row;   ///< CSV: the row's first cell, the first distribution.csv row
 };
-struct LinkRefs { Ref from, to, material, source; YAML::Node node; std::size_t doc = 0; };
+struct LinkRefs { Ref from, to, material, source; YAML::Node node; std::size_t doc = 0; Ref row; };
 
 /// A calendar year, 1..9999.
 std::optional<int> year(Reader& r, const YAML::Node& v, const YAML::Node& kn) {
@@ -87,8 +95,8 @@ class DatasetBuilder {
 
   std::optional<Dataset> finish() {
     const bool all_parsed = std::all_of(docs_.begin(), docs_.end(), [](const auto& d) { return d.ok; });
-    if (!docs_.empty() && all_parsed && !info_key_.doc_set) {
-      diags_.error("E202", {docs_.front().path, 0, 0, 1},
+    if ((!docs_.empty() || !tables_.empty()) && all_parsed && !info_key_.doc_set) {
+      diags_.error("E202", {first_path(), 0, 0, 1},
                    "the dataset has no 'dataset' section (name, version, as_of)");
     }
     check_limits();
@@ -102,6 +110,7 @@ class DatasetBuilder {
 
  private:
   Reader reader(std::size_t d) { return Reader(docs_[d], diags_, options_.limits); }
+  std::string first_path() const { return docs_.empty() ? tables_.front()->path : docs_.front().path; }
 
   template <class F>
   void read_list(std::size_t d, const YAML::Node& key, const YAML::Node& value, std::string_view what, F&& item) {
@@ -172,7 +181,7 @@ class DatasetBuilder {
     CountryRefs refs;
     refs.doc = d;
     Ref id_ref;
-    if (!r.each_key(n, "a country", {"code", "name", "wgi", "source"},
+    if (!r.each_key(n, "a country", {"code", "name", "wgi", "source", "disruption"},
                     [&](const std::string& k, const YAML::Node& kn, const YAML::Node& v) {
                       if (k == "code") {
                         if (auto s = r.string(v, kn, "country code")) {
@@ -191,6 +200,7 @@ class DatasetBuilder {
                           else c.wgi = *w;
                         }
                       } else if (k == "source") refs.source = ref(d, v, kn, "source");
+                      else if (k == "disruption") read_disruption(r, v, c.disruption);
                     })) {
       return;
     }
@@ -388,7 +398,7 @@ class DatasetBuilder {
     static const std::vector<std::string> keys = {
         "id",      "name",         "operator",     "country",  "owner_country",     "stage",    "status",
         "status_as_of", "outputs", "inputs",       "elements", "distribution",      "recovery", "priority",
-        "demand",  "technology_origin", "location", "sources",  "notes"};
+        "demand",  "technology_origin", "location", "sources",  "notes", "disruption"};
     if (!r.each_key(n, "a facility", keys, [&](const std::string& k, const YAML::Node& kn, const YAML::Node& v) {
           if (k == "id") { if (auto id = r.id(v, kn, "facility id")) { f.id = *id; id_ref = Ref{*id, v, d, true}; } }
           else if (k == "name") f.name = r.string(v, kn, "facility name").value_or("");
@@ -452,6 +462,7 @@ class DatasetBuilder {
               f.location = loc;
             }
           } else if (k == "notes") f.notes = r.string(v, kn, "notes").value_or("");
+          else if (k == "disruption") read_disruption(r, v, f.disruption);
         })) {
       return;
     }
@@ -459,6 +470,31 @@ class DatasetBuilder {
     ds_.facilities.push_back(std::move(f));
     facility_refs_.push_back(std::move(refs));
     facility_ids_.push_back(id_ref);
+  }
+
+  /// `disruption: {probability, severity}`, both 0..1 (E301), on a facility or a country.
+  void read_disruption(Reader& r, const YAML::Node& v, DisruptionRisk& risk) {
+    DisruptionRisk out;
+    bool valid = true;
+    const bool ok = r.each_key(v, "disruption", {"probability", "severity"},
+                               [&](const std::string& k, const YAML::Node& kn, const YAML::Node& x) {
+                                 auto value = r.number(x, kn, k);
+                                 if (!value) {
+                                   valid = false;
+                                   return;
+                                 }
+                                 if (*value < 0 || *value > 1) {
+                                   r.error("E301", x, fmt::format("{} {} is outside 0..1", k, *value));
+                                   valid = false;
+                                   return;
+                                 }
+                                 (k == "probability" ? out.probability : out.severity) = *value;
+                               });
+    if (!ok) return;
+    r.require_keys(v, "disruption", {"probability", "severity"});
+    if (!valid) return;
+    out.given = true;
+    risk = out;
   }
 
   void read_distribution(Reader& r, const YAML::Node& kn, const YAML::Node& v, Facility& f) {
@@ -538,41 +574,408 @@ class DatasetBuilder {
     link_refs_.push_back(std::move(refs));
   }
 
+  // ---- CSV tables (docs/data-format.md, "CSV tables") ---------------------------------------
+
+ public:
+  void add_table(std::unique_ptr<csv::Table> table) {
+    tables_.push_back(std::move(table));
+    const csv::Table& t = *tables_.back();
+    if (!t.ok) return;
+    const std::string name = fs::path(t.path).filename().string();
+    if (name == "facilities.csv") add_facility_rows(t);
+    else if (name == "outputs.csv") add_figure_rows(t, /*demand=*/false);
+    else if (name == "demand.csv") add_figure_rows(t, /*demand=*/true);
+    else if (name == "links.csv") add_link_rows(t);
+    else if (name == "distribution.csv") add_distribution_rows(t);
+  }
+
+ private:
+  static constexpr std::size_t kAbsent = static_cast<std::size_t>(-1);
+
+  /// The table column of each known field (kAbsent when the header lacks it); empty on E202.
+  std::vector<std::size_t> columns(const csv::Table& t, const std::vector<std::string>& known,
+                                   const std::vector<std::string>& required, std::string_view what) {
+    std::vector<std::size_t> index(known.size(), kAbsent);
+    for (std::size_t c = 0; c < t.header.size(); ++c) {
+      const std::string_view name = t.header[c].text;
+      auto it = std::find(known.begin(), known.end(), name);
+      if (it == known.end()) {
+        auto& d = t.report(diags_, Severity::error, "E201", t.header[c], fmt::format("unknown column '{}' in {}", name, what));
+        if (auto note = did_you_mean(name, known); !note.empty()) d.notes.push_back(note);
+        continue;
+      }
+      index[static_cast<std::size_t>(it - known.begin())] = c;
+    }
+    bool complete = true;
+    for (const auto& name : required) {
+      if (index[static_cast<std::size_t>(std::find(known.begin(), known.end(), name) - known.begin())] != kAbsent) continue;
+      t.report(diags_, Severity::error, "E202", t.header.front(), fmt::format("{} is missing required column '{}'", what, name));
+      complete = false;
+    }
+    if (!complete) index.clear();
+    return index;
+  }
+
+  /// One row of a table: its cells by field, an empty cell counting as absent.
+  struct CsvRow {
+    const csv::Table& table;
+    const std::vector<std::size_t>& columns;
+    std::size_t row;
+    [[nodiscard]] const csv::Cell* operator[](std::size_t field) const {
+      if (columns[field] == kAbsent) return nullptr;
+      const csv::Cell& c = table.at(row, columns[field]);
+      return c.empty() ? nullptr : &c;
+    }
+    [[nodiscard]] const csv::Cell& first() const { return table.at(row, 0); }
+    /// The cell of a required field; E202 at the empty cell when it is empty.
+    const csv::Cell* required(Diagnostics& diags, std::size_t field, std::string_view record, std::string_view name) const {
+      const csv::Cell* c = (*this)[field];
+      if (!c) {
+        table.report(diags, Severity::error, "E202", table.at(row, columns[field]),
+                     fmt::format("{} is missing required '{}' (the cell is empty)", record, name));
+      }
+      return c;
+    }
+  };
+
+  Ref cell_ref(const csv::Table& t, const csv::Cell* c) { return c ? Ref{std::string(c->text), t, *c} : Ref{}; }
+  SourceLocation row_where(const csv::Table& t, const csv::Cell& first) { return {t.path, first.line, 1, 1}; }
+
+  void csv_enum_error(const csv::Table& t, const csv::Cell& c, std::string_view what, const std::vector<std::string>& names) {
+    auto& diag = t.report(diags_, Severity::error, "E205", c, fmt::format("unknown {} '{}'", what, c.text));
+    if (auto note = did_you_mean(c.text, names); !note.empty()) diag.notes.push_back(note);
+    else diag.notes.push_back("one of: " + fmt::format("{}", fmt::join(names, ", ")));
+  }
+
+  std::optional<double> csv_bounded(const csv::Table& t, const csv::Cell* c, std::string_view what, double lo, double hi) {
+    if (!c) return std::nullopt;
+    auto x = t.number(diags_, *c, what);
+    if (x && (*x < lo || *x > hi)) {
+      t.report(diags_, Severity::error, "E301", *c, fmt::format("{} {} is outside {}..{}", what, *x, lo, hi));
+      return std::nullopt;
+    }
+    return x;
+  }
+
+  std::optional<double> csv_amount(const csv::Table& t, const csv::Cell* c, std::string_view what) {
+    if (!c) return std::nullopt;
+    auto x = t.number(diags_, *c, what);
+    if (x && *x < 0) {
+      t.report(diags_, Severity::error, "E300", *c, fmt::format("{} is negative ({})", what, *x));
+      return std::nullopt;
+    }
+    return x;
+  }
+
+  std::optional<int> csv_year(const csv::Table& t, const csv::Cell* c) {
+    if (!c) return std::nullopt;
+    auto y = t.integer(diags_, *c, "year");
+    if (!y) return std::nullopt;
+    if (*y < 1 || *y > 9999) {
+      t.report(diags_, Severity::error, "E301", *c, fmt::format("year {} is outside 1..9999", *y));
+      return std::nullopt;
+    }
+    return static_cast<int>(*y);
+  }
+
+  void add_facility_rows(const csv::Table& t) {
+    enum : std::size_t { id, name, operator_name, country, owner_country, stage, status, status_as_of, recovery,
+                         priority, technology_origin, lat, lon, notes };
+    static const std::vector<std::string> known = {"id", "name", "operator", "country", "owner_country", "stage", "status",
+                                                   "status_as_of", "recovery", "priority", "technology_origin", "lat",
+                                                   "lon", "notes"};
+    const auto cols = columns(t, known, {"id", "name", "country", "stage"}, "facilities.csv");
+    if (cols.empty()) return;
+    const std::size_t n = t.rows();
+    ds_.facilities.reserve(ds_.facilities.size() + n);
+    facility_refs_.reserve(facility_refs_.size() + n);
+    facility_ids_.reserve(facility_ids_.size() + n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const CsvRow row{t, cols, i};
+      Facility f;
+      FacilityRefs refs;
+      f.where = row_where(t, row.first());
+      refs.row = Ref{"", t, row.first()};
+      Ref id_ref;
+      if (const auto* c = row.required(diags_, id, "a facility", "id")) {
+        if (auto s = t.id(diags_, *c, "facility id", options_.limits.max_id_length)) {
+          f.id = *s;
+          id_ref = Ref{std::move(*s), t, *c};
+        }
+      }
+      if (const auto* c = row.required(diags_, name, "a facility", "name")) f.name = c->text;
+      if (const auto* c = row[operator_name]) f.operator_name = c->text;
+      refs.country = cell_ref(t, row.required(diags_, country, "a facility", "country"));
+      refs.owner_country = cell_ref(t, row[owner_country]);
+      refs.technology_origin = cell_ref(t, row[technology_origin]);
+      if (const auto* c = row.required(diags_, stage, "a facility", "stage")) {
+        if (auto s = parse_stage(c->text)) f.stage = *s;
+        else csv_enum_error(t, *c, "stage", stage_names());
+      }
+      if (const auto* c = row[status]) {
+        if (auto s = parse_status(c->text)) f.status = *s;
+        else csv_enum_error(t, *c, "status", status_names());
+      }
+      if (const auto* c = row[status_as_of]) f.status_as_of = t.date(diags_, *c, "status_as_of");
+      if (auto x = csv_bounded(t, row[recovery], "recovery", 0, 1)) f.recovery = *x;
+      if (const auto* c = row[priority]) {
+        if (auto x = t.number(diags_, *c, "priority")) {
+          if (*x <= 0) t.report(diags_, Severity::error, "E301", *c, fmt::format("priority {} must be above 0", *x));
+          else f.priority = *x;
+        }
+      }
+      const auto* lat_cell = row[lat];
+      const auto* lon_cell = row[lon];
+      if (lat_cell || lon_cell) {
+        auto la = csv_bounded(t, lat_cell, "lat", -90, 90);
+        auto lo = csv_bounded(t, lon_cell, "lon", -180, 180);
+        if (!lat_cell || !lon_cell) {
+          t.report(diags_, Severity::error, "E202", lat_cell ? *lat_cell : *lon_cell,
+                   fmt::format("a location needs both 'lat' and 'lon'; '{}' is empty", lat_cell ? "lon" : "lat"));
+        } else if (la && lo) {
+          f.location = Location{*la, *lo};
+        }
+      }
+      if (const auto* c = row[notes]) f.notes = c->text;
+      ds_.facilities.push_back(std::move(f));
+      facility_refs_.push_back(std::move(refs));
+      facility_ids_.push_back(std::move(id_ref));
+    }
+  }
+
+  /// outputs.csv and demand.csv rows wait for the facility ids (resolve) to join their facility.
+  struct PendingFigure {
+    Ref facility;
+    Output output;
+    DemandEntry demand;
+    FigureRefs refs;
+  };
+
+  void add_figure_rows(const csv::Table& t, bool demand) {
+    constexpr std::size_t facility = 0, material = 1, capacity = 2, production = 3, year_col = 4, source = 5;
+    constexpr std::size_t quantity = 2, demand_year = 3, demand_source = 4;
+    static const std::vector<std::string> output_known = {"facility", "material", "capacity", "production", "year", "source"};
+    static const std::vector<std::string> demand_known = {"facility", "material", "quantity", "year", "source"};
+    const auto cols = demand ? columns(t, demand_known, {"facility", "material", "quantity"}, "demand.csv")
+                             : columns(t, output_known, {"facility", "material"}, "outputs.csv");
+    if (cols.empty()) return;
+    const char* what = demand ? "a demand entry" : "an output";
+    auto& pending = demand ? pending_demand_ : pending_outputs_;
+    pending.reserve(pending.size() + t.rows());
+    for (std::size_t i = 0; i < t.rows(); ++i) {
+      const CsvRow row{t, cols, i};
+      PendingFigure fig;
+      fig.refs.row = Ref{"", t, row.first()};
+      fig.facility = cell_ref(t, row.required(diags_, facility, what, "facility"));
+      fig.refs.material = cell_ref(t, row.required(diags_, material, what, "material"));
+      Provenance& p = demand ? fig.demand.provenance : fig.output.provenance;
+      p.where = row_where(t, row.first());
+      p.year = csv_year(t, row[demand ? demand_year : year_col]);
+      fig.refs.source = cell_ref(t, row[demand ? demand_source : source]);
+      if (demand) {
+        if (const auto* c = row.required(diags_, quantity, what, "quantity")) {
+          fig.demand.quantity = csv_amount(t, c, "quantity").value_or(0);
+        }
+      } else {
+        const auto* cap = row[capacity];
+        const auto* prod = row[production];
+        fig.output.capacity = csv_amount(t, cap, "capacity");
+        fig.output.production = csv_amount(t, prod, "production");
+        if (!cap && !prod) {
+          t.report(diags_, Severity::error, "E202", row.first(), "an output needs 'capacity' or 'production' (or both)");
+        }
+        const auto& o = fig.output;
+        if (o.capacity && o.production && *o.production > *o.capacity * (1 + 1e-9)) {
+          t.report(diags_, Severity::error, "E303", *prod,
+                   fmt::format("production {} is above capacity {}", *o.production, *o.capacity));
+        }
+      }
+      pending.push_back(std::move(fig));
+    }
+  }
+
+  struct PendingShare {
+    Ref facility;
+    Ref element;
+    int re_index = 0;
+    double percent = 0;
+  };
+
+  void add_distribution_rows(const csv::Table& t) {
+    enum : std::size_t { facility, element, percent };
+    static const std::vector<std::string> known = {"facility", "element", "percent"};
+    const auto cols = columns(t, known, known, "distribution.csv");
+    if (cols.empty()) return;
+    for (std::size_t i = 0; i < t.rows(); ++i) {
+      const CsvRow row{t, cols, i};
+      PendingShare share;
+      share.facility = cell_ref(t, row.required(diags_, facility, "a distribution row", "facility"));
+      const auto* e_cell = row.required(diags_, element, "a distribution row", "element");
+      const auto* p_cell = row.required(diags_, percent, "a distribution row", "percent");
+      std::optional<Element> e;
+      if (e_cell) {
+        e = parse_element(e_cell->text);
+        if (!e || !is_rare_earth(*e)) {
+          auto& diag = t.report(diags_, Severity::error, "E213", *e_cell,
+                                e ? fmt::format("'{}' is not a rare-earth element", e_cell->text)
+                                  : fmt::format("unknown element symbol '{}'", e_cell->text));
+          if (!e) {
+            std::vector<std::string> symbols;
+            for (const auto& re : rare_earths()) symbols.emplace_back(re.symbol);
+            if (auto note = did_you_mean(e_cell->text, symbols); !note.empty()) diag.notes.push_back(note);
+          }
+          e.reset();
+        }
+      }
+      if (p_cell) {
+        if (auto x = t.number(diags_, *p_cell, fmt::format("share of {}", e_cell ? e_cell->text : "the element"))) {
+          if (*x < 0 || *x > 100) {
+            t.report(diags_, Severity::error, "E301", *p_cell,
+                     fmt::format("share of {} is {}%; it must be within 0..100", e_cell ? e_cell->text : "?", *x));
+          } else if (e && share.facility.given()) {
+            share.element = Ref{std::string(e_cell->text), t, *e_cell};
+            share.re_index = rare_earth_index(*e);
+            share.percent = *x;
+            pending_shares_.push_back(std::move(share));
+          }
+        }
+      }
+    }
+  }
+
+  void add_link_rows(const csv::Table& t) {
+    enum : std::size_t { from, to, material, volume, share, status, since, until, source, notes };
+    static const std::vector<std::string> known = {"from", "to", "material", "volume", "share", "status", "since",
+                                                   "until", "source", "notes"};
+    const auto cols = columns(t, known, {"from", "to", "material"}, "links.csv");
+    if (cols.empty()) return;
+    ds_.links.reserve(ds_.links.size() + t.rows());
+    link_refs_.reserve(link_refs_.size() + t.rows());
+    for (std::size_t i = 0; i < t.rows(); ++i) {
+      const CsvRow row{t, cols, i};
+      Link l;
+      LinkRefs refs;
+      l.where = row_where(t, row.first());
+      refs.row = Ref{"", t, row.first()};
+      refs.from = cell_ref(t, row.required(diags_, from, "a link", "from"));
+      refs.to = cell_ref(t, row.required(diags_, to, "a link", "to"));
+      refs.material = cell_ref(t, row.required(diags_, material, "a link", "material"));
+      refs.source = cell_ref(t, row[source]);
+      l.volume = csv_amount(t, row[volume], "volume");
+      l.share = csv_bounded(t, row[share], "share", 0, 1);
+      if (const auto* c = row[status]) {
+        if (auto s = parse_link_status(c->text)) l.status = *s;
+        else csv_enum_error(t, *c, "link status", link_status_names());
+      }
+      if (const auto* c = row[since]) l.since = t.date(diags_, *c, "since");
+      if (const auto* c = row[until]) l.until = t.date(diags_, *c, "until");
+      if (const auto* c = row[notes]) l.notes = c->text;
+      if (l.volume && l.share) t.report(diags_, Severity::error, "E312", *row[share], "a link gives 'volume' or 'share', not both");
+      if (l.since && l.until && !(*l.since < *l.until)) {
+        t.report(diags_, Severity::error, "E315", *row[until],
+                 fmt::format("until {} is not after since {}", l.until->str(), l.since->str()));
+      }
+      ds_.links.push_back(std::move(l));
+      link_refs_.push_back(std::move(refs));
+    }
+  }
+
+  /// Joins outputs.csv, demand.csv and distribution.csv rows to their facilities (after ids are known).
+  void attach_table_rows() {
+    for (auto& fig : pending_outputs_) {
+      const Index f = resolve(fig.facility, facilities_, "facility", "E211");
+      if (f == kNone) continue;
+      ds_.facilities[f].outputs.push_back(fig.output);
+      facility_refs_[f].outputs.push_back(std::move(fig.refs));
+    }
+    for (auto& fig : pending_demand_) {
+      const Index f = resolve(fig.facility, facilities_, "facility", "E211");
+      if (f == kNone) continue;
+      ds_.facilities[f].demand.push_back(fig.demand);
+      facility_refs_[f].demand.push_back(std::move(fig.refs));
+    }
+    std::map<Index, std::pair<double, const PendingShare*>> totals;
+    std::set<std::pair<Index, int>> seen;
+    for (const auto& share : pending_shares_) {
+      const Index f = resolve(share.facility, facilities_, "facility", "E211");
+      if (f == kNone) continue;
+      Facility& fac = ds_.facilities[f];
+      FacilityRefs& refs = facility_refs_[f];
+      if (fac.has_distribution && !refs.distribution_row.table) {
+        report(Severity::error, "E207", share.facility,
+               fmt::format("'{}' has a distribution in YAML and in distribution.csv", fac.id));
+        continue;
+      }
+      if (!seen.emplace(f, share.re_index).second) {
+        report(Severity::error, "E207", share.element,
+               fmt::format("a second distribution row for {} of '{}'", share.element.id, fac.id));
+        continue;
+      }
+      auto [it, fresh] = totals.try_emplace(f, 0.0, &share);
+      if (fresh) refs.distribution_row = share.facility;
+      fac.has_distribution = true;
+      fac.distribution[static_cast<std::size_t>(share.re_index)] = share.percent;
+      it->second.first += share.percent;
+    }
+    for (const auto& [f, total] : totals) {
+      if (std::abs(total.first - 100.0) > 1.0) {
+        report(Severity::error, "E302", total.second->facility,
+               fmt::format("distribution of '{}' sums to {:.4g}%; it must sum to 100 (+-1)", ds_.facilities[f].id, total.first));
+      }
+    }
+  }
+
+  /// A diagnostic at a reference: its CSV cell or its YAML node.
+  Diagnostic& report(Severity severity, std::string code, const Ref& at, std::string message) {
+    if (at.table) return at.table->report(diags_, severity, std::move(code), at.cell, std::move(message));
+    Reader r = reader(at.doc);
+    return severity == Severity::warning ? r.warning(std::move(code), at.node, std::move(message))
+                                         : r.error(std::move(code), at.node, std::move(message));
+  }
+
+  SourceLocation where(const Ref& at) { return at.table ? at.table->location(at.cell) : reader(at.doc).at(at.node); }
+
+  /// Where a record starts: its CSV row or its YAML mapping.
+  template <class Refs>
+  static Ref site(const Refs& refs) {
+    return refs.row.table ? refs.row : Ref{"", refs.node, refs.doc, true};
+  }
+
   // ---- cross-file checks -------------------------------------------------------------------
 
   void check_limits() {
     if (ds_.facilities.size() > options_.limits.max_facilities) {
-      diags_.error("E005", {docs_.front().path, 0, 0, 1},
+      diags_.error("E005", {first_path(), 0, 0, 1},
                    fmt::format("{} facilities; the limit is {}", ds_.facilities.size(), options_.limits.max_facilities));
     }
     if (ds_.links.size() > options_.limits.max_links) {
-      diags_.error("E005", {docs_.front().path, 0, 0, 1},
+      diags_.error("E005", {first_path(), 0, 0, 1},
                    fmt::format("{} links; the limit is {}", ds_.links.size(), options_.limits.max_links));
     }
   }
 
   std::map<std::string, Index> unique_ids(const std::vector<Ref>& ids, std::string_view what) {
     std::map<std::string, Index> map;
-    std::map<std::string, Ref> folded;   // ids that differ only in case are confusing in reports
+    std::map<std::string, std::size_t> folded;   // ids that differ only in case are confusing in reports
     for (std::size_t i = 0; i < ids.size(); ++i) {
       const Ref& id = ids[i];
       if (!id.given()) continue;
       auto [it, inserted] = map.emplace(id.id, static_cast<Index>(i));
-      Reader r = reader(id.doc);
       if (!inserted) {
         const Ref& first = ids[it->second];
-        auto& diag = r.error("E207", id.node, fmt::format("duplicate {} id '{}'", what, id.id));
-        const auto where = reader(first.doc).at(first.node);
+        auto& diag = report(Severity::error, "E207", id, fmt::format("duplicate {} id '{}'", what, id.id));
+        const auto where = this->where(first);
         diag.notes.push_back(fmt::format("first defined at {}:{}:{}", where.file, where.line, where.column));
         continue;
       }
       std::string key = id.id;
       std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
-      auto [fit, fresh] = folded.emplace(key, id);
+      auto [fit, fresh] = folded.emplace(key, i);
       if (!fresh) {
-        auto& diag = r.error("E207", id.node, fmt::format("{} id '{}' differs only in case from '{}'", what, id.id,
-                                                          fit->second.id));
-        const auto where = reader(fit->second.doc).at(fit->second.node);
+        const Ref& other = ids[fit->second];
+        auto& diag = report(Severity::error, "E207", id, fmt::format("{} id '{}' differs only in case from '{}'", what, id.id,
+                                                                     other.id));
+        const auto where = this->where(other);
         diag.notes.push_back(fmt::format("defined at {}:{}:{}", where.file, where.line, where.column));
       }
     }
@@ -583,8 +986,7 @@ class DatasetBuilder {
     if (!ref.given()) return kNone;
     auto it = ids.find(ref.id);
     if (it != ids.end()) return it->second;
-    Reader r = reader(ref.doc);
-    auto& diag = r.error(code, ref.node, fmt::format("unknown {} '{}'", what, ref.id));
+    auto& diag = report(Severity::error, code, ref, fmt::format("unknown {} '{}'", what, ref.id));
     std::vector<std::string> names;
     names.reserve(ids.size());
     for (const auto& [name, _] : ids) names.push_back(name);
@@ -598,6 +1000,7 @@ class DatasetBuilder {
     materials_ = unique_ids(material_ids_, "material");
     facilities_ = unique_ids(facility_ids_, "facility");
     groups_ = unique_ids(group_ids_, "group");
+    attach_table_rows();
     for (std::size_t i = 0; i < ds_.countries.size(); ++i) {
       ds_.countries[i].source = resolve(country_refs_[i].source, sources_, "source", "E212");
     }
@@ -648,27 +1051,26 @@ class DatasetBuilder {
       const Link& l = ds_.links[i];
       const LinkRefs& refs = link_refs_[i];
       if (l.from == kNone || l.to == kNone || l.material == kNone) continue;
-      Reader r = reader(refs.doc);
       const Facility& from = ds_.facilities[l.from];
       const Facility& to = ds_.facilities[l.to];
       const Material& m = ds_.materials[l.material];
-      if (l.from == l.to) r.error("E309", refs.to.node, fmt::format("link from '{}' to itself", from.id));
+      if (l.from == l.to) report(Severity::error, "E309", refs.to, fmt::format("link from '{}' to itself", from.id));
       if (!produces(l.from, l.material)) {
-        auto& diag = r.error("E304", refs.material.node,
+        auto& diag = report(Severity::error, "E304", refs.material,
                              fmt::format("'{}' does not list '{}' among its outputs", from.id, m.id));
         std::vector<std::string> outs;
         for (const auto& o : from.outputs) if (o.material != kNone) outs.push_back(ds_.materials[o.material].id);
         if (!outs.empty()) diag.notes.push_back(fmt::format("its outputs: {}", fmt::join(outs, ", ")));
       }
       if (!accepts(l.to, l.material)) {
-        auto& diag = r.error("E305", refs.material.node,
+        auto& diag = report(Severity::error, "E305", refs.material,
                              fmt::format("'{}' ({} stage) does not accept '{}' ({})", to.id, stage_name(to.stage), m.id,
                                          form_name(m.form)));
         diag.notes.push_back(to.inputs_given ? "add it to the facility's 'inputs'"
                                              : "list it in the facility's 'inputs' to accept other forms than its stage's defaults");
       }
       if (!seen.emplace(l.from, l.to, l.material).second) {
-        r.error("E316", refs.node, fmt::format("a second link from '{}' to '{}' for '{}'", from.id, to.id, m.id));
+        report(Severity::error, "E316", site(refs), fmt::format("a second link from '{}' to '{}' for '{}'", from.id, to.id, m.id));
       }
       if (l.share && l.status != LinkStatus::ended) {
         auto key = std::make_pair(l.from, l.material);
@@ -679,7 +1081,7 @@ class DatasetBuilder {
     for (const auto& [key, sum] : share_sum) {
       if (sum > 1.0 + 1e-9) {
         const LinkRefs* refs = share_first[key];
-        reader(refs->doc).error("E312", refs->node,
+        report(Severity::error, "E312", site(*refs),
                                      fmt::format("shares of '{}' from '{}' sum to {:.4g}, more than 1",
                                                  ds_.materials[key.second].id, ds_.facilities[key.first].id, sum));
       }
@@ -699,28 +1101,28 @@ class DatasetBuilder {
   }
 
   void check_facility(const Facility& f, const FacilityRefs& refs) {
-    Reader r = reader(refs.doc);
     bool mixed_output = false;
     for (const auto& o : f.outputs) mixed_output |= material(o.material) && material(o.material)->mixed;
     if (f.stage == Stage::mine && mixed_output && !f.has_distribution) {
-      r.error("E310", refs.node, fmt::format("mine '{}' has a mixed output but no 'distribution' of elements", f.id));
+      report(Severity::error, "E310", site(refs), fmt::format("mine '{}' has a mixed output but no 'distribution' of elements", f.id));
     }
     if (f.stage != Stage::mine && f.has_distribution) {
-      r.error("E311", refs.distribution_key, "'distribution' is only for mines");
+      if (refs.distribution_row.table) report(Severity::error, "E311", refs.distribution_row, "'distribution' is only for mines");
+      else reader(refs.doc).error("E311", refs.distribution_key, "'distribution' is only for mines");
     }
     if (f.stage != Stage::demand && !f.demand.empty()) {
-      r.error("E311", refs.demand.front().node, "'demand' is only for facilities with stage: demand");
+      report(Severity::error, "E311", site(refs.demand.front()), "'demand' is only for facilities with stage: demand");
     }
     if (f.stage == Stage::demand && !f.outputs.empty()) {
-      r.error("E311", refs.outputs.front().node, "a demand sink has no outputs");
+      report(Severity::error, "E311", site(refs.outputs.front()), "a demand sink has no outputs");
     }
     if (f.stage == Stage::demand && f.demand.empty() && is_producing(f.status)) {
-      r.warning("W403", refs.node, fmt::format("demand sink '{}' lists no demand", f.id));
+      report(Severity::warning, "W403", site(refs), fmt::format("demand sink '{}' lists no demand", f.id));
     }
     for (std::size_t k = 0; k < f.demand.size(); ++k) {
       const Index m = f.demand[k].material;
       if (m != kNone && f.inputs_given && !accepts(static_cast<Index>(&f - ds_.facilities.data()), m)) {
-        r.error("E305", refs.demand[k].material.node,
+        report(Severity::error, "E305", refs.demand[k].material,
                 fmt::format("demand for '{}' that the facility's inputs do not accept", ds_.materials[m].id));
       }
     }
@@ -729,12 +1131,11 @@ class DatasetBuilder {
   void check_strict() {
     const int as_of_year = ds_.info.as_of ? ds_.info.as_of->year : 0;
     const auto figure = [&](const FigureRefs& refs, const Provenance& p, std::string_view what, const std::string& owner) {
-      Reader r = reader(refs.doc);
       if (p.source == kNone && !refs.source.given()) {
-        r.warning("W400", refs.node, fmt::format("{} of '{}' cites no source", what, owner));
+        report(Severity::warning, "W400", site(refs), fmt::format("{} of '{}' cites no source", what, owner));
       }
       if (p.year && as_of_year && *p.year < as_of_year - 5) {
-        r.warning("W401", refs.node, fmt::format("{} of '{}' is from {}, more than five years before as_of {}", what,
+        report(Severity::warning, "W401", site(refs), fmt::format("{} of '{}' is from {}, more than five years before as_of {}", what,
                                                  owner, *p.year, ds_.info.as_of->str()));
       }
     };
@@ -745,8 +1146,8 @@ class DatasetBuilder {
       for (std::size_t k = 0; k < f.demand.size(); ++k) figure(refs.demand[k], f.demand[k].provenance, "demand", f.id);
     }
     for (std::size_t i = 0; i < ds_.links.size(); ++i) {
-      if (!link_refs_[i].source.given() && link_refs_[i].node.IsDefined()) {
-        reader(link_refs_[i].doc).warning("W400", link_refs_[i].node, "link cites no source");
+      if (!link_refs_[i].source.given() && (link_refs_[i].node.IsDefined() || link_refs_[i].row.table)) {
+        report(Severity::warning, "W400", site(link_refs_[i]), "link cites no source");
       }
     }
     for (std::size_t i = 0; i < ds_.countries.size(); ++i) {
@@ -773,11 +1174,21 @@ class DatasetBuilder {
   std::vector<FacilityRefs> facility_refs_;
   std::vector<LinkRefs> link_refs_;
   std::map<std::string, Index> sources_, countries_, materials_, facilities_, groups_;
+  std::vector<std::unique_ptr<csv::Table>> tables_;
+  std::vector<PendingFigure> pending_outputs_, pending_demand_;
+  std::vector<PendingShare> pending_shares_;
 };
 
 bool is_yaml_file(const fs::path& p) {
   const auto ext = p.extension().string();
   return ext == ".yaml" || ext == ".yml";
+}
+
+/// The CSV tables a dataset reads (docs/data-format.md); other .csv files get W404.
+bool is_table_file(const fs::path& p) {
+  static const std::set<std::string> names = {"facilities.csv", "outputs.csv", "links.csv", "demand.csv",
+                                              "distribution.csv"};
+  return names.count(p.filename().string()) > 0;
 }
 
 }  // namespace
@@ -804,6 +1215,12 @@ std::vector<fs::path> dataset_files(const fs::path& path, const LoadLimits& limi
       if (!name.empty() && name[0] == '.') {
         if (it->is_directory()) it.disable_recursion_pending();
         continue;
+      }
+      if (!it->is_directory() && it->path().extension() == ".csv") {
+        if (is_table_file(it->path())) files.push_back(it->path());
+        else diagnostics.warning("W404", {it->path().generic_string(), 0, 0, 1},
+                                 "ignored CSV file: a dataset reads only facilities.csv, outputs.csv, links.csv, "
+                                 "demand.csv and distribution.csv");
       }
       if (is_yaml_file(it->path()) && !it->is_directory()) files.push_back(it->path());
       if (files.size() > limits.max_files) {
@@ -838,7 +1255,8 @@ DatasetLoad load_dataset(const fs::path& path, const LoadOptions& options) {
                                  fmt::format("dataset is larger than {} bytes", options.limits.max_total_bytes));
         return result;
       }
-      builder.add_document(yaml::read_file(file, options.limits, result.diagnostics));
+      if (file.extension() == ".csv") builder.add_table(csv::read_table(file, options.limits, result.diagnostics));
+      else builder.add_document(yaml::read_file(file, options.limits, result.diagnostics));
     }
     result.dataset = builder.finish();
   } catch (const std::bad_alloc&) {

@@ -13,12 +13,12 @@
 #include "chokepoint/report/diagram.hpp"
 #include "chokepoint/report/dot.hpp"
 #include "chokepoint/scenario/runner.hpp"
-#include "diagram_text.hpp"
+#include "report_text.hpp"
 
 namespace chokepoint {
 namespace {
 
-namespace text = diagram_text;
+namespace text = report_text;
 
 constexpr double kMinHeight = 0.45;   // inches
 constexpr double kHeightRange = 0.9;  // inches added for the stage's largest node
@@ -53,23 +53,24 @@ struct Context {
   Date date;
   SupplyGraph graph;
   Carriage carriage;
-  GraphMask mask;                          // the view (overall or G_e), restricted to the focus
+  GraphMask mask;  // the view (overall or G_e), restricted to the focus
   std::optional<StructureTarget> focus;
-  std::vector<std::uint8_t> shown;         // per facility
-  std::vector<Index> links;                // shown links
+  std::vector<std::uint8_t> shown;  // per facility
+  std::vector<Index> links;         // shown links
   std::optional<FlowResult> base;
-  std::vector<double> link_flow;           // per link, baseline
-  std::vector<double> facility_flow;       // per facility: received (mines: produced; sinks: delivered)
+  std::vector<double> link_flow;      // per link, baseline
+  std::vector<double> facility_flow;  // per facility: received (mines: produced; sinks: delivered)
   // Structural findings.
   std::map<Index, std::set<std::string>> facility_evidence;
   std::set<Index> must_pass, min_cut;
   std::map<Index, std::pair<std::set<int>, std::set<std::string>>> must_pass_countries;  // elements, targets
   std::map<Index, std::pair<std::set<int>, std::set<std::string>>> must_pass_facilities;
   std::map<Index, std::set<std::string>> country_evidence;
+  std::map<std::pair<std::string, std::vector<Index>>, std::set<int>> min_cuts;  // (target, cut) -> elements
   // Scenario overlay.
   std::optional<ScenarioImpact> impact;
   std::map<Index, const CoveredLink*> covered;
-  std::vector<double> shortfall;           // per facility, 0..1
+  std::vector<double> shortfall;  // per facility, 0..1
 };
 
 Date diagram_date(const Dataset& ds, const DiagramRequest& r) {
@@ -93,11 +94,10 @@ void select(Context& c) {
       throw DiagramError(fmt::format("--focus '{}' is neither a facility id nor a country or group with demand sinks",
                                      c.request.focus));
     }
-    const bool any = std::any_of(c.focus->facilities.begin(), c.focus->facilities.end(),
-                                 [&](Index f) { return c.mask.vertex(f); });
+    const bool any =
+        std::any_of(c.focus->facilities.begin(), c.focus->facilities.end(), [&](Index f) { return c.mask.vertex(f); });
     if (!any) {
-      throw DiagramError(fmt::format("--focus '{}' takes no part in this view on {}{}", c.request.focus,
-                                     c.date.str(),
+      throw DiagramError(fmt::format("--focus '{}' takes no part in this view on {}{}", c.request.focus, c.date.str(),
                                      c.request.element ? " for " + symbol(*c.request.element) : std::string()));
     }
     c.mask = restrict_to(c.mask, reaching(c.graph, c.mask, c.focus->facilities));
@@ -108,7 +108,8 @@ void select(Context& c) {
     if (edge_usable(c.graph, c.mask, l)) c.links.push_back(l);
   }
   if (std::none_of(c.shown.begin(), c.shown.end(), [](std::uint8_t s) { return s != 0; })) {
-    throw DiagramError("nothing to draw: no facility takes part in this view on " + c.date.str());
+    throw DiagramError(fmt::format("nothing to draw: no facility takes part in this view on {}{}", c.date.str(),
+                                   c.request.element ? " for " + symbol(*c.request.element) : std::string()));
   }
 }
 
@@ -124,7 +125,9 @@ void baseline_flows(Context& c) {
     if (!c.shown[f]) continue;
     const Stage s = c.ds.facilities[f].stage;
     const FacilityFlow flow = c.base->facility(f);
-    c.facility_flow[f] = pick(s == Stage::mine ? flow.produced : s == Stage::demand ? flow.delivered : flow.received,
+    c.facility_flow[f] = pick(s == Stage::mine     ? flow.produced
+                              : s == Stage::demand ? flow.delivered
+                                                   : flow.received,
                               c.request.element);
   }
 }
@@ -195,7 +198,9 @@ void structure(Context& c) {
         elements.insert(e);
         labels.insert(target.label);
       }
-      if (std::isfinite(r.max_flow)) {
+      // Minimum cuts only for one target: over every consumer and element their union is most mines.
+      if (c.focus && std::isfinite(r.max_flow) && !r.min_cut.empty()) {
+        c.min_cuts[{target.label, r.min_cut}].insert(e);
         for (Index f : r.min_cut) {
           c.min_cut.insert(f);
           c.facility_evidence[f].insert("minimum cut: " + r.min_cut_evidence);
@@ -262,7 +267,8 @@ std::string facility_tooltip(const Context& c, Index f) {
   std::vector<std::string> lines;
   lines.push_back(fmt::format("{} ({})", x.name.empty() ? x.id : x.name, x.id));
   std::string where = fmt::format("{}, {}", stage_name(x.stage), country_name(c.ds, x.country));
-  if (x.owner_country != kNone && x.owner_country != x.country) where += ", owned from " + country_name(c.ds, x.owner_country);
+  if (x.owner_country != kNone && x.owner_country != x.country)
+    where += ", owned from " + country_name(c.ds, x.owner_country);
   lines.push_back(fmt::format("{}; {}", where, status_name(x.status)));
   if (!x.operator_name.empty()) lines.push_back("operator: " + x.operator_name);
   for (const Output& o : x.outputs) {
@@ -282,7 +288,9 @@ std::string facility_tooltip(const Context& c, Index f) {
   lines.push_back(fmt::format("baseline: {} {} t/yr of {}", verb, text::grouped(c.facility_flow[f]), what));
   if (c.impact && c.shortfall[f] > 0) {
     lines.push_back(fmt::format("scenario {}: loses {} of its {}", c.impact->scenario_id, text::percent(c.shortfall[f]),
-                                x.stage == Stage::demand ? "deliveries" : x.stage == Stage::mine ? "output" : "feed"));
+                                x.stage == Stage::demand ? "deliveries"
+                                : x.stage == Stage::mine ? "output"
+                                                         : "feed"));
   }
   return fmt::format("{}", fmt::join(lines, "\n"));
 }
@@ -290,8 +298,8 @@ std::string facility_tooltip(const Context& c, Index f) {
 std::string link_tooltip(const Context& c, Index l) {
   const Link& k = c.ds.links[l];
   std::vector<std::string> lines;
-  lines.push_back(fmt::format("{} -> {}: {}", c.ds.facilities[k.from].id, c.ds.facilities[k.to].id,
-                              c.ds.materials[k.material].id));
+  lines.push_back(
+      fmt::format("{} -> {}: {}", c.ds.facilities[k.from].id, c.ds.facilities[k.to].id, c.ds.materials[k.material].id));
   const LinkFlow flow = c.base->link(l);
   lines.push_back(fmt::format("baseline: {} t/yr of {} ({} t/yr of {})", text::grouped(flow.carried_tonnes),
                               c.ds.materials[k.material].id, text::grouped(c.link_flow[l]),
@@ -334,12 +342,17 @@ std::map<Index, std::string> facility_names(const Dataset& ds, const std::vector
   return names;
 }
 
-std::map<std::string, std::string> palette_of(const std::set<std::string>& codes) {
+// Country fills: every country with a facility in the dataset, in code order, takes the next
+// palette colour, so a country keeps its colour in every view, element and focus of a dataset.
+std::map<std::string, std::string> dataset_palette(const Dataset& ds) {
+  std::set<std::string> codes;
+  for (const Facility& f : ds.facilities) {
+    if (f.country != kNone) codes.insert(ds.countries[f.country].code);
+  }
   std::map<std::string, std::string> fills;
   std::size_t i = 0;
-  for (const auto& code : codes) {
-    fills[code] = code == "??" ? std::string("#eeeeee") : country_palette()[i++ % country_palette().size()];
-  }
+  for (const auto& code : codes) fills[code] = country_palette()[i++ % country_palette().size()];
+  fills["??"] = "#eeeeee";
   return fills;
 }
 
@@ -348,7 +361,9 @@ void scale_heights(std::vector<DiagramNode>& nodes) {
   for (const auto& n : nodes) largest[n.stage] = std::max(largest[n.stage], n.capacity);
   for (auto& n : nodes) {
     const double top = largest[n.stage];
-    n.height = top > 0 && n.capacity > 0 ? kMinHeight + kHeightRange * std::sqrt(n.capacity / top) : kMinHeight;
+    // Demand sinks are many and stack in one column: a smaller range keeps that column short.
+    const double range = n.stage == Stage::demand ? kHeightRange / 2 : kHeightRange;
+    n.height = top > 0 && n.capacity > 0 ? kMinHeight + range * std::sqrt(n.capacity / top) : kMinHeight;
   }
 }
 
@@ -356,7 +371,8 @@ void scale_edges(DiagramModel& model) {
   model.max_flow = 0;
   for (const auto& e : model.edges) model.max_flow = std::max(model.max_flow, e.flow);
   for (auto& e : model.edges) {
-    e.penwidth = model.max_flow > 0 && e.flow > 0 ? 1.0 + (kMaxPenwidth - 1.0) * std::sqrt(e.flow / model.max_flow) : 0.7;
+    e.penwidth =
+        model.max_flow > 0 && e.flow > 0 ? 1.0 + (kMaxPenwidth - 1.0) * std::sqrt(e.flow / model.max_flow) : 0.7;
   }
 }
 
@@ -365,7 +381,7 @@ void facility_view(const Context& c, DiagramModel& model) {
   const auto names = facility_names(ds, c.shown);
   std::set<std::string> codes;
   for (const auto& [f, name] : names) codes.insert(country_code(ds, ds.facilities[f].country));
-  const auto fills = palette_of(codes);
+  const auto fills = dataset_palette(ds);
   for (const auto& [f, name] : names) {
     const Facility& x = ds.facilities[f];
     DiagramNode n;
@@ -383,6 +399,7 @@ void facility_view(const Context& c, DiagramModel& model) {
     n.must_pass = c.must_pass.count(f) > 0;
     n.min_cut = c.min_cut.count(f) > 0;
     n.producing = is_producing(x.status);
+    n.focus = c.focus && std::binary_search(c.focus->facilities.begin(), c.focus->facilities.end(), f);
     if (c.impact) n.shortfall = c.shortfall[f];
     std::set<std::string> evidence;
     if (auto it = c.facility_evidence.find(f); it != c.facility_evidence.end()) evidence = it->second;
@@ -462,7 +479,7 @@ void country_view(const Context& c, DiagramModel& model) {
   }
   std::set<std::string> codes;
   for (const auto& [key, members] : groups) codes.insert(country_code(ds, key.country));
-  const auto fills = palette_of(codes);
+  const auto fills = dataset_palette(ds);
   std::map<CountryStage, std::set<std::string>> evidence;
   std::set<CountryStage> must;
   country_stage_findings(c, groups, evidence, must);
@@ -481,6 +498,7 @@ void country_view(const Context& c, DiagramModel& model) {
       n.min_cut = n.min_cut || c.min_cut.count(f) > 0;
       n.must_pass = n.must_pass || c.must_pass.count(f) > 0;
       n.producing = n.producing && is_producing(ds.facilities[f].status);
+      n.focus = n.focus || (c.focus && std::binary_search(c.focus->facilities.begin(), c.focus->facilities.end(), f));
       throughput += c.facility_flow[f];
       lost += c.facility_flow[f] * c.shortfall[f];
       ids.push_back(ds.facilities[f].id);
@@ -500,12 +518,12 @@ void country_view(const Context& c, DiagramModel& model) {
     n.fill = fills.at(country_code(ds, key.country));
     if (c.impact) n.shortfall = throughput > 0 ? lost / throughput : 0.0;
     n.evidence = evidence_list(sentences);
-    std::vector<std::string> lines = {fmt::format("{}, {}: {} {}", country_name(ds, key.country), stage_name(key.stage),
-                                                  members.size(), members.size() == 1 ? "facility" : "facilities"),
-                                      text::list(ids, 12),
-                                      fmt::format("baseline throughput: {} t/yr of {}", text::grouped(throughput),
-                                                  c.request.element ? symbol(*c.request.element)
-                                                                    : std::string("contained rare earths"))};
+    std::vector<std::string> lines = {
+        fmt::format("{}, {}: {} {}", country_name(ds, key.country), stage_name(key.stage), members.size(),
+                    members.size() == 1 ? "facility" : "facilities"),
+        text::list(ids, 12),
+        fmt::format("baseline throughput: {} t/yr of {}", text::grouped(throughput),
+                    c.request.element ? symbol(*c.request.element) : std::string("contained rare earths"))};
     if (n.shortfall && *n.shortfall > 0) lines.push_back("scenario: loses " + text::percent(*n.shortfall));
     n.tooltip = fmt::format("{}", fmt::join(lines, "\n"));
     model.nodes.push_back(std::move(n));
@@ -550,7 +568,8 @@ void country_view(const Context& c, DiagramModel& model) {
     std::vector<std::string> lines = {
         fmt::format("{} {} -> {} {}", country_name(ds, ends.first.country), stage_name(ends.first.stage),
                     country_name(ds, ends.second.country), stage_name(ends.second.stage)),
-        fmt::format("{} {}: {}", a.links, a.links == 1 ? "link" : "links", text::list({a.materials.begin(), a.materials.end()}, 8)),
+        fmt::format("{} {}: {}", a.links, a.links == 1 ? "link" : "links",
+                    text::list({a.materials.begin(), a.materials.end()}, 8)),
         fmt::format("baseline: {} t/yr of {}", text::grouped(a.flow),
                     c.request.element ? symbol(*c.request.element) : std::string("contained rare earths"))};
     if (e.pass) lines.push_back(fmt::format("scenario: {}", text::pass_label(*e.pass)));
@@ -575,8 +594,7 @@ void findings(const Context& c, DiagramModel& model) {
   std::vector<std::string> out;
   for (const auto& [country, what] : c.must_pass_countries) {
     out.push_back(fmt::format("must-pass country {}: every path of {} to {}", country_name(c.ds, country),
-                              elements_phrase(what.first),
-                              text::list({what.second.begin(), what.second.end()}, 8)));
+                              elements_phrase(what.first), text::list({what.second.begin(), what.second.end()}, 8)));
   }
   std::vector<std::pair<std::string, std::string>> facilities;
   for (const auto& [f, what] : c.must_pass_facilities) {
@@ -587,12 +605,19 @@ void findings(const Context& c, DiagramModel& model) {
   }
   std::sort(facilities.begin(), facilities.end());
   for (auto& [id, line] : facilities) out.push_back(std::move(line));
+  if (out.empty()) out.push_back("no must-pass facility or country for these targets");
+  // One line per distinct cut: the same plants often cut several elements off.
+  for (const auto& [key, elements] : c.min_cuts) {
+    std::vector<std::string> ids;
+    for (Index f : key.second) ids.push_back(c.ds.facilities[f].id);
+    out.push_back(fmt::format("minimum cut of {} to {}: {} {} ({})", elements_phrase(elements), key.first, ids.size(),
+                              ids.size() == 1 ? "facility" : "facilities", text::list(ids, 6)));
+  }
   if (out.size() > kMaxFindings) {
     const std::size_t more = out.size() - kMaxFindings;
     out.resize(kMaxFindings);
     out.push_back(fmt::format("... and {} more (see the tooltips in the SVG)", more));
   }
-  if (out.empty()) out.push_back("no must-pass facility or country for these targets");
   model.findings = std::move(out);
 }
 
@@ -616,12 +641,11 @@ const char* diagram_view_name(DiagramView v) { return v == DiagramView::facility
 const char* diagram_layout_name(DiagramLayout l) { return l == DiagramLayout::dot ? "dot" : "sfdp"; }
 
 const std::vector<std::string>& country_palette() {
-  // Light qualitative colours (ColorBrewer Set3 and Pastel1, then lighter Tableau tints), with the
-  // reds left out: red belongs to chokepoints and scenario losses.
+  // Light qualitative colours (ColorBrewer Set3, then Set2 and Paired), neighbours far apart in
+  // hue, reds left out: red belongs to chokepoints and scenario losses.
   static const std::vector<std::string> palette = {
-      "#8dd3c7", "#ffffb3", "#bebada", "#80b1d3", "#fdb462", "#b3de69", "#fccde5", "#d9d9d9",
-      "#bc80bd", "#ccebc5", "#ffed6f", "#b3cde3", "#decbe4", "#fed9a6", "#e5d8bd", "#c7e9c0",
-      "#9ecae1", "#fdd0a2", "#dadaeb", "#a1d99b"};
+      "#8dd3c7", "#ffffb3", "#bebada", "#fdb462", "#b3de69", "#fccde5", "#80b1d3", "#d9d9d9", "#bc80bd", "#ccebc5",
+      "#ffed6f", "#e5c494", "#a6cee3", "#66c2a5", "#e78ac3", "#a6d854", "#ffd92f", "#8da0cb", "#c2a5cf", "#f4cae4"};
   return palette;
 }
 
@@ -634,6 +658,7 @@ DiagramModel build_diagram_model(const Dataset& dataset, const DiagramRequest& r
   DiagramModel model;
   model.view = request.view;
   model.scenario = c.impact.has_value();
+  model.min_cuts = c.focus.has_value();
   if (request.view == DiagramView::facility) {
     facility_view(c, model);
   } else {

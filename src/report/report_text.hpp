@@ -1,5 +1,5 @@
 #pragma once
-// Phrases and number formats shared by the diagram, export and diff writers.
+// Phrases and number formats shared by the diagram and diff writers.
 
 #include <cmath>
 #include <string>
@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-namespace chokepoint::diagram_text {
+namespace chokepoint::report_text {
 
 /// Thousands separators, no decimals above 100, else up to three significant digits: "189,160", "12.5".
 inline std::string grouped(double t) {
@@ -66,7 +66,7 @@ inline std::string prefix(std::string_view s, std::size_t n) {
 
 /// Words wrapped to lines of about `columns` code points, at most `max_lines`, the last one
 /// ending in "..." when the text is longer.
-inline std::vector<std::string> wrap(std::string_view text, std::size_t columns = 26, std::size_t max_lines = 2) {
+inline std::vector<std::string> wrap(std::string_view text, std::size_t columns = 26, std::size_t max_lines = 3) {
   std::vector<std::string> lines;
   std::string line;
   bool truncated = false;
@@ -99,4 +99,4 @@ inline std::string list(const std::vector<std::string>& items, std::size_t max) 
   return fmt::format("{} and {} more", fmt::join(head, ", "), items.size() - max);
 }
 
-}  // namespace chokepoint::diagram_text
+}  // namespace chokepoint::report_text

@@ -12,9 +12,10 @@ using json = nlohmann::ordered_json;
 
 std::string symbol(int e) { return std::string(rare_earths()[static_cast<std::size_t>(e)].symbol); }
 
-std::string ids(const Dataset& ds, const std::vector<Index>& facilities) {
+std::string ids(const Dataset& ds, const std::vector<Index>& facilities, std::size_t limit = 4) {
   std::vector<std::string> out;
-  for (Index f : facilities) out.push_back(ds.facilities[f].id);
+  for (std::size_t k = 0; k < facilities.size() && k < limit; ++k) out.push_back(ds.facilities[facilities[k]].id);
+  if (facilities.size() > limit) out.push_back(fmt::format("(+{} more)", facilities.size() - limit));
   return out.empty() ? "-" : fmt::format("{}", fmt::join(out, ", "));
 }
 
@@ -31,16 +32,41 @@ Document chokepoints_document(const Dataset& ds, const StructureReport& rep, std
   doc.heading(1, fmt::format("Chokepoints in {}", ds.label()));
   doc.paragraph(rep.method);
 
-  // Findings an analyst can quote: must-pass countries, then must-pass facilities, then the
-  // largest losses of max-flow without one country.
+  // Findings an analyst can quote, grouped by target and country over elements; a consumer cut
+  // off by a foreign country comes before one that depends on its own country.
+  struct Finding {
+    std::string target;
+    Index country;
+    bool domestic;
+    std::vector<std::string> elements;
+  };
+  std::vector<Finding> groups;
+  for (const auto& t : rep.targets) {
+    for (const auto& c : t.must_pass_countries) {
+      auto it = std::find_if(groups.begin(), groups.end(),
+                             [&](const Finding& g) { return g.target == t.target && g.country == c.country; });
+      if (it == groups.end()) {
+        const bool domestic = !t.facilities.empty() && ds.facilities[t.facilities.front()].country == c.country;
+        groups.push_back({t.target, c.country, domestic, {}});
+        it = groups.end() - 1;
+      }
+      it->elements.push_back(symbol(t.element));
+    }
+  }
+  std::stable_sort(groups.begin(), groups.end(), [](const Finding& a, const Finding& b) { return !a.domestic && b.domestic; });
   std::vector<std::string> findings;
-  for (const auto& t : rep.targets) {
-    for (const auto& c : t.must_pass_countries) findings.push_back(c.evidence);
+  for (const auto& g : groups) {
+    const Country& c = ds.countries[g.country];
+    findings.push_back(fmt::format("every path of {} to {} passes through a facility in {}: without {} none of it arrives",
+                                   fmt::join(g.elements, ", "), g.target, c.name.empty() ? c.code : c.name,
+                                   c.name.empty() ? c.code : c.name));
   }
+  std::vector<std::string> facility_findings;
   for (const auto& t : rep.targets) {
-    for (const auto& f : t.must_pass_facilities) findings.push_back(f.evidence);
+    for (const auto& f : t.must_pass_facilities) facility_findings.push_back(f.evidence);
   }
-  if (top && findings.size() > top) findings.resize(top);
+  if (top && facility_findings.size() > top) facility_findings.resize(top);
+  findings.insert(findings.end(), facility_findings.begin(), facility_findings.end());
   doc.heading(2, "Findings");
   if (findings.empty()) doc.paragraph("No country or facility lies on every supply path of any target.");
   else doc.bullets(findings);

@@ -16,7 +16,7 @@ double oxide_factor(std::size_t e) { return rare_earths()[e].oxide_factor; }
 
 std::size_t lowest(std::uint32_t mask) { return static_cast<std::size_t>(std::countr_zero(mask)); }
 
-enum class RowKind : std::uint64_t { mine = 1, feed, element, mixed, slot, group, measure, reference, total };
+enum class RowKind : std::uint64_t { mine = 1, feed, element, mixed, slot, group, measure, reference, total, hub };
 
 std::uint64_t row_key(RowKind kind, std::uint64_t a, std::uint64_t b = 0) {
   return static_cast<std::uint64_t>(kind) << 56 | a << 24 | b;
@@ -64,7 +64,7 @@ class Entries {
   std::vector<std::pair<int, double>> entries_;
 };
 
-/// A license or quota: its row bound and, per slot, the content its coverage is judged on.
+/// A license or quota and the bound of its row.
 struct MeasureRow {
   const Measure* measure = nullptr;
   double cap = 0;
@@ -74,9 +74,6 @@ class ProgramBuilder {
  public:
   ProgramBuilder(const FlowResult& baseline, const MarketInputs& inputs, MarketModel& model)
       : baseline_(baseline), inputs_(inputs), model_(model), d_(*model.dataset), rows_(model.lp) {
-    for (Index t = 0; t < model_.types.size(); ++t) {
-      type_index_.emplace(std::uint64_t{model_.types[t].base} << kRareEarthCount | model_.types[t].mask, t);
-    }
     slot_content_.resize(model_.slots.size());
     for (Index s = 0; s < model_.slots.size(); ++s) {
       const SlotModel& slot = model_.slots[s];
@@ -90,7 +87,7 @@ class ProgramBuilder {
 
   void build() {
     for (Index a = 0; a < model_.arcs.size(); ++a) {
-      for (Index t : model_.slot_types[model_.arcs[a].slot]) add_arc_column(a, t);
+      for (Index t : model_.arc_types(model_.arcs[a])) add_arc_column(a, t);
     }
     set_references();
     for (Index g = 0; g < model_.groups.size(); ++g) add_group_column(g);
@@ -112,23 +109,24 @@ class ProgramBuilder {
     return total;
   }
 
-  /// A measure judges a shipment by its supplier's baseline stream; where the supplier shipped
-  /// nothing of the material in the baseline, by the stream type itself.
+  /// A measure judges a shipment by its material's composition, or for a mixed material by its
+  /// supplier's baseline stream (as the contracts bound does); mixed trade through a hub, or from a
+  /// supplier that shipped none of it in the baseline, by the stream type itself. Arcs into a hub
+  /// cross no border.
   bool covers(const Measure& m, const Arc& arc, Index type, double tonnes) const {
-    ReVector content = slot_content_[arc.slot];
+    if (model_.is_hub(arc.to)) return false;
+    const bool from_hub = model_.is_hub(arc.from);
+    const Material& material = d_.materials[arc.material];
+    ReVector content = !material.mixed ? material.element_content() : from_hub ? ReVector{} : slot_content_[arc.slot];
     if (std::all_of(content.begin(), content.end(), [](double c) { return c <= 0; }) && tonnes > 0) {
       content = model_.types[type].content;
       for (double& c : content) c /= tonnes;
     }
-    return measure_covers(d_, m, arc.from, arc.to, arc.material, content);
+    const Index supplier = from_hub ? model_.hubs[model_.hub_of(arc.from)].representative : arc.from;
+    return measure_covers(d_, m, supplier, arc.to, arc.material, content);
   }
 
-  Index masked(const StreamType& type, std::uint32_t mask) const {
-    mask &= type.mask;
-    if (mask == 0) return kNone;
-    const auto it = type_index_.find(std::uint64_t{type.base} << kRareEarthCount | mask);
-    return it == type_index_.end() ? kNone : it->second;
-  }
+  Index masked(const StreamType& type, std::uint32_t mask) const { return model_.types.find(mask, type.content); }
 
   Index group_of(Index facility, Index material) const {
     const FacilityModel& fm = model_.facilities[facility];
@@ -140,16 +138,24 @@ class ProgramBuilder {
 
   /// What one unit of the type takes out of its supplier's rows.
   void supply(const Arc& arc, Index t) {
+    if (model_.is_hub(arc.from)) {
+      entries_.add(rows_.get(row_key(RowKind::hub, model_.hub_of(arc.from), t), 0.0), 1.0);
+      return;
+    }
     const SlotModel& slot = model_.slots[arc.slot];
     const FacilityModel& fm = model_.facilities[arc.from];
     const StreamType& type = model_.types[t];
     const Index f = arc.from;
     switch (fm.rule) {
-      case Rule::source: entries_.add(rows_.get(row_key(RowKind::mine, arc.slot), slot.bound), 1.0); return;
+      case Rule::source:  // a unit is one element tonne of the mine's fixed mix
+        entries_.add(rows_.get(row_key(RowKind::mine, arc.slot), slot.bound), 1.0 / slot.mix_total);
+        return;
       case Rule::separate:
       case Rule::convert:
-        if (slot.mixed) entries_.add(rows_.get(row_key(RowKind::mixed, f, t), 0.0), 1.0);
-        else entries_.add(rows_.get(row_key(RowKind::element, f, lowest(type.mask)), 0.0), 1.0);
+        if (slot.mixed)
+          entries_.add(rows_.get(row_key(RowKind::mixed, f, t), 0.0), 1.0);
+        else
+          entries_.add(rows_.get(row_key(RowKind::element, f, lowest(type.mask)), 0.0), 1.0);
         if (fm.rule == Rule::convert && slot.bound != kInfinity) {
           entries_.add(rows_.get(row_key(RowKind::slot, arc.slot), slot.bound),
                        tonnes_of(model_, slot.material, type.content));
@@ -170,6 +176,10 @@ class ProgramBuilder {
 
   /// What one unit of the type gives its customer's rows.
   void receive(const Arc& arc, Index t, double tonnes) {
+    if (model_.is_hub(arc.to)) {
+      entries_.add(rows_.get(row_key(RowKind::hub, model_.hub_of(arc.to), t), 0.0), -1.0);
+      return;
+    }
     const FacilityModel& fm = model_.facilities[arc.to];
     const StreamType& type = model_.types[t];
     const Index c = arc.to;
@@ -188,14 +198,17 @@ class ProgramBuilder {
       entries_.add(rows_.get(row_key(RowKind::element, c, lowest(m)), 0.0), -r * type.content[lowest(m)]);
     }
     if (fm.rule == Rule::recipe || !fm.mixed_outputs) return;
+    // What is left of a unit after the separated elements are taken out, in units of its own type.
     const Index u = masked(type, fm.leftover);
-    if (u != kNone) entries_.add(rows_.get(row_key(RowKind::mixed, c, u), 0.0), -r);
+    double left = 0;
+    for (std::uint32_t m = type.mask & fm.leftover; m != 0; m &= m - 1) left += type.content[lowest(m)];
+    if (u != kNone) entries_.add(rows_.get(row_key(RowKind::mixed, c, u), 0.0), -r * left);
   }
 
   void add_arc_column(Index a, Index t) {
     const Arc& arc = model_.arcs[a];
     const StreamType& type = model_.types[t];
-    if ((type.mask & model_.facilities[arc.to].uses) == 0) return;
+    if (!model_.is_hub(arc.to) && (type.mask & model_.facilities[arc.to].uses) == 0) return;
     const double tonnes = tonnes_of(model_, arc.material, type.content);
     for (const Measure* m : inputs_.measures) {
       if (m->type == MeasureType::ban && covers(*m, arc, t, tonnes)) return;
@@ -213,7 +226,9 @@ class ProgramBuilder {
     lp.column_lower.push_back(0.0);
     lp.column_upper.push_back(kInfinity);
     lp.cost.push_back(0.0);
-    model_.phase3_cost.push_back(tonnes * (arc.link == kNone ? 1.0 : kExistingWeight));
+    // A new trade costs 1 per tonne, half on each side of a hub; a tonne on a dataset link far less.
+    const bool hub = model_.is_hub(arc.from) || model_.is_hub(arc.to);
+    model_.phase3_cost.push_back(tonnes * (arc.link != kNone ? kExistingWeight : hub ? 0.5 : 1.0));
     model_.columns.push_back({a, t, tonnes});
   }
 
@@ -274,7 +289,6 @@ class ProgramBuilder {
   const Dataset& d_;
   Rows rows_;
   Entries entries_;
-  std::unordered_map<std::uint64_t, Index> type_index_;
   std::vector<ReVector> slot_content_;
   std::vector<MeasureRow> measures_;
 };

@@ -75,11 +75,19 @@ struct Source {
   SourceLocation where;
 };
 
+/// A yearly outage risk: in a sample, with `probability` the holder loses `severity` of its capacity.
+struct DisruptionRisk {
+  double probability = 0.0;  ///< 0..1
+  double severity = 0.0;     ///< 0..1, share of capacity lost
+  bool given = false;
+};
+
 struct Country {
   std::string code;   ///< ISO 3166-1 alpha-2, upper case
   std::string name;
   std::optional<double> wgi;  ///< mean of the six World Governance Indicators, -2.5..2.5
   Index source = kNone;
+  DisruptionRisk disruption;  ///< applies to all its facilities
   SourceLocation where;
 };
 
@@ -159,6 +167,7 @@ struct Facility {
   std::optional<Location> location;
   std::vector<Index> sources;
   std::string notes;
+  DisruptionRisk disruption;
   SourceLocation where;
 
   [[nodiscard]] Index owner() const { return owner_country == kNone ? country : owner_country; }

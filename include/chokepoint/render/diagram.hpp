@@ -21,8 +21,8 @@ const char* render_format_name(RenderFormat f);
 /// The outcome of one render.
 struct RenderResult {
   bool ok = false;
-  std::string output;                  ///< the rendered bytes (binary for png and pdf)
-  std::vector<std::string> messages;   ///< what Graphviz reported (warnings, and errors on failure)
+  std::string output;                 ///< the rendered bytes (binary for png and pdf)
+  std::vector<std::string> messages;  ///< what Graphviz reported (warnings, and errors on failure)
   double layout_seconds = 0;
   double render_seconds = 0;
 };

@@ -3,6 +3,7 @@
 /// reroutes every rare earth along existing and allowed new links to maximise priority-weighted
 /// delivered demand. The formulation is in docs/methodology.md, "Market bound (LP)".
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -22,17 +23,19 @@ struct CapacityChange {
 /// What one market run changes relative to the baseline. Every vector is empty (no change) or has
 /// one entry per dataset facility or link.
 struct MarketInputs {
-  std::vector<double> capacity_factor;       ///< per facility, >= 0: scales mine output and plant bounds
-  std::vector<std::uint8_t> participates;    ///< per facility, 0/1; empty: operating and ramping facilities
-  std::vector<double> demand_factor;         ///< per facility, >= 0: scales a demand sink's quantities
-  std::vector<std::uint8_t> link_enabled;    ///< per link, 0/1; empty: the links of the baseline plan
-  std::vector<const Measure*> measures;      ///< in force: ban, license, quota (tax changes no tonnes)
-  std::vector<double> capacity_override;     ///< per facility: new capacity of every output, NaN: none
+  std::vector<double> capacity_factor;           ///< per facility, >= 0: scales mine output and plant bounds
+  std::vector<std::uint8_t> participates;        ///< per facility, 0/1; empty: operating and ramping facilities
+  std::vector<double> demand_factor;             ///< per facility, >= 0: scales a demand sink's quantities
+  std::vector<std::uint8_t> link_enabled;        ///< per link, 0/1; empty: the links of the baseline plan
+  std::vector<const Measure*> measures;          ///< in force: ban, license, quota (tax changes no tonnes)
+  std::vector<double> capacity_override;         ///< per facility: new capacity of every output, NaN: none
   std::vector<CapacityChange> capacity_changes;  ///< applied after capacity_override, in order
-  std::vector<double> reference_delivered;   ///< per baseline demand row: ties go towards staying at or
-                                             ///< above these tonnes (pass the contracts run's); empty: the baseline's
-  bool allow_new_links = true;               ///< reroute along links the dataset does not have
-  std::size_t max_new_links = 250'000;       ///< candidate new links beyond this are skipped (and said so)
+  /// Per baseline demand row: among equally good routings, prefer one that keeps each row at or
+  /// above these tonnes (pass the contracts run's deliveries); empty: the baseline's.
+  std::vector<double> reference_delivered;
+  bool allow_new_links = true;                   ///< reroute along links the dataset does not have
+  std::size_t max_new_links = 250'000;           ///< candidate new routes beyond this are skipped (and said so)
+  std::size_t max_columns = 200'000;             ///< an LP with new links beyond this is solved without them
 };
 
 /// The optimal routing of one market run.
@@ -47,7 +50,8 @@ struct MarketResult {
   };
 
   Status status = Status::error;
-  std::string message;              ///< the solver's status in words, the model's size and any notes
+  std::string message;              ///< the solver's status in words, the model's size and the notes
+  std::vector<std::string> notes;   ///< what the model left out or could not finish (also in message)
   double objective = 0;             ///< priority-weighted delivered tonnes
   std::vector<DemandFlow> demand;   ///< same rows and order as the baseline's FlowResult::demand()
   std::vector<double> link_tonnes;  ///< per dataset link: tonnes of its material routed over it

@@ -1,0 +1,68 @@
+#pragma once
+/// RFC 4180 CSV tables read whole into memory, with a 1-based line and code-point column for
+/// every field, and strict cell conversions that report like the YAML reader. Private to load/.
+
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "chokepoint/core/date.hpp"
+#include "chokepoint/core/diagnostic.hpp"
+#include "chokepoint/load/loader.hpp"
+
+namespace chokepoint::csv {
+
+/// One field: its text (unescaped, a view into the table) and where it starts.
+struct Cell {
+  std::string_view text;
+  std::uint32_t offset = 0;    ///< byte offset of the raw field (quotes included) in the file
+  std::uint32_t raw_bytes = 0; ///< raw length in bytes, quotes included
+  int line = 0;
+  int column = 0;
+  [[nodiscard]] bool empty() const { return text.empty(); }
+};
+
+/// A parsed file. Cells are views into its buffer, so a Table never moves (held by unique_ptr).
+class Table {
+ public:
+  Table() = default;
+  Table(const Table&) = delete;
+  Table& operator=(const Table&) = delete;
+
+  std::string path;
+  bool ok = false;
+  std::vector<Cell> header;
+  std::vector<Cell> cells;     ///< row-major, header.size() per row
+
+  [[nodiscard]] std::size_t rows() const { return header.empty() ? 0 : cells.size() / header.size(); }
+  [[nodiscard]] const Cell& at(std::size_t row, std::size_t column) const { return cells[row * header.size() + column]; }
+  /// The text of a 1-based line, without its line break.
+  [[nodiscard]] std::string line_text(int line) const;
+  /// The cell's position; the caret spans the raw field (at least one code point).
+  [[nodiscard]] SourceLocation location(const Cell& cell) const;
+  Diagnostic& report(Diagnostics& out, Severity severity, std::string code, const Cell& cell, std::string message) const;
+
+  /// Strict conversions: decimal finite numbers, integers, ISO dates, kebab-case ids.
+  std::optional<double> number(Diagnostics& out, const Cell& cell, std::string_view what) const;
+  std::optional<long long> integer(Diagnostics& out, const Cell& cell, std::string_view what) const;
+  std::optional<Date> date(Diagnostics& out, const Cell& cell, std::string_view what) const;
+  std::optional<std::string> id(Diagnostics& out, const Cell& cell, std::string_view what, std::size_t max_length) const;
+
+ private:
+  friend std::unique_ptr<Table> parse_table(std::string text, const std::string& path, Diagnostics& diagnostics);
+  std::string buffer_;
+  std::vector<std::uint32_t> line_starts_;   ///< byte offset of each line
+  std::deque<std::string> unescaped_;        ///< quoted fields that held "" escapes
+};
+
+/// Parses CSV text (header row first); every problem becomes a diagnostic (E107, E108, E110, E101).
+std::unique_ptr<Table> parse_table(std::string text, const std::string& path, Diagnostics& diagnostics);
+/// Reads a file whole and parses it; E001/E004 for unreadable or oversized files.
+std::unique_ptr<Table> read_table(const std::filesystem::path& path, const LoadLimits& limits, Diagnostics& diagnostics);
+
+}  // namespace chokepoint::csv

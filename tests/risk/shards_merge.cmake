@@ -1,0 +1,48 @@
+# Runs `chokepoint risk` on data/example with a few disruption figures added, once whole and as four
+# shard processes, merges the shards and compares the two JSON reports byte for byte.
+# -DBIN=chokepoint -DSOURCE=<project dir> -DWORK=<scratch dir>
+file(REMOVE_RECURSE ${WORK})
+file(MAKE_DIRECTORY ${WORK}/data)
+file(READ ${SOURCE}/data/example/chain.yaml chain)
+file(READ ${SOURCE}/data/example/dataset.yaml dataset)
+foreach(case "mountain-pass|0.3|1" "lynas-malaysia|0.2|0.5" "cn-separation|0.1|0.4")
+  string(REPLACE "|" ";" parts "${case}")
+  list(GET parts 0 id)
+  list(GET parts 1 p)
+  list(GET parts 2 s)
+  set(before "${chain}")
+  string(REPLACE "  - id: ${id}\n" "  - id: ${id}\n    disruption: {probability: ${p}, severity: ${s}}\n" chain "${chain}")
+  if(chain STREQUAL before)
+    message(FATAL_ERROR "facility ${id} not found in data/example/chain.yaml")
+  endif()
+endforeach()
+file(WRITE ${WORK}/data/chain.yaml "${chain}")
+file(WRITE ${WORK}/data/dataset.yaml "${dataset}")
+
+set(common ${WORK}/data --samples 203 --seed 7 --structure-every 5)
+execute_process(COMMAND ${BIN} risk ${common} --threads 2 --format json -o ${WORK}/one.json
+                RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "risk (one run) exited ${rc}: ${err}")
+endif()
+set(shards "")
+foreach(k 0 1 2 3)
+  execute_process(COMMAND ${BIN} risk ${common} --shard ${k}/4 -o ${WORK}/shard-${k}.json
+                  RESULT_VARIABLE rc ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "risk --shard ${k}/4 exited ${rc}: ${err}")
+  endif()
+  list(APPEND shards ${WORK}/shard-${k}.json)
+endforeach()
+# In reverse order: merge sorts by sample index.
+list(REVERSE shards)
+execute_process(COMMAND ${BIN} risk merge ${shards} --format json -o ${WORK}/merged.json
+                RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "risk merge exited ${rc}: ${err}")
+endif()
+execute_process(COMMAND ${CMAKE_COMMAND} -E compare_files ${WORK}/one.json ${WORK}/merged.json RESULT_VARIABLE same)
+if(NOT same EQUAL 0)
+  execute_process(COMMAND diff -u ${WORK}/one.json ${WORK}/merged.json)
+  message(FATAL_ERROR "merged shards differ from one run")
+endif()

@@ -1,0 +1,361 @@
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "chokepoint/load/loader.hpp"
+
+namespace chokepoint {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kHeader = R"(dataset: {name: t, version: "1", as_of: 2026-01-01}
+sources:
+  - {id: src, title: S}
+countries:
+  - {code: CN, name: China}
+  - {code: US, name: United States}
+  - {code: JP, name: Japan}
+materials:
+  - {id: conc, name: C, form: concentrate, basis: REO, composition: mixed}
+  - {id: dy-oxide, name: Dy oxide, form: oxide, basis: REO, composition: {Dy: 1.0}}
+)";
+
+constexpr const char* kFacilitiesYaml = R"(facilities:
+  - id: mine-a
+    name: "Mine A, North"
+    operator: 'Op "Q"'
+    country: CN
+    owner_country: US
+    stage: mine
+    status: ramping
+    status_as_of: 2025-06-01
+    recovery: 0.9
+    technology_origin: JP
+    location: {lat: 41.5, lon: 109.9}
+    notes: two words
+    outputs:
+      - {material: conc, capacity: 100, production: 80, year: 2024, source: src}
+    distribution: {Dy: 40, Tb: 60}
+  - id: sep-b
+    name: Sep B
+    country: US
+    stage: separation
+    outputs:
+      - {material: dy-oxide, production: 5}
+  - id: sink
+    name: Sink
+    country: JP
+    stage: demand
+    priority: 2
+    demand:
+      - {material: dy-oxide, quantity: 3, year: 2025}
+links:
+  - {from: mine-a, to: sep-b, material: conc, volume: 70, status: active, since: 2020-01-01, until: 2030-01-01, source: src, notes: "a, b"}
+  - {from: sep-b, to: sink, material: dy-oxide, share: 0.5}
+)";
+
+constexpr const char* kFacilitiesCsv =
+    "id,name,operator,country,owner_country,stage,status,status_as_of,recovery,priority,technology_origin,lat,lon,notes\r\n"
+    "mine-a,\"Mine A, North\",\"Op \"\"Q\"\"\",CN,US,mine,ramping,2025-06-01,0.9,,JP,41.5,109.9,two words\r\n"
+    "sep-b,Sep B,,US,,separation,,,,,,,,\r\n"
+    "sink,Sink,,JP,,demand,,,,2,,,,\r\n";
+constexpr const char* kOutputsCsv =
+    "facility,material,capacity,production,year,source\n"
+    "mine-a,conc,100,80,2024,src\n"
+    "sep-b,dy-oxide,,5,,\n";
+constexpr const char* kDemandCsv = "facility,material,quantity,year,source\nsink,dy-oxide,3,2025,\n";
+constexpr const char* kDistributionCsv = "facility,element,percent\nmine-a,Dy,40\nmine-a,Tb,60\n";
+constexpr const char* kLinksCsv =
+    "from,to,material,volume,share,status,since,until,source,notes\n"
+    "mine-a,sep-b,conc,70,,active,2020-01-01,2030-01-01,src,\"a, b\"\n"
+    "sep-b,sink,dy-oxide,,0.5,,,,,\n";
+
+class CsvTables : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("chokepoint-csv-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  void write(const std::string& name, const std::string& text) {
+    std::ofstream out(dir_ / name, std::ios::binary);
+    out << text;
+  }
+  /// A dataset of the YAML header plus the given CSV files, with the YAML facilities if asked.
+  DatasetLoad load(const std::vector<std::pair<std::string, std::string>>& tables, LoadOptions opt = {}) {
+    write("dataset.yaml", kHeader);
+    for (const auto& [name, text] : tables) write(name, text);
+    return load_dataset(dir_, opt);
+  }
+  /// Loads a dataset whose facilities.csv is the given body plus a header, and returns the first diagnostic.
+  Diagnostic first_problem(const std::vector<std::pair<std::string, std::string>>& tables) {
+    auto r = load(tables);
+    EXPECT_FALSE(r.diagnostics.empty());
+    if (r.diagnostics.empty()) return {};
+    return r.diagnostics.items().front();
+  }
+  std::string where(const Diagnostic& d) const {
+    return fs::path(d.where.file).filename().string() + ":" + std::to_string(d.where.line) + ":" +
+           std::to_string(d.where.column);
+  }
+
+  fs::path dir_;
+};
+
+void expect_same(const Dataset& a, const Dataset& b) {
+  ASSERT_EQ(a.facilities.size(), b.facilities.size());
+  for (std::size_t i = 0; i < a.facilities.size(); ++i) {
+    const Facility& x = a.facilities[i];
+    const Facility& y = b.facilities[i];
+    SCOPED_TRACE(x.id);
+    EXPECT_EQ(x.id, y.id);
+    EXPECT_EQ(x.name, y.name);
+    EXPECT_EQ(x.operator_name, y.operator_name);
+    EXPECT_EQ(x.country, y.country);
+    EXPECT_EQ(x.owner_country, y.owner_country);
+    EXPECT_EQ(x.stage, y.stage);
+    EXPECT_EQ(x.status, y.status);
+    EXPECT_EQ(x.status_as_of, y.status_as_of);
+    EXPECT_EQ(x.recovery, y.recovery);
+    EXPECT_EQ(x.priority, y.priority);
+    EXPECT_EQ(x.technology_origin, y.technology_origin);
+    EXPECT_EQ(x.location.has_value(), y.location.has_value());
+    if (x.location && y.location) {
+      EXPECT_EQ(x.location->lat, y.location->lat);
+      EXPECT_EQ(x.location->lon, y.location->lon);
+    }
+    EXPECT_EQ(x.notes, y.notes);
+    EXPECT_EQ(x.has_distribution, y.has_distribution);
+    EXPECT_EQ(x.distribution, y.distribution);
+    ASSERT_EQ(x.outputs.size(), y.outputs.size());
+    for (std::size_t k = 0; k < x.outputs.size(); ++k) {
+      EXPECT_EQ(x.outputs[k].material, y.outputs[k].material);
+      EXPECT_EQ(x.outputs[k].capacity, y.outputs[k].capacity);
+      EXPECT_EQ(x.outputs[k].production, y.outputs[k].production);
+      EXPECT_EQ(x.outputs[k].provenance.year, y.outputs[k].provenance.year);
+      EXPECT_EQ(x.outputs[k].provenance.source, y.outputs[k].provenance.source);
+    }
+    ASSERT_EQ(x.demand.size(), y.demand.size());
+    for (std::size_t k = 0; k < x.demand.size(); ++k) {
+      EXPECT_EQ(x.demand[k].material, y.demand[k].material);
+      EXPECT_EQ(x.demand[k].quantity, y.demand[k].quantity);
+      EXPECT_EQ(x.demand[k].provenance.year, y.demand[k].provenance.year);
+    }
+  }
+  ASSERT_EQ(a.links.size(), b.links.size());
+  for (std::size_t i = 0; i < a.links.size(); ++i) {
+    const Link& x = a.links[i];
+    const Link& y = b.links[i];
+    EXPECT_EQ(x.from, y.from);
+    EXPECT_EQ(x.to, y.to);
+    EXPECT_EQ(x.material, y.material);
+    EXPECT_EQ(x.volume, y.volume);
+    EXPECT_EQ(x.share, y.share);
+    EXPECT_EQ(x.status, y.status);
+    EXPECT_EQ(x.since, y.since);
+    EXPECT_EQ(x.until, y.until);
+    EXPECT_EQ(x.source, y.source);
+    EXPECT_EQ(x.notes, y.notes);
+  }
+}
+
+TEST_F(CsvTables, LoadToTheSameDatasetAsYaml) {
+  auto yaml = load_dataset_from_string(std::string(kHeader) + kFacilitiesYaml, "t.yaml");
+  ASSERT_TRUE(yaml.dataset) << (yaml.diagnostics.empty() ? "" : yaml.diagnostics.items()[0].message);
+  auto r = load({{"facilities.csv", kFacilitiesCsv},
+                 {"outputs.csv", kOutputsCsv},
+                 {"demand.csv", kDemandCsv},
+                 {"distribution.csv", kDistributionCsv},
+                 {"links.csv", kLinksCsv}});
+  ASSERT_TRUE(r.dataset) << (r.diagnostics.empty() ? "" : where(r.diagnostics.items()[0]) + " " + r.diagnostics.items()[0].message);
+  EXPECT_TRUE(r.diagnostics.empty());
+  expect_same(*r.dataset, *yaml.dataset);
+  const Facility& mine = r.dataset->facilities[r.dataset->find_facility("mine-a")];
+  EXPECT_EQ(mine.name, "Mine A, North");
+  EXPECT_EQ(mine.operator_name, "Op \"Q\"");
+  EXPECT_EQ(r.dataset->links[0].notes, "a, b");
+  EXPECT_EQ(mine.where.line, 2);
+}
+
+TEST_F(CsvTables, CsvRowsJoinYamlFacilities) {
+  // Outputs in CSV for a facility defined in YAML; links in CSV between YAML facilities.
+  write("facilities.yaml", R"(facilities:
+  - {id: m, name: M, country: CN, stage: mine, distribution: {Dy: 100}}
+  - {id: s, name: S, country: US, stage: separation, outputs: [{material: dy-oxide, production: 1}]}
+)");
+  auto r = load({{"outputs.csv", "facility,material,production\nm,conc,10\n"}, {"links.csv", "from,to,material\nm,s,conc\n"}});
+  ASSERT_TRUE(r.dataset) << (r.diagnostics.empty() ? "" : r.diagnostics.items()[0].message);
+  const Dataset& ds = *r.dataset;
+  ASSERT_EQ(ds.facilities[ds.find_facility("m")].outputs.size(), 1u);
+  EXPECT_EQ(ds.facilities[ds.find_facility("m")].outputs[0].production, 10.0);
+  ASSERT_EQ(ds.links.size(), 1u);
+  EXPECT_EQ(ds.links[0].to, ds.find_facility("s"));
+}
+
+TEST_F(CsvTables, QuotedFieldsMayHoldLineBreaks) {
+  auto r = load({{"facilities.csv", "id,name,country,stage,notes\nm,M,CN,mine,\"line one\nline two\"\nn,N,CN,mne,\n"},
+                 {"distribution.csv", "facility,element,percent\nm,Dy,100\n"}});
+  ASSERT_FALSE(r.diagnostics.empty());
+  const Diagnostic& d = r.diagnostics.items().front();
+  EXPECT_EQ(d.code, "E205");
+  EXPECT_EQ(where(d), "facilities.csv:4:8");   // physical lines count, the quoted break included
+  EXPECT_EQ(d.source_line, "n,N,CN,mne,");
+  EXPECT_EQ(d.where.length, 3);
+  ASSERT_FALSE(d.notes.empty());
+  EXPECT_EQ(d.notes[0], "did you mean 'mine'?");
+}
+
+TEST_F(CsvTables, ColumnsCountCodePoints) {
+  auto d = first_problem({{"facilities.csv", "id,name,country,stage\nm,Café «x»,CN,mnie\n"}});
+  EXPECT_EQ(d.code, "E205");
+  EXPECT_EQ(where(d), "facilities.csv:2:15");
+}
+
+struct ErrorCase {
+  const char* name;
+  const char* file;
+  const char* text;
+  const char* code;
+  const char* where;
+  const char* message;
+};
+
+class CsvErrors : public CsvTables, public ::testing::WithParamInterface<ErrorCase> {};
+
+TEST_P(CsvErrors, ReportTheCell) {
+  const ErrorCase& c = GetParam();
+  auto r = load({{c.file, c.text}});
+  EXPECT_FALSE(r.dataset);
+  bool found = false;
+  for (const auto& d : r.diagnostics.items()) {
+    if (d.code != c.code) continue;
+    found = true;
+    EXPECT_EQ(where(d), c.where);
+    EXPECT_EQ(d.message, c.message);
+    break;
+  }
+  EXPECT_TRUE(found) << "no " << c.code << "; first: "
+                     << (r.diagnostics.empty() ? "" : r.diagnostics.items()[0].code + " " + r.diagnostics.items()[0].message);
+}
+
+const ErrorCase kErrors[] = {
+    {"UnknownColumn", "facilities.csv", "id,name,country,stag\n", "E201", "facilities.csv:1:17",
+     "unknown column 'stag' in facilities.csv"},
+    {"MissingColumn", "links.csv", "from,to\n", "E202", "links.csv:1:1", "links.csv is missing required column 'material'"},
+    {"EmptyRequiredCell", "facilities.csv", "id,name,country,stage\nm,,CN,mine\n", "E202", "facilities.csv:2:3",
+     "a facility is missing required 'name' (the cell is empty)"},
+    {"NotANumber", "facilities.csv", "id,name,country,stage,recovery\nm,M,CN,mine,high\n", "E204", "facilities.csv:2:13",
+     "recovery must be a decimal number, got 'high'"},
+    {"Infinity", "outputs.csv", "facility,material,capacity\nm,conc,inf\n", "E204", "outputs.csv:2:8",
+     "capacity must be a decimal number, got 'inf'"},
+    {"SpacedNumber", "outputs.csv", "facility,material,capacity\nm,conc, 5\n", "E204", "outputs.csv:2:8",
+     "capacity must be a decimal number, got ' 5'"},
+    {"Overflow", "outputs.csv", "facility,material,capacity\nm,conc,1e999\n", "E204", "outputs.csv:2:8",
+     "capacity '1e999' is out of range for a number"},
+    {"BadYear", "outputs.csv", "facility,material,capacity,year\nm,conc,1,2024.5\n", "E204", "outputs.csv:2:10",
+     "year must be a decimal integer, got '2024.5'"},
+    {"Negative", "outputs.csv", "facility,material,capacity\nm,conc,-1\n", "E300", "outputs.csv:2:8",
+     "capacity is negative (-1)"},
+    {"BadEnum", "links.csv", "from,to,material,status\na,b,conc,activ\n", "E205", "links.csv:2:10",
+     "unknown link status 'activ'"},
+    {"BadId", "facilities.csv", "id,name,country,stage\nMine_A,M,CN,mine\n", "E206", "facilities.csv:2:1",
+     "facility id 'Mine_A' must be lower-case kebab-case (a-z, 0-9 and single '-')"},
+    {"DuplicateId", "facilities.csv", "id,name,country,stage\nm,M,CN,mine\nm,M,CN,mine\n", "E207", "facilities.csv:3:1",
+     "duplicate facility id 'm'"},
+    {"BadDate", "links.csv", "from,to,material,since\na,b,conc,2024-02-30\n", "E208", "links.csv:2:10",
+     "since '2024-02-30' is not an ISO date (YYYY-MM-DD) on the calendar"},
+    {"UnknownCountry", "facilities.csv", "id,name,country,stage\nm,M,CX,mine\n", "E210", "facilities.csv:2:5",
+     "unknown country 'CX'"},
+    {"UnknownFacility", "outputs.csv", "facility,material,capacity\nnowhere,conc,1\n", "E211", "outputs.csv:2:1",
+     "unknown facility 'nowhere'"},
+    {"UnknownMaterial", "links.csv", "from,to,material\na,b,cnc\n", "E203", "links.csv:2:5",
+     "unknown material 'cnc'"},
+    {"UnknownElement", "distribution.csv", "facility,element,percent\nm,Fe,100\n", "E213", "distribution.csv:2:3",
+     "'Fe' is not a rare-earth element"},
+    {"LatOutOfRange", "facilities.csv", "id,name,country,stage,lat,lon\nm,M,CN,mine,95,0\n", "E301",
+     "facilities.csv:2:13", "lat 95 is outside -90..90"},
+    {"LonMissing", "facilities.csv", "id,name,country,stage,lat,lon\nm,M,CN,mine,45,\n", "E202", "facilities.csv:2:13",
+     "a location needs both 'lat' and 'lon'; 'lon' is empty"},
+    {"VolumeAndShare", "links.csv", "from,to,material,volume,share\na,b,conc,1,0.5\n", "E312", "links.csv:2:12",
+     "a link gives 'volume' or 'share', not both"},
+    {"UntilBeforeSince", "links.csv", "from,to,material,since,until\na,b,conc,2024-01-01,2023-01-01\n", "E315",
+     "links.csv:2:21", "until 2023-01-01 is not after since 2024-01-01"},
+    {"ProductionAboveCapacity", "outputs.csv", "facility,material,capacity,production\nm,conc,1,2\n", "E303",
+     "outputs.csv:2:10", "production 2 is above capacity 1"},
+    {"NoFigure", "outputs.csv", "facility,material,year\nm,conc,2024\n", "E202", "outputs.csv:2:1",
+     "an output needs 'capacity' or 'production' (or both)"},
+    {"UnknownDistributionFacility", "distribution.csv", "facility,element,percent\nm,Dy,50\n", "E211", "distribution.csv:2:1",
+     "unknown facility 'm'"},
+    {"DuplicateColumn", "links.csv", "from,to,material,to\n", "E101", "links.csv:1:18", "duplicate column 'to'"},
+    {"Unterminated", "links.csv", "from,to,material,notes\na,b,conc,\"open\n", "E110", "links.csv:2:10",
+     "unterminated quoted field (a '\"' is missing)"},
+    {"QuoteInField", "links.csv", "from,to,material,notes\na,b,conc,x\"y\n", "E110", "links.csv:2:11",
+     "a quote inside an unquoted field"},
+    {"TextAfterQuote", "links.csv", "from,to,material,notes\na,b,conc,\"x\"y\n", "E110", "links.csv:2:13",
+     "text after the closing quote of a field"},
+    {"FieldCount", "links.csv", "from,to,material\na,b\n", "E110", "links.csv:2:1",
+     "this row has 2 fields; the header has 3"},
+    {"BareCarriageReturn", "links.csv", "from,to,material\ra,b,c\n", "E110", "links.csv:1:17",
+     "a carriage return that does not end a line (CR without LF)"},
+    {"InvalidUtf8", "links.csv", "from,to,material\na,\xff,c\n", "E108", "links.csv:2:3",
+     "file is not valid UTF-8 (is it a binary file?)"},
+    {"Empty", "links.csv", "", "E107", "links.csv:0:0", "file is empty (a CSV table needs a header row)"},
+};
+
+INSTANTIATE_TEST_SUITE_P(Csv, CsvErrors, ::testing::ValuesIn(kErrors),
+                         [](const auto& param_info) { return std::string(param_info.param.name); });
+
+TEST_F(CsvTables, DistributionMustSumToHundred) {
+  auto r = load({{"facilities.csv", "id,name,country,stage\nm,M,CN,mine\n"},
+                 {"outputs.csv", "facility,material,production\nm,conc,1\n"},
+                 {"distribution.csv", "facility,element,percent\nm,Dy,50\nm,Tb,20\nm,Dy,10\n"}});
+  std::vector<std::string> found;
+  for (const auto& d : r.diagnostics.items()) found.push_back(d.code + " " + where(d) + " " + d.message);
+  EXPECT_EQ(found, (std::vector<std::string>{
+                       "E207 distribution.csv:4:3 a second distribution row for Dy of 'm'",
+                       "E302 distribution.csv:2:1 distribution of 'm' sums to 70%; it must sum to 100 (+-1)"}));
+}
+
+TEST_F(CsvTables, LinkChecksPointAtCells) {
+  auto r = load({{"facilities.csv", "id,name,country,stage\nm,M,CN,mine\ns,S,US,separation\n"},
+                 {"outputs.csv", "facility,material,production\nm,conc,1\ns,dy-oxide,1\n"},
+                 {"distribution.csv", "facility,element,percent\nm,Dy,100\n"},
+                 {"links.csv", "from,to,material\nm,s,dy-oxide\nm,m,conc\n"}});
+  std::vector<std::string> found;
+  for (const auto& d : r.diagnostics.items()) found.push_back(d.code + " " + where(d));
+  EXPECT_EQ(found, (std::vector<std::string>{"E304 links.csv:2:5", "E305 links.csv:2:5", "E309 links.csv:3:3",
+                                             "E305 links.csv:3:5"}));
+}
+
+TEST_F(CsvTables, OtherCsvFilesAreIgnoredWithAWarning) {
+  write("facilities.yaml", "facilities:\n  - {id: u, name: U, country: US, stage: demand}\n");
+  auto r = load({{"notes.csv", "a,b\n1,2\n"}});
+  ASSERT_TRUE(r.dataset);
+  std::vector<std::string> found;
+  for (const auto& d : r.diagnostics.items()) found.push_back(d.code);
+  EXPECT_EQ(found, (std::vector<std::string>{"W404", "W403"}));
+}
+
+TEST_F(CsvTables, StrictWarnsAboutUnsourcedCsvLinks) {
+  LoadOptions strict;
+  strict.strict = true;
+  auto r = load({{"facilities.csv", "id,name,country,stage\nm,M,CN,mine\ns,S,US,separation\n"},
+                 {"outputs.csv", "facility,material,production,source\nm,conc,1,src\n"},
+                 {"distribution.csv", "facility,element,percent\nm,Dy,100\n"},
+                 {"links.csv", "from,to,material\nm,s,conc\n"}},
+                strict);
+  ASSERT_EQ(r.diagnostics.items().size(), 1u);
+  EXPECT_EQ(r.diagnostics.items()[0].code, "W400");
+  EXPECT_EQ(where(r.diagnostics.items()[0]), "links.csv:2:1");
+}
+
+}  // namespace
+}  // namespace chokepoint
