@@ -135,6 +135,23 @@ TEST(Loader, LimitsGiveClearErrors) {
            "  - {id: b, name: B, country: CN, stage: demand, demand: [{material: magnet, quantity: 1}]}\n",
            opt);
   EXPECT_EQ(codes(r), std::vector<std::string>{"E005"});
+
+  opt = {};
+  opt.limits.max_links = 1;
+  r = load(R"(facilities:
+  - {id: m, name: M, country: CN, stage: mine, distribution: {Dy: 100}, outputs: [{material: conc, production: 5}]}
+  - {id: s, name: S, country: CN, stage: separation, outputs: [{material: dy-oxide, capacity: 5}]}
+  - {id: t, name: T, country: US, stage: separation, outputs: [{material: dy-oxide, capacity: 5}]}
+links:
+  - {from: m, to: s, material: conc}
+  - {from: m, to: t, material: conc}
+)", opt);
+  EXPECT_EQ(codes(r), std::vector<std::string>{"E005"});
+
+  opt = {};
+  opt.limits.max_total_bytes = 10;
+  EXPECT_EQ(codes(load_dataset(fs::path(CHOKEPOINT_SOURCE_DIR) / "data/example", opt)),
+            std::vector<std::string>{"E004"});
 }
 
 TEST(Loader, TooManyFilesInADirectory) {
