@@ -20,21 +20,6 @@ namespace {
 
 double oxide_factor(std::size_t e) { return rare_earths()[e].oxide_factor; }
 
-Rule rule_of(Stage s) {
-  switch (s) {
-    case Stage::mine: return Rule::source;
-    case Stage::processing:
-    case Stage::separation: return Rule::separate;
-    case Stage::metal:
-    case Stage::alloy:
-    case Stage::recycling: return Rule::convert;
-    case Stage::magnet:
-    case Stage::manufacturing: return Rule::recipe;
-    case Stage::demand: return Rule::sink;
-  }
-  return Rule::sink;
-}
-
 std::uint32_t mask_of(const ReVector& v) {
   std::uint32_t m = 0;
   for (std::size_t e = 0; e < v.size(); ++e) {
@@ -156,7 +141,7 @@ void build_facilities(const Dataset& d, PlanData& p) {
   for (Index f = 0; f < n; ++f) {
     const Facility& fac = d.facilities[f];
     FacilityPlan& fp = p.facilities[f];
-    fp.rule = rule_of(fac.stage);
+    fp.rule = stage_rule(fac.stage);
     fp.participates = is_producing(fac.status);
     fp.recovery = std::clamp(fac.recovery, 0.0, 1.0);
     fp.slot_begin = static_cast<Index>(p.slots.size());
@@ -508,6 +493,21 @@ double FlowPlan::proportion(Index link) const { return data_->proportion[link]; 
 std::size_t FlowPlan::cyclic_component_count() const {
   return static_cast<std::size_t>(
       std::count(data_->component_cyclic.begin(), data_->component_cyclic.end(), std::uint8_t{1}));
+}
+
+StageRule stage_rule(Stage s) {
+  switch (s) {
+    case Stage::mine: return StageRule::source;
+    case Stage::processing:
+    case Stage::separation: return StageRule::separate;
+    case Stage::metal:
+    case Stage::alloy:
+    case Stage::recycling: return StageRule::convert;
+    case Stage::magnet:
+    case Stage::manufacturing: return StageRule::recipe;
+    case Stage::demand: return StageRule::sink;
+  }
+  return StageRule::sink;
 }
 
 }  // namespace chokepoint

@@ -15,13 +15,7 @@ inline constexpr double kUnbounded = std::numeric_limits<double>::infinity();
 inline constexpr std::uint32_t kAllElements = (1u << kRareEarthCount) - 1;
 
 /// Which stage rule of model.md a facility follows.
-enum class Rule : std::uint8_t {
-  source,    ///< mine: emits its production as a fixed mix (rule 1)
-  separate,  ///< processing, separation: bound on total feed in t REO (rule 2)
-  convert,   ///< metal, alloy, recycling: element by element, bound per output (rule 3)
-  recipe,    ///< magnet, manufacturing: Leontief recipe per output (rule 4)
-  sink,      ///< demand (rule 5)
-};
+using Rule = StageRule;
 
 /// How a customer's intake is measured when redirect asks for its spare capacity.
 enum class Intake : std::uint8_t { none, reo, element };

@@ -13,21 +13,6 @@ namespace {
 
 double oxide_factor(std::size_t e) { return rare_earths()[e].oxide_factor; }
 
-Rule rule_of(Stage s) {
-  switch (s) {
-    case Stage::mine: return Rule::source;
-    case Stage::processing:
-    case Stage::separation: return Rule::separate;
-    case Stage::metal:
-    case Stage::alloy:
-    case Stage::recycling: return Rule::convert;
-    case Stage::magnet:
-    case Stage::manufacturing: return Rule::recipe;
-    case Stage::demand: return Rule::sink;
-  }
-  return Rule::sink;
-}
-
 std::uint32_t mask_of(const ReVector& v) {
   std::uint32_t m = 0;
   for (std::size_t e = 0; e < v.size(); ++e) {
@@ -139,7 +124,7 @@ void build_facilities(const FlowResult& baseline, const MarketInputs& inputs, Ma
   for (Index f = 0; f < n; ++f) {
     const Facility& fac = d.facilities[f];
     FacilityModel& fm = model.facilities[f];
-    fm.rule = rule_of(fac.stage);
+    fm.rule = stage_rule(fac.stage);
     fm.participates = inputs.participates.empty() ? plan.participates(f) : inputs.participates[f] != 0;
     fm.recovery = std::clamp(fac.recovery, 0.0, 1.0);
     const double factor = factor_at(inputs.capacity_factor, f);

@@ -19,7 +19,7 @@ inline constexpr double kInfinity = std::numeric_limits<double>::infinity();
 inline constexpr std::uint32_t kAllElements = (1u << kRareEarthCount) - 1;
 
 /// Which rule of model.md "How material moves" a facility follows.
-enum class Rule : std::uint8_t { source, separate, convert, recipe, sink };
+using Rule = StageRule;  // the flow engine's stage rules, so both bounds agree
 
 /// What one unit of a stream carries: element tonnes per unit, summing to 1. A stream type is a
 /// fixed mix (a mine's output, a recipe product, one loose element) restricted to the elements that

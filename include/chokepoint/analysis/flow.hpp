@@ -23,6 +23,18 @@ struct PlanData;
 struct Runner;
 }  // namespace flow_detail
 
+/// Which rule of model.md ("How material moves") a facility follows; both bounds use it.
+enum class StageRule : std::uint8_t {
+  source,    ///< mine: emits its production as a fixed mix (rule 1)
+  separate,  ///< processing, separation: bound on total feed in t REO (rule 2)
+  convert,   ///< metal, alloy, recycling: element by element, bound per output (rule 3)
+  recipe,    ///< magnet, manufacturing: Leontief recipe per output (rule 4)
+  sink,      ///< demand (rule 5)
+};
+
+/// The rule a stage follows.
+StageRule stage_rule(Stage stage);
+
 /// Options fixed when a plan is built.
 struct FlowOptions {
   std::optional<Date> as_of;   ///< links take part when active on this date; none: by status only
