@@ -103,8 +103,8 @@ TEST(Diff, AddedAndRemovedFactsAndTheMetricsTheyMove) {
   // Without its own oxide, the US magnet plant depends on China for Nd and Pr.
   b.replace("chain.yaml", "  - {from: mp-separation, to: mp-independence, material: ndpr-oxide, source: mp-fy25}\n",
             "");
-  b.replace("dataset.yaml", "  - {code: JP, name: Japan, wgi: 1.27, source: wgi-23}\n",
-            "  - {code: JP, name: Japan, wgi: 1.27, source: wgi-23}\n  - {code: DE, name: Germany}\n");
+  b.replace("dataset.yaml", "  - {code: JP, name: Japan}\n",
+            "  - {code: JP, name: Japan}\n  - {code: DE, name: Germany}\n");
   const DatasetDiff d = diff_datasets(load_ok(a), load_ok(b));
   const FactChange* link = find_fact(d, FactKind::link, "mp-separation -> mp-independence (ndpr-oxide)");
   ASSERT_NE(link, nullptr);
