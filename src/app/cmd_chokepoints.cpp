@@ -88,6 +88,10 @@ int run_dependencies(const ChokepointOptions& opt, const GlobalOptions& global) 
   const SupplyGraph graph = SupplyGraph::build(*ds);
   StructureOptions so = structure_options(*ds, opt);
   so.retained_shares = false;
+  // G_e and its dominator tree are the same for every consumer: build them once.
+  const Carriage carriage = compute_carriage(*ds, so.view);
+  std::vector<ElementStructure> prepared;
+  for (int e : elements) prepared.push_back(prepare_element(*ds, graph, carriage, e));
   std::vector<LabelledDependency> reports;
   for (const auto& spec : target_specs(opt, *ds)) {
     auto consumers = resolve_consumers(*ds, spec);
@@ -100,10 +104,9 @@ int run_dependencies(const ChokepointOptions& opt, const GlobalOptions& global) 
     dopt.threshold = opt.threshold;
     if (!opt.element.empty()) dopt.elements = elements;
     // Must-pass countries make a dependency critical whatever its share.
-    const Carriage carriage = compute_carriage(*ds, so.view);
-    for (int e : elements) {
-      const ElementStructure es = prepare_element(*ds, graph, carriage, e);
-      const TargetStructure ts = analyze_target(*ds, graph, es, *target, so);
+    for (std::size_t k = 0; k < elements.size(); ++k) {
+      const int e = elements[k];
+      const TargetStructure ts = analyze_target(*ds, graph, prepared[k], *target, so);
       for (const auto& c : ts.must_pass_countries) dopt.must_pass[static_cast<std::size_t>(e)].push_back(c.country);
     }
     reports.push_back({spec, single_country_dependency(flow, consumers, dopt)});
