@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "chokepoint/app/output.hpp"
+#include "testing/scratch_dir.hpp"
 
 namespace chokepoint {
 namespace {
@@ -20,16 +21,11 @@ std::string slurp(const fs::path& p) {
 
 class AtomicWrite : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("chokepoint-out-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
   [[nodiscard]] std::size_t entries() const {
     return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()));
   }
-  fs::path dir_;
+  test_support::ScratchDir scratch_{"out"};
+  const fs::path& dir_ = scratch_.path();
 };
 
 TEST_F(AtomicWrite, WritesAndReplacesWithoutLeftovers) {

@@ -1,4 +1,3 @@
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -6,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "chokepoint/load/loader.hpp"
+#include "testing/scratch_dir.hpp"
 
 namespace chokepoint {
 namespace {
@@ -76,14 +76,6 @@ constexpr const char* kLinksCsv =
 
 class CsvTables : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("chokepoint-csv-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
 
   void write(const std::string& name, const std::string& text) {
     std::ofstream out(dir_ / name, std::ios::binary);
@@ -107,7 +99,8 @@ class CsvTables : public ::testing::Test {
            std::to_string(d.where.column);
   }
 
-  fs::path dir_;
+  test_support::ScratchDir scratch_{"csv"};
+  const fs::path& dir_ = scratch_.path();
 };
 
 void expect_same(const Dataset& a, const Dataset& b) {

@@ -1,11 +1,11 @@
 // Hostile inputs: each gives a clear diagnostic with its code, never a crash or a hang.
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include "chokepoint/load/loader.hpp"
+#include "testing/scratch_dir.hpp"
 
 namespace chokepoint {
 namespace {
@@ -80,13 +80,8 @@ TEST(Hostile, EmptyAndCommentOnly) {
 
 class HostileFiles : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("chokepoint-hostile-" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  fs::path dir_;
+  test_support::ScratchDir scratch_{"hostile"};
+  const fs::path& dir_ = scratch_.path();
 };
 
 TEST_F(HostileFiles, DirectoryNamedLikeAFileAndDanglingSymlink) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "chokepoint/load/loader.hpp"
+#include "testing/scratch_dir.hpp"
 
 namespace chokepoint {
 namespace {
@@ -155,15 +156,13 @@ links:
 }
 
 TEST(Loader, TooManyFilesInADirectory) {
-  const fs::path dir = fs::temp_directory_path() / "chokepoint-many-files";
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const test_support::ScratchDir scratch("many-files");
+  const fs::path& dir = scratch.path();
   for (int i = 0; i < 5; ++i) std::ofstream(dir / ("f" + std::to_string(i) + ".yaml")) << "sources: []\n";
   LoadOptions opt;
   opt.limits.max_files = 4;
   auto r = load_dataset(dir, opt);
   EXPECT_EQ(codes(r), std::vector<std::string>{"E005"});
-  fs::remove_all(dir);
 }
 
 TEST(Loader, DirectoryAsFileAndMissingPath) {

@@ -6,6 +6,7 @@
 #include "chokepoint/load/scenario_loader.hpp"
 #include "chokepoint/scenario/measures.hpp"
 #include "chokepoint/scenario/runner.hpp"
+#include "testing/scratch_dir.hpp"
 
 namespace chokepoint {
 namespace {
@@ -179,8 +180,8 @@ events:
 }
 
 TEST(ScenarioLoader, IncludesStackAndLaterFilesOverride) {
-  const fs::path dir = fs::temp_directory_path() / "chokepoint-include-test";
-  fs::create_directories(dir);
+  const test_support::ScratchDir scratch("include");
+  const fs::path& dir = scratch.path();
   {
     std::ofstream(dir / "base.yaml") << "scenario: {id: base, title: Base}\nmeasures:\n"
                                         "  - {id: m, type: ban, issuer: CN, elements: [Dy], effective: 2025-01-01}\n";
@@ -197,7 +198,6 @@ TEST(ScenarioLoader, IncludesStackAndLaterFilesOverride) {
   EXPECT_FALSE(loop.scenario);
   ASSERT_FALSE(loop.diagnostics.empty());
   EXPECT_EQ(loop.diagnostics.items()[0].code, "E402");
-  fs::remove_all(dir);
 }
 
 }  // namespace
