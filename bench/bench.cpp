@@ -2,10 +2,22 @@
 // analysis on one core; prints a Markdown table (analysis x size, seconds) and peak RSS.
 //
 //   chokepoint_bench [--max N] [--sizes 1000,10000,...] [--seed S]
+//                    [--peer-analyses] [--dump DIR] [--json FILE]
+//   chokepoint_bench --from-dump DIR/N --analysis bfs|dominators|biconnectivity|maxflow
+//
+// The last three options and the second form serve bench/peers.py, which runs the same analyses
+// with NetworkX and igraph (docs/performance.md, "Against NetworkX and igraph"):
+//   --peer-analyses  time only the analyses the peers are compared on (skips the rest of the table)
+//   --dump DIR       per size, write DIR/N/ with the exact graphs those analyses see and our answers
+//   --json FILE      per size, our timings and answers (counts and FNV-1a fingerprints)
+//   --from-dump      load one size's dump into a plain graph, run one analysis (best of up to 5
+//                    runs while under 1 s in total), print one JSON line: seconds, memory, answer
 
+#include <malloc.h>
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -13,12 +25,17 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
+#include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "chokepoint/analysis/concentration.hpp"
 #include "chokepoint/analysis/element_view.hpp"
@@ -144,9 +161,324 @@ std::size_t write_csv_dataset(const Dataset& ds, const std::filesystem::path& di
   return rows + ds.links.size();
 }
 
-void run_size(std::size_t n, std::uint64_t seed, Table& t) {
+// ---- Peer comparison (bench/peers.py): the graphs behind four analyses, and our answers ----------
+
+using Json = nlohmann::ordered_json;
+
+// A field of /proc/self/status in MiB: "VmRSS" (resident now) or "VmHWM" (its peak since the start
+// or the last reset_peak_rss()); -1 when unreadable.
+double status_mib(std::string_view key) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.size() > key.size() && line.starts_with(key) && line[key.size()] == ':') {
+      return std::strtod(line.c_str() + key.size() + 1, nullptr) / 1024.0;  // the field is in kB
+    }
+  }
+  return -1;
+}
+
+// Resets VmHWM to the current RSS (Linux 4.0+, proc(5) "clear_refs"), so it measures one phase.
+void reset_peak_rss() { std::ofstream("/proc/self/clear_refs") << "5"; }
+
+// FNV-1a (64 bit) over a sequence of integers, 8 little-endian bytes each: a fingerprint that the
+// in-process run and the --from-dump run of the same answer must share.
+struct Fingerprint {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  void add(std::int64_t x) {
+    const auto u = static_cast<std::uint64_t>(x);
+    for (unsigned i = 0; i < 8; ++i) {
+      h ^= (u >> (8 * i)) & 0xFFu;
+      h *= 0x100000001b3ULL;
+    }
+  }
+  [[nodiscard]] std::string hex() const { return fmt::format("{:016x}", h); }
+};
+
+std::int64_t id_or_minus_one(Index v) { return v == kNone ? -1 : static_cast<std::int64_t>(v); }
+
+std::vector<Index> reached_list(const std::vector<std::uint8_t>& reached) {
+  std::vector<Index> out;
+  for (std::size_t v = 0; v < reached.size(); ++v) {
+    if (reached[v]) out.push_back(static_cast<Index>(v));
+  }
+  return out;
+}
+
+// Bridges as (smaller end, larger end), sorted: the form every tool can give.
+std::vector<std::pair<Index, Index>> bridge_pairs(const SupplyGraph& graph, const std::vector<Index>& bridges) {
+  std::vector<std::pair<Index, Index>> pairs;
+  for (Index e : bridges) pairs.emplace_back(std::minmax(graph.source(e), graph.target(e)));
+  std::sort(pairs.begin(), pairs.end());
+  return pairs;
+}
+
+Json bfs_answer(const std::vector<std::uint8_t>& reached) {
+  Fingerprint f;
+  const std::vector<Index> list = reached_list(reached);
+  for (Index v : list) f.add(v);
+  return {{"reached", list.size()}, {"fingerprint", f.hex()}};
+}
+
+Json dominator_answer(const std::vector<Index>& idom, Index root) {
+  Fingerprint f;
+  std::size_t with_idom = 0, idom_is_root = 0;
+  for (Index v : idom) {
+    f.add(id_or_minus_one(v));
+    with_idom += v != kNone ? 1 : 0;
+    idom_is_root += v == root ? 1 : 0;
+  }
+  return {{"with_idom", with_idom}, {"idom_is_root", idom_is_root}, {"fingerprint", f.hex()}};
+}
+
+Json biconnectivity_answer(const SupplyGraph& graph, const Biconnectivity& b) {
+  Fingerprint f;
+  for (Index v : b.articulation_points) f.add(v);
+  f.add(-1);
+  for (const auto& [u, v] : bridge_pairs(graph, b.bridges)) {
+    f.add(u);
+    f.add(v);
+  }
+  return {{"articulation_points", b.articulation_points.size()},
+          {"bridges", b.bridges.size()},
+          {"fingerprint", f.hex()}};
+}
+
+Json flow_answer(const VertexCut& c) {
+  Fingerprint f;
+  f.add(c.max_flow);
+  for (Index v : c.cut) f.add(v);
+  return {{"max_flow", c.max_flow}, {"unbounded", c.max_flow >= kUnbounded}, {"cut", c.cut.size()},
+          {"fingerprint", f.hex()}};
+}
+
+// The usable edges of `mask` in edge-id order, so that every vertex's rows keep their order.
+std::vector<Arc> usable_arcs(const SupplyGraph& graph, const GraphMask& mask) {
+  std::vector<Arc> arcs;
+  for (Index e = 0; e < graph.edge_count(); ++e) {
+    if (edge_usable(graph, mask, e)) arcs.push_back({graph.source(e), graph.target(e)});
+  }
+  return arcs;
+}
+
+void write_text(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  if (!out) throw std::runtime_error("cannot write " + path.string());
+}
+
+// Dump files are whitespace-separated integers after a header line of counts; "inf" is unbounded.
+// Edges: "V E", then one "from to" line per edge.
+void write_arcs(const std::filesystem::path& path, Index vertices, const std::vector<Arc>& arcs) {
+  std::string text = fmt::format("{} {}\n", vertices, arcs.size());
+  for (const Arc& a : arcs) fmt::format_to(std::back_inserter(text), "{} {}\n", a.from, a.to);
+  write_text(path, text);
+}
+
+// Lists: "N", then one item per line.
+template <class T>
+void write_list(const std::filesystem::path& path, const std::vector<T>& items) {
+  std::string text = fmt::format("{}\n", items.size());
+  for (const T& x : items) fmt::format_to(std::back_inserter(text), "{}\n", x);
+  write_text(path, text);
+}
+
+std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path.string());
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+std::vector<std::int64_t> read_integers(const std::filesystem::path& path) {
+  const std::string text = read_text(path);
+  std::vector<std::int64_t> out;
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  for (;;) {
+    while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) ++p;
+    if (p == end) break;
+    if (end - p >= 3 && std::string_view(p, 3) == "inf") {
+      out.push_back(kUnbounded);
+      p += 3;
+      continue;
+    }
+    std::int64_t x = 0;
+    const auto [next, ec] = std::from_chars(p, end, x);
+    if (ec != std::errc()) throw std::runtime_error("not an integer in " + path.string());
+    out.push_back(x);
+    p = next;
+  }
+  return out;
+}
+
+Index as_index(std::int64_t x, Index vertices, const std::filesystem::path& path) {
+  if (x < 0 || x >= static_cast<std::int64_t>(vertices)) throw std::runtime_error("vertex out of range in " + path.string());
+  return static_cast<Index>(x);
+}
+
+// A dumped edge file as a plain graph (no root: the analyses take it as a parameter).
+SupplyGraph read_graph(const std::filesystem::path& path, Index vertices) {
+  std::vector<std::int64_t> n = read_integers(path);
+  if (n.size() < 2 || n[0] != static_cast<std::int64_t>(vertices) || n[1] < 0 ||
+      n.size() != 2 + 2 * static_cast<std::size_t>(n[1])) {
+    throw std::runtime_error("bad edge file " + path.string());
+  }
+  std::vector<Arc> arcs(static_cast<std::size_t>(n[1]));
+  for (std::size_t i = 0; i < arcs.size(); ++i) {
+    arcs[i] = {as_index(n[2 + 2 * i], vertices, path), as_index(n[3 + 2 * i], vertices, path)};
+  }
+  n = {};
+  return SupplyGraph::from_arcs(vertices, arcs);
+}
+
+std::vector<std::int64_t> read_list(const std::filesystem::path& path) {
+  std::vector<std::int64_t> n = read_integers(path);
+  if (n.empty() || n[0] < 0 || n.size() != 1 + static_cast<std::size_t>(n[0])) {
+    throw std::runtime_error("bad list file " + path.string());
+  }
+  n.erase(n.begin());
+  return n;
+}
+
+// The four analyses compared with the peers, as run in process by run_size().
+struct PeerRun {
+  Index vertices = 0;
+  Index root = kNone;
+  GraphMask dy, overall, nd;            // the views they run on
+  std::vector<std::int64_t> nd_units;   // vertex capacities of the max-flow
+  std::vector<Index> sinks;
+  std::vector<Index> idom;
+  std::vector<std::uint8_t> reached;
+  Biconnectivity bic;
+  VertexCut cut;
+};
+
+Json peer_answers(const SupplyGraph& graph, const PeerRun& r) {
+  return {{"bfs", bfs_answer(r.reached)},
+          {"dominators", dominator_answer(r.idom, r.root)},
+          {"biconnectivity", biconnectivity_answer(graph, r.bic)},
+          {"maxflow", flow_answer(r.cut)}};
+}
+
+// DIR/N/: the graphs each analysis sees (only its usable edges), the max-flow's capacities and
+// sinks, and our answers in full, for bench/peers.py.
+void write_dump(const std::filesystem::path& dir, std::size_t n, std::uint64_t seed, const SupplyGraph& graph,
+                const PeerRun& r) {
+  std::filesystem::create_directories(dir);
+  const std::vector<Arc> dy = usable_arcs(graph, r.dy), overall = usable_arcs(graph, r.overall),
+                         nd = usable_arcs(graph, r.nd);
+  write_arcs(dir / "dy.edges", r.vertices, dy);
+  write_arcs(dir / "overall.edges", r.vertices, overall);
+  write_arcs(dir / "nd.edges", r.vertices, nd);
+  std::vector<std::string> units;
+  for (std::int64_t u : r.nd_units) units.push_back(u >= kUnbounded ? "inf" : fmt::format("{}", u));
+  write_list(dir / "nd.capacity", units);
+  write_list(dir / "nd.sinks", r.sinks);
+  std::vector<std::int64_t> idom;
+  for (Index v : r.idom) idom.push_back(id_or_minus_one(v));
+  write_list(dir / "ours.idom", idom);
+  write_list(dir / "ours.reached", reached_list(r.reached));
+  write_list(dir / "ours.articulation", r.bic.articulation_points);
+  std::vector<std::string> bridges;
+  for (const auto& [u, v] : bridge_pairs(graph, r.bic.bridges)) bridges.push_back(fmt::format("{} {}", u, v));
+  write_list(dir / "ours.bridges", bridges);
+  write_list(dir / "ours.cut", r.cut.cut);
+  const Json meta = {
+      {"size", n},
+      {"seed", seed},
+      {"vertices", r.vertices},
+      {"root", r.root},
+      {"graphs",
+       {{"dy.edges", "G_Dy, the element view of Dy: BFS and dominator tree from the root"},
+        {"overall.edges", "the overall view (active facilities and links, root off): articulation points and bridges "
+                          "of its undirected graph; parallel edges are never bridges, self-loops are ignored"},
+        {"nd.edges", "G_Nd, the element view of Nd: max-flow with min vertex cut from the root to every demand sink"}}},
+      {"nd.capacity", "per vertex, what it passes in units of 1e-3 t/yr of Nd (inf: unbounded); edges unbounded"},
+      {"edges", {{"dy.edges", dy.size()}, {"overall.edges", overall.size()}, {"nd.edges", nd.size()}}},
+      {"answers", peer_answers(graph, r)}};
+  write_text(dir / "meta.json", meta.dump(1) + "\n");
+}
+
+// --from-dump: one analysis on one size's dump, in a fresh process; one JSON line on stdout.
+int run_from_dump(const std::filesystem::path& dir, std::string_view analysis) {
+  const bool flow = analysis == "maxflow";
+  if (analysis != "bfs" && analysis != "dominators" && analysis != "biconnectivity" && !flow) {
+    std::fprintf(stderr, "--analysis: bfs, dominators, biconnectivity or maxflow\n");
+    return 2;
+  }
+  const double rss_start = status_mib("VmRSS");
+  const Json meta = Json::parse(read_text(dir / "meta.json"));
+  const auto vertices = meta.at("vertices").get<Index>();
+  const auto root = meta.at("root").get<Index>();
+  SupplyGraph graph;
+  std::vector<std::int64_t> capacity;
+  std::vector<Index> sinks;
+  const double load_s = timed([&] {
+    graph = read_graph(dir / (analysis == "biconnectivity" ? "overall.edges" : flow ? "nd.edges" : "dy.edges"), vertices);
+    if (flow) {
+      capacity = read_list(dir / "nd.capacity");
+      if (capacity.size() != vertices) throw std::runtime_error("nd.capacity: one value per vertex");
+      for (std::int64_t t : read_list(dir / "nd.sinks")) sinks.push_back(as_index(t, vertices, dir / "nd.sinks"));
+    }
+  });
+  malloc_trim(0);  // hand back the parse buffers before measuring
+  const double rss_loaded = status_mib("VmRSS");
+  const double load_peak = status_mib("VmHWM");
+  reset_peak_rss();  // (also resets getrusage's ru_maxrss)
+  const GraphMask all;
+  Json answer;
+  double best = 0, total = 0;
+  int runs = 0;
+  do {
+    double s = 0;
+    if (analysis == "bfs") {
+      std::vector<std::uint8_t> reached;
+      s = timed([&] { reached = reachable_from(graph, all, {&root, 1}); });
+      if (runs == 0) answer = bfs_answer(reached);
+    } else if (analysis == "dominators") {
+      std::vector<Index> idom;
+      s = timed([&] { idom = immediate_dominators(graph, all, root); });
+      if (runs == 0) answer = dominator_answer(idom, root);
+    } else if (analysis == "biconnectivity") {
+      Biconnectivity bic;
+      s = timed([&] { bic = articulation_points_and_bridges(graph, all); });
+      if (runs == 0) answer = biconnectivity_answer(graph, bic);
+    } else {
+      VertexCut cut;
+      s = timed([&] { cut = min_vertex_cut(graph, all, root, sinks, capacity); });
+      if (runs == 0) answer = flow_answer(cut);
+    }
+    best = runs == 0 ? s : std::min(best, s);
+    total += s;
+    ++runs;
+  } while (runs < 5 && total < 1.0);
+  const Json out = {{"tool", "chokepoint"},
+                    {"analysis", analysis},
+                    {"seconds", best},
+                    {"runs", runs},
+                    {"load_seconds", load_s},
+                    {"rss_start_mib", rss_start},
+                    {"rss_loaded_mib", rss_loaded},
+                    {"load_peak_rss_mib", load_peak},
+                    {"peak_rss_mib", status_mib("VmHWM")},  // during the runs: the graph and the workspace
+                    {"answer", answer}};
+  fmt::print("{}\n", out.dump());
+  return 0;
+}
+
+struct RunOptions {
+  std::uint64_t seed = 42;
+  bool peers_only = false;            // --peer-analyses: only what bench/peers.py compares
+  std::filesystem::path dump;         // --dump DIR (empty: none)
+  Json* json = nullptr;               // --json: one entry per size
+};
+
+void run_size(std::size_t n, const RunOptions& options, Table& t) {
+  const std::uint64_t seed = options.seed;
+  Json seconds = Json::object();
   const auto put = [&](const std::string& row, double s) {
     t.put(row, n, secs(s));
+    seconds[row] = s;
     std::fprintf(stderr, "  %-58s %10.4f s\n", row.c_str(), s);
   };
   std::fprintf(stderr, "N = %zu\n", n);
@@ -154,7 +486,7 @@ void run_size(std::size_t n, std::uint64_t seed, Table& t) {
   put("generate the chain in memory (not a target)", timed([&] { ds = generate_chain(n, seed); }));
   t.put("links", n, fmt::format("{}", ds.links.size()));
   t.put("RSS after generating (MiB)", n, fmt::format("{:.0f}", current_rss_mib()));
-  {
+  if (!options.peers_only) {
     const auto dir = std::filesystem::temp_directory_path() / fmt::format("chokepoint-bench-csv-{}", n);
     const std::size_t rows = write_csv_dataset(ds, dir);
     DatasetLoad csv;
@@ -177,18 +509,20 @@ void run_size(std::size_t n, std::uint64_t seed, Table& t) {
   const int dy = rare_earth_index(66);
   ElementView view;
   put("element view G_Dy", timed([&] { view = element_view(ds, graph, carriage, dy); }));
-  std::vector<Index> idom;
-  put("dominator tree from R (G_Dy)", timed([&] { idom = immediate_dominators(graph, view.mask, graph.root()); }));
-  std::vector<std::uint8_t> reached;
+  PeerRun peer;  // what bench/peers.py compares
+  std::vector<Index>& idom = peer.idom;
+  const double dominators_s = timed([&] { idom = immediate_dominators(graph, view.mask, graph.root()); });
+  put("dominator tree from R (G_Dy)", dominators_s);
+  std::vector<std::uint8_t>& reached = peer.reached;
   const Index root = graph.root();
-  put("BFS from R (G_Dy)", timed([&] { reached = reachable_from(graph, view.mask, {&root, 1}); }));
+  const double bfs_s = timed([&] { reached = reachable_from(graph, view.mask, {&root, 1}); });
+  put("BFS from R (G_Dy)", bfs_s);
 
   GraphMask overall;
-  Biconnectivity bic;
-  put("articulation points and bridges (overall view)", timed([&] {
-        overall = overall_view(graph, carriage);
-        bic = articulation_points_and_bridges(graph, overall);
-      }));
+  Biconnectivity& bic = peer.bic;
+  const double overall_s = timed([&] { overall = overall_view(graph, carriage); });
+  const double bic_s = timed([&] { bic = articulation_points_and_bridges(graph, overall); });
+  put("articulation points and bridges (overall view)", overall_s + bic_s);
   t.put("articulation points / bridges found", n,
         fmt::format("{} / {}", bic.articulation_points.size(), bic.bridges.size()));
 
@@ -200,26 +534,58 @@ void run_size(std::size_t n, std::uint64_t seed, Table& t) {
   const Index sink = sinks[sinks.size() / 2];
   ElementStructure es;
   put("prepare_element Nd (view + dominators)", timed([&] { es = prepare_element(ds, graph, carriage, nd); }));
-  StructureTarget target{ds.facilities[sink].id, {sink}};
-  StructureOptions no_shares;
-  no_shares.retained_shares = false;
-  TargetStructure ts;
-  put("one demand sink: must-pass + max-flow + min cut (analyze_target, Nd)",
-      timed([&] { ts = analyze_target(ds, graph, es, target, no_shares); }));
-  const std::vector<std::uint8_t> cone = reaching(graph, es.view.mask, {&sink, 1});
-  const auto cone_size = std::count(cone.begin(), cone.end(), std::uint8_t{1});
-  t.put("cone of that sink (vertices, R included)", n, fmt::format("{}", cone_size));
-  StructureOptions with_shares;
-  TargetStructure ts2;
-  put("one demand sink: analyze_target with every upstream country removed",
-      timed([&] { ts2 = analyze_target(ds, graph, es, target, with_shares); }));
-  t.put("countries upstream of that sink", n, fmt::format("{}", ts2.country_losses.size()));
+  if (!options.peers_only) {
+    StructureTarget target{ds.facilities[sink].id, {sink}};
+    StructureOptions no_shares;
+    no_shares.retained_shares = false;
+    TargetStructure ts;
+    put("one demand sink: must-pass + max-flow + min cut (analyze_target, Nd)",
+        timed([&] { ts = analyze_target(ds, graph, es, target, no_shares); }));
+    const std::vector<std::uint8_t> cone = reaching(graph, es.view.mask, {&sink, 1});
+    const auto cone_size = std::count(cone.begin(), cone.end(), std::uint8_t{1});
+    t.put("cone of that sink (vertices, R included)", n, fmt::format("{}", cone_size));
+    StructureOptions with_shares;
+    TargetStructure ts2;
+    put("one demand sink: analyze_target with every upstream country removed",
+        timed([&] { ts2 = analyze_target(ds, graph, es, target, with_shares); }));
+    t.put("countries upstream of that sink", n, fmt::format("{}", ts2.country_losses.size()));
+  }
 
   const std::vector<std::int64_t> units = units_of(es.view.capacity, 1e-3);
-  VertexCut whole;
-  put("one max-flow with min cut, R to every demand sink (Nd)",
-      timed([&] { whole = min_vertex_cut(graph, es.view.mask, root, sinks, units); }));
+  VertexCut& whole = peer.cut;
+  const double flow_s = timed([&] { whole = min_vertex_cut(graph, es.view.mask, root, sinks, units); });
+  put("one max-flow with min cut, R to every demand sink (Nd)", flow_s);
   t.put("whole-graph min cut size (facilities)", n, fmt::format("{}", whole.cut.size()));
+
+  peer.vertices = graph.vertex_count();
+  peer.root = root;
+  if (options.json != nullptr) {
+    options.json->push_back(
+        {{"size", n},
+         {"seed", seed},
+         {"vertices", graph.vertex_count()},
+         {"links", ds.links.size()},
+         {"seconds",
+          {{"bfs", bfs_s}, {"dominators", dominators_s}, {"biconnectivity", bic_s}, {"maxflow", flow_s}}},
+         {"note", "in process on the SupplyGraph with the view masks; view construction not included "
+                  "(see rows for that)"},
+         {"rows", seconds},
+         {"answers", peer_answers(graph, peer)}});
+  }
+  if (!options.dump.empty()) {
+    peer.dy = view.mask;
+    peer.overall = overall;
+    peer.nd = es.view.mask;
+    peer.nd_units = units;
+    peer.sinks = sinks;
+    const auto dir = options.dump / fmt::format("{}", n);
+    const double dump_s = timed([&] { write_dump(dir, n, seed, graph, peer); });
+    std::fprintf(stderr, "  dumped to %s in %.1f s\n", dir.c_str(), dump_s);
+  }
+  if (options.peers_only) {
+    t.put("peak RSS (MiB)", n, fmt::format("{:.0f}", peak_rss_mib()));
+    return;
+  }
 
   // The top 10 countries by facility count.
   std::vector<std::size_t> per_country(ds.countries.size(), 0);
@@ -285,6 +651,9 @@ int main(int argc, char** argv) {
   std::vector<std::size_t> sizes = {1'000, 10'000, 100'000, 1'000'000};
   std::size_t max = 0;
   std::uint64_t seed = 42;
+  RunOptions options;
+  std::filesystem::path json_path, from_dump;
+  std::string analysis;
   for (int i = 1; i < argc; ++i) {
     const std::string_view a = argv[i];
     const bool has_value = i + 1 < argc;
@@ -294,14 +663,39 @@ int main(int argc, char** argv) {
       sizes = parse_list(argv[++i]);
     } else if (a == "--seed" && has_value) {
       seed = std::strtoull(argv[++i], nullptr, 10);
+    } else if (a == "--peer-analyses") {
+      options.peers_only = true;
+    } else if (a == "--dump" && has_value) {
+      options.dump = argv[++i];
+    } else if (a == "--json" && has_value) {
+      json_path = argv[++i];
+    } else if (a == "--from-dump" && has_value) {
+      from_dump = argv[++i];
+    } else if (a == "--analysis" && has_value) {
+      analysis = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: chokepoint_bench [--max N] [--sizes 1000,10000,...] [--seed S]\n");
+      std::fprintf(stderr,
+                   "usage: chokepoint_bench [--max N] [--sizes 1000,10000,...] [--seed S]\n"
+                   "                        [--peer-analyses] [--dump DIR] [--json FILE]\n"
+                   "       chokepoint_bench --from-dump DIR/N --analysis bfs|dominators|biconnectivity|maxflow\n");
       return 2;
     }
   }
+  if (!from_dump.empty()) {
+    try {
+      return run_from_dump(from_dump, analysis);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "chokepoint_bench: %s\n", e.what());
+      return 1;
+    }
+  }
+  options.seed = seed;
   if (max) sizes.erase(std::remove_if(sizes.begin(), sizes.end(), [&](std::size_t n) { return n > max; }), sizes.end());
   Table t;
-  for (const std::size_t n : sizes) run_size(n, seed, t);
+  Json runs = Json::array();
+  options.json = json_path.empty() ? nullptr : &runs;
+  for (const std::size_t n : sizes) run_size(n, options, t);
+  if (!json_path.empty()) write_text(json_path, Json{{"tool", "chokepoint"}, {"seed", seed}, {"sizes", runs}}.dump(1) + "\n");
 
   std::string header = "| analysis (seconds unless noted) |";
   std::string rule = "|---|";

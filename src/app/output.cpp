@@ -50,6 +50,33 @@ void write_file_atomic(const fs::path& path, std::string_view content) {
   }
 }
 
+void write_directory_atomic(const fs::path& dir, const std::vector<std::pair<std::string, std::string>>& files) {
+  std::error_code ec;
+  if (fs::exists(dir, ec)) {
+    if (!fs::is_directory(dir, ec)) throw OutputError(dir.string() + ": exists and is not a directory");
+    if (!fs::is_empty(dir, ec)) throw OutputError(dir.string() + ": directory is not empty; remove it or choose another");
+  }
+  const fs::path target = dir.filename().empty() ? dir.parent_path() : dir;
+  const fs::path parent = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  std::string tmpl = (parent / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
+  if (::mkdtemp(tmpl.data()) == nullptr) {
+    throw OutputError(dir.string() + ": cannot create a directory in " + parent.string() + ": " + std::strerror(errno));
+  }
+  const fs::path tmp(tmpl);
+  try {
+    for (const auto& [name, content] : files) write_file_atomic(tmp / name, content);
+    const mode_t mask = ::umask(0);
+    ::umask(mask);
+    ::chmod(tmp.c_str(), 0777 & ~mask);
+    if (::rename(tmp.c_str(), target.c_str()) != 0) {
+      throw OutputError(dir.string() + ": rename failed: " + std::strerror(errno));
+    }
+  } catch (...) {
+    fs::remove_all(tmp, ec);
+    throw;
+  }
+}
+
 void emit(const std::string& path, std::string_view content) {
   if (path.empty() || path == "-") {
     std::fwrite(content.data(), 1, content.size(), stdout);

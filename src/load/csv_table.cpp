@@ -278,9 +278,9 @@ std::unique_ptr<Table> read_table(const fs::path& path, const LoadLimits& limits
     diagnostics.error("E001", {shown, 0, 0, 1}, "cannot read file");
     return failed();
   }
-  if (size > limits.max_file_bytes) {
+  if (size > limits.max_table_bytes) {
     diagnostics.error("E004", {shown, 0, 0, 1},
-                      fmt::format("file is {} bytes, above the limit of {} bytes", size, limits.max_file_bytes));
+                      fmt::format("CSV table is {} bytes, above the limit of {} bytes", size, limits.max_table_bytes));
     return failed();
   }
   std::string text(static_cast<std::size_t>(size), '\0');

@@ -41,6 +41,8 @@ class Table {
 
   [[nodiscard]] std::size_t rows() const { return header.empty() ? 0 : cells.size() / header.size(); }
   [[nodiscard]] const Cell& at(std::size_t row, std::size_t column) const { return cells[row * header.size() + column]; }
+  /// Frees the cells once the rows are read; line_text, location and report still work.
+  void release_cells() { std::vector<Cell>().swap(cells); }
   /// The text of a 1-based line, without its line break.
   [[nodiscard]] std::string line_text(int line) const;
   /// The cell's position; the caret spans the raw field (at least one code point).

@@ -5,6 +5,8 @@
 #include <memory>
 #include <regex>
 #include <set>
+#include <unordered_map>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -22,43 +24,64 @@ using yaml::Reader;
 const std::vector<std::string> kSections = {"dataset", "sources", "countries", "groups",
                                             "materials", "facilities", "links", "$schema"};
 
+/// Where something was written, kept until every file is read so that a later check can point at
+/// it: a YAML node's mark in document `doc`, or a CSV cell of `table`. Small on purpose (no
+/// yaml-cpp node, no strings): a million-facility dataset holds several million of them.
+struct Site {
+  const csv::Table* table = nullptr;   ///< set for a CSV cell
+  std::uint32_t doc = 0;               ///< YAML: index of the document
+  std::int32_t line = -1;              ///< YAML: 0-based mark line, -1 for nowhere; CSV: 1-based line
+  std::int32_t column = 0;             ///< YAML: 0-based byte column; CSV: 1-based code-point column
+  std::uint32_t offset = 0, raw_bytes = 0;   ///< CSV: the raw field, for the caret's length
+
+  static Site of(const YAML::Node& n, std::size_t d) {
+    Site s;
+    s.doc = static_cast<std::uint32_t>(d);
+    if (n.IsDefined()) {
+      const YAML::Mark m = n.Mark();
+      s.line = m.line;
+      s.column = m.column;
+    }
+    return s;
+  }
+  static Site of(const csv::Table& t, const csv::Cell& c) {
+    Site s;
+    s.table = &t;
+    s.line = c.line;
+    s.column = c.column;
+    s.offset = c.offset;
+    s.raw_bytes = c.raw_bytes;
+    return s;
+  }
+  [[nodiscard]] bool known() const { return table != nullptr || line >= 0; }
+  [[nodiscard]] csv::Cell cell() const { return {{}, offset, raw_bytes, line, column}; }
+};
+
 /// A reference by id, resolved after every file is read.
 struct Ref {
   Ref() = default;
-  Ref(std::string i, const YAML::Node& n, std::size_t d, bool p) : id(std::move(i)), node(n), doc(d), present(p) {}
-  Ref(std::string i, const csv::Table& t, const csv::Cell& c) : id(std::move(i)), table(&t), cell(c), present(true) {}
-  Ref(const Ref&) = default;
-  // yaml-cpp's Node::operator= writes through shared storage (#1275); rebind instead.
-  Ref& operator=(const Ref& other) {
-    id = other.id;
-    node.reset(other.node);
-    doc = other.doc;
-    table = other.table;
-    cell = other.cell;
-    present = other.present;
-    return *this;
-  }
+  Ref(std::string i, const YAML::Node& n, std::size_t d, bool p) : id(std::move(i)), at(Site::of(n, d)), present(p) {}
+  Ref(std::string i, const csv::Table& t, const csv::Cell& c) : id(std::move(i)), at(Site::of(t, c)), present(true) {}
   std::string id;
-  YAML::Node node;
-  std::size_t doc = 0;
-  const csv::Table* table = nullptr;   ///< set for a CSV cell, which has no node
-  csv::Cell cell;
+  Site at;
   bool present = false;
   [[nodiscard]] bool given() const { return present; }
 };
 
-struct CountryRefs { Ref source; YAML::Node wgi_key; std::size_t doc = 0; };
+struct CountryRefs { Ref source; Site wgi_key; };
 struct GroupRefs { std::vector<Ref> members; };
-struct FigureRefs { Ref material; Ref source; YAML::Node node; std::size_t doc = 0; Ref row; };
+struct FigureRefs { Ref material; Ref source; Site record; };
 struct FacilityRefs {
   Ref country, owner_country, technology_origin;
   std::vector<Ref> inputs, sources;
   std::vector<FigureRefs> outputs, demand;
-  YAML::Node node, distribution_key;
-  std::size_t doc = 0;
-  Ref row, distribution_row;   ///< CSV: the row's first cell, the first distribution.csv row
+  Site record;              ///< the YAML mapping, or the CSV row's first cell
+  Site distribution_key;    ///< YAML: the 'distribution' key
+  Site distribution_row;    ///< CSV: the facility cell of its first distribution.csv row
 };
-struct LinkRefs { Ref from, to, material, source; YAML::Node node; std::size_t doc = 0; Ref row; };
+struct LinkRefs { Ref from, to, material, source; Site record; };
+
+using IdMap = std::unordered_map<std::string, Index>;
 
 /// A calendar year, 1..9999.
 std::optional<int> year(Reader& r, const YAML::Node& v, const YAML::Node& kn) {
@@ -179,7 +202,6 @@ class DatasetBuilder {
     Country c;
     c.where = r.at(n);
     CountryRefs refs;
-    refs.doc = d;
     Ref id_ref;
     if (!r.each_key(n, "a country", {"code", "name", "wgi", "source", "disruption"},
                     [&](const std::string& k, const YAML::Node& kn, const YAML::Node& v) {
@@ -194,7 +216,7 @@ class DatasetBuilder {
                         }
                       } else if (k == "name") c.name = r.string(v, kn, "country name").value_or("");
                       else if (k == "wgi") {
-                        refs.wgi_key.reset(kn);
+                        refs.wgi_key = Site::of(kn, d);
                         if (auto w = r.number(v, kn, "wgi")) {
                           if (*w < -2.5 || *w > 2.5) r.error("E301", v, fmt::format("wgi {} is outside -2.5..2.5", *w));
                           else c.wgi = *w;
@@ -346,8 +368,7 @@ class DatasetBuilder {
   std::optional<FigureRefs> read_figure(std::size_t d, const YAML::Node& n, bool demand, Output& out, DemandEntry& dem) {
     Reader r = reader(d);
     FigureRefs refs;
-    refs.node.reset(n);
-    refs.doc = d;
+    refs.record = Site::of(n, d);
     Provenance& p = demand ? dem.provenance : out.provenance;
     p.where = r.at(n);
     const std::vector<std::string> keys = demand ? std::vector<std::string>{"material", "quantity", "year", "source"}
@@ -392,8 +413,7 @@ class DatasetBuilder {
     Facility f;
     f.where = r.at(n);
     FacilityRefs refs;
-    refs.node.reset(n);
-    refs.doc = d;
+    refs.record = Site::of(n, d);
     Ref id_ref;
     static const std::vector<std::string> keys = {
         "id",      "name",         "operator",     "country",  "owner_country",     "stage",    "status",
@@ -440,7 +460,7 @@ class DatasetBuilder {
               if (auto e = element_from(r, node, /*rare_earth_only=*/true)) f.elements.push_back(*e);
             }
           } else if (k == "distribution") {
-            refs.distribution_key.reset(kn);
+            refs.distribution_key = Site::of(kn, d);
             read_distribution(r, kn, v, f);
           } else if (k == "recovery" || k == "priority") {
             if (auto x = r.number(v, kn, k)) {
@@ -531,8 +551,7 @@ class DatasetBuilder {
     Link l;
     l.where = r.at(n);
     LinkRefs refs;
-    refs.node.reset(n);
-    refs.doc = d;
+    refs.record = Site::of(n, d);
     YAML::Node share_key = n, until_value = n;
     if (!r.each_key(n, "a link", {"from", "to", "material", "volume", "share", "status", "since", "until", "source", "notes"},
                     [&](const std::string& k, const YAML::Node& kn, const YAML::Node& v) {
@@ -587,6 +606,9 @@ class DatasetBuilder {
     else if (name == "demand.csv") add_figure_rows(t, /*demand=*/true);
     else if (name == "links.csv") add_link_rows(t);
     else if (name == "distribution.csv") add_distribution_rows(t);
+    // Every row now lives in the builder, which points at cells by position; only the text stays,
+    // for the caret lines of later diagnostics.
+    tables_.back()->release_cells();
   }
 
  private:
@@ -695,7 +717,7 @@ class DatasetBuilder {
       Facility f;
       FacilityRefs refs;
       f.where = row_where(t, row.first());
-      refs.row = Ref{"", t, row.first()};
+      refs.record = Site::of(t, row.first());
       Ref id_ref;
       if (const auto* c = row.required(diags_, id, "a facility", "id")) {
         if (auto s = t.id(diags_, *c, "facility id", options_.limits.max_id_length)) {
@@ -765,7 +787,7 @@ class DatasetBuilder {
     for (std::size_t i = 0; i < t.rows(); ++i) {
       const CsvRow row{t, cols, i};
       PendingFigure fig;
-      fig.refs.row = Ref{"", t, row.first()};
+      fig.refs.record = Site::of(t, row.first());
       fig.facility = cell_ref(t, row.required(diags_, facility, what, "facility"));
       fig.refs.material = cell_ref(t, row.required(diags_, material, what, "material"));
       Provenance& p = demand ? fig.demand.provenance : fig.output.provenance;
@@ -856,7 +878,7 @@ class DatasetBuilder {
       Link l;
       LinkRefs refs;
       l.where = row_where(t, row.first());
-      refs.row = Ref{"", t, row.first()};
+      refs.record = Site::of(t, row.first());
       refs.from = cell_ref(t, row.required(diags_, from, "a link", "from"));
       refs.to = cell_ref(t, row.required(diags_, to, "a link", "to"));
       refs.material = cell_ref(t, row.required(diags_, material, "a link", "material"));
@@ -895,7 +917,7 @@ class DatasetBuilder {
       facility_refs_[f].demand.push_back(std::move(fig.refs));
     }
     std::map<Index, std::pair<double, const PendingShare*>> totals;
-    std::set<std::pair<Index, int>> seen;
+    std::unordered_set<std::uint64_t> seen;   // facility * 64 + element
     for (const auto& share : pending_shares_) {
       const Index f = resolve(share.facility, facilities_, "facility", "E211");
       if (f == kNone) continue;
@@ -906,13 +928,13 @@ class DatasetBuilder {
                fmt::format("'{}' has a distribution in YAML and in distribution.csv", fac.id));
         continue;
       }
-      if (!seen.emplace(f, share.re_index).second) {
+      if (!seen.insert(std::uint64_t{f} * 64 + static_cast<std::uint64_t>(share.re_index)).second) {
         report(Severity::error, "E207", share.element,
                fmt::format("a second distribution row for {} of '{}'", share.element.id, fac.id));
         continue;
       }
       auto [it, fresh] = totals.try_emplace(f, 0.0, &share);
-      if (fresh) refs.distribution_row = share.facility;
+      if (fresh) refs.distribution_row = share.facility.at;
       fac.has_distribution = true;
       fac.distribution[static_cast<std::size_t>(share.re_index)] = share.percent;
       it->second.first += share.percent;
@@ -925,20 +947,23 @@ class DatasetBuilder {
     }
   }
 
-  /// A diagnostic at a reference: its CSV cell or its YAML node.
-  Diagnostic& report(Severity severity, std::string code, const Ref& at, std::string message) {
-    if (at.table) return at.table->report(diags_, severity, std::move(code), at.cell, std::move(message));
-    Reader r = reader(at.doc);
-    return severity == Severity::warning ? r.warning(std::move(code), at.node, std::move(message))
-                                         : r.error(std::move(code), at.node, std::move(message));
+  /// A diagnostic at a site: its CSV cell or its YAML node.
+  Diagnostic& report(Severity severity, std::string code, const Site& at, std::string message) {
+    if (at.table) return at.table->report(diags_, severity, std::move(code), at.cell(), std::move(message));
+    return reader(at.doc).report(severity, std::move(code), at.line, at.column, std::move(message));
+  }
+  Diagnostic& report(Severity severity, std::string code, const Ref& ref, std::string message) {
+    return report(severity, std::move(code), ref.at, std::move(message));
   }
 
-  SourceLocation where(const Ref& at) { return at.table ? at.table->location(at.cell) : reader(at.doc).at(at.node); }
+  SourceLocation where(const Ref& ref) {
+    return ref.at.table ? ref.at.table->location(ref.at.cell()) : reader(ref.at.doc).at(ref.at.line, ref.at.column);
+  }
 
   /// Where a record starts: its CSV row or its YAML mapping.
   template <class Refs>
-  static Ref site(const Refs& refs) {
-    return refs.row.table ? refs.row : Ref{"", refs.node, refs.doc, true};
+  static const Site& site(const Refs& refs) {
+    return refs.record;
   }
 
   // ---- cross-file checks -------------------------------------------------------------------
@@ -954,9 +979,12 @@ class DatasetBuilder {
     }
   }
 
-  std::map<std::string, Index> unique_ids(const std::vector<Ref>& ids, std::string_view what) {
-    std::map<std::string, Index> map;
-    std::map<std::string, std::size_t> folded;   // ids that differ only in case are confusing in reports
+  IdMap unique_ids(const std::vector<Ref>& ids, std::string_view what) {
+    IdMap map;
+    map.reserve(ids.size());
+    // Ids that differ only in case are confusing in reports. `folded` holds the lower-case form
+    // of each id with an upper-case letter; an all-lower-case id is its own folded form, in `map`.
+    std::unordered_map<std::string, std::size_t> folded;
     for (std::size_t i = 0; i < ids.size(); ++i) {
       const Ref& id = ids[i];
       if (!id.given()) continue;
@@ -968,11 +996,19 @@ class DatasetBuilder {
         diag.notes.push_back(fmt::format("first defined at {}:{}:{}", where.file, where.line, where.column));
         continue;
       }
-      std::string key = id.id;
-      std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
-      auto [fit, fresh] = folded.emplace(key, i);
-      if (!fresh) {
-        const Ref& other = ids[fit->second];
+      const bool has_upper = std::any_of(id.id.begin(), id.id.end(), [](unsigned char c) { return std::isupper(c); });
+      std::size_t earlier = ids.size();   // the first earlier id with the same folded form
+      if (has_upper) {
+        std::string key = id.id;
+        std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
+        if (auto lower = map.find(key); lower != map.end() && lower->second != i) earlier = lower->second;
+        auto [fit, fresh] = folded.emplace(std::move(key), i);
+        if (!fresh) earlier = std::min(earlier, fit->second);
+      } else if (!folded.empty()) {
+        if (auto fit = folded.find(id.id); fit != folded.end()) earlier = fit->second;
+      }
+      if (earlier < ids.size()) {
+        const Ref& other = ids[earlier];
         auto& diag = report(Severity::error, "E207", id, fmt::format("{} id '{}' differs only in case from '{}'", what, id.id,
                                                                      other.id));
         const auto where = this->where(other);
@@ -982,15 +1018,21 @@ class DatasetBuilder {
     return map;
   }
 
-  Index resolve(const Ref& ref, const std::map<std::string, Index>& ids, std::string_view what, const char* code) {
+  Index resolve(const Ref& ref, const IdMap& ids, std::string_view what, const char* code) {
     if (!ref.given()) return kNone;
     auto it = ids.find(ref.id);
     if (it != ids.end()) return it->second;
     auto& diag = report(Severity::error, code, ref, fmt::format("unknown {} '{}'", what, ref.id));
-    std::vector<std::string> names;
-    names.reserve(ids.size());
-    for (const auto& [name, _] : ids) names.push_back(name);
-    if (auto note = did_you_mean(ref.id, names); !note.empty()) diag.notes.push_back(note);
+    // A suggestion scans every id: offer one for the first few unknown references only, so that a
+    // file full of bad references against a million ids still loads in linear time.
+    if (suggestions_left_ > 0) {
+      --suggestions_left_;
+      std::vector<std::string> names;
+      names.reserve(ids.size());
+      for (const auto& [name, _] : ids) names.push_back(name);
+      std::sort(names.begin(), names.end());
+      if (auto note = did_you_mean(ref.id, names); !note.empty()) diag.notes.push_back(note);
+    }
     return kNone;
   }
 
@@ -1044,7 +1086,7 @@ class DatasetBuilder {
 
   void check_semantics() {
     for (std::size_t i = 0; i < ds_.facilities.size(); ++i) check_facility(ds_.facilities[i], facility_refs_[i]);
-    std::set<std::tuple<Index, Index, Index>> seen;
+    const std::vector<bool> repeated = repeated_links();
     std::map<std::pair<Index, Index>, double> share_sum;
     std::map<std::pair<Index, Index>, const LinkRefs*> share_first;
     for (std::size_t i = 0; i < ds_.links.size(); ++i) {
@@ -1069,7 +1111,7 @@ class DatasetBuilder {
         diag.notes.push_back(to.inputs_given ? "add it to the facility's 'inputs'"
                                              : "list it in the facility's 'inputs' to accept other forms than its stage's defaults");
       }
-      if (!seen.emplace(l.from, l.to, l.material).second) {
+      if (repeated[i]) {
         report(Severity::error, "E316", site(refs), fmt::format("a second link from '{}' to '{}' for '{}'", from.id, to.id, m.id));
       }
       if (l.share && l.status != LinkStatus::ended) {
@@ -1086,6 +1128,38 @@ class DatasetBuilder {
                                                  ds_.materials[key.second].id, ds_.facilities[key.first].id, sum));
       }
     }
+  }
+
+  /// For each link, whether an earlier link has the same from, to and material. Links are grouped
+  /// by their supplier (a counting sort), then each supplier's few links are compared: linear time.
+  std::vector<bool> repeated_links() const {
+    const std::size_t nf = ds_.facilities.size();
+    std::vector<std::uint32_t> start(nf + 1, 0);
+    for (const Link& l : ds_.links) {
+      if (l.from != kNone && l.to != kNone && l.material != kNone) ++start[l.from + 1];
+    }
+    for (std::size_t f = 0; f < nf; ++f) start[f + 1] += start[f];
+    std::vector<std::uint32_t> order(start[nf]);
+    std::vector<std::uint32_t> next(start.begin(), start.end() - 1);
+    for (std::size_t i = 0; i < ds_.links.size(); ++i) {
+      const Link& l = ds_.links[i];
+      if (l.from != kNone && l.to != kNone && l.material != kNone) order[next[l.from]++] = static_cast<std::uint32_t>(i);
+    }
+    std::vector<bool> repeated(ds_.links.size(), false);
+    for (std::size_t f = 0; f < nf; ++f) {
+      const auto begin = order.begin() + start[f], end = order.begin() + start[f + 1];
+      std::sort(begin, end, [&](std::uint32_t a, std::uint32_t b) {
+        const Link& x = ds_.links[a];
+        const Link& y = ds_.links[b];
+        return std::tie(x.to, x.material, a) < std::tie(y.to, y.material, b);
+      });
+      for (auto it = begin; it != end && it + 1 != end; ++it) {
+        const Link& x = ds_.links[*it];
+        const Link& y = ds_.links[*(it + 1)];
+        if (x.to == y.to && x.material == y.material) repeated[*(it + 1)] = true;
+      }
+    }
+    return repeated;
   }
 
   bool produces(Index f, Index m) const {
@@ -1108,7 +1182,7 @@ class DatasetBuilder {
     }
     if (f.stage != Stage::mine && f.has_distribution) {
       if (refs.distribution_row.table) report(Severity::error, "E311", refs.distribution_row, "'distribution' is only for mines");
-      else reader(refs.doc).error("E311", refs.distribution_key, "'distribution' is only for mines");
+      else report(Severity::error, "E311", refs.distribution_key, "'distribution' is only for mines");
     }
     if (f.stage != Stage::demand && !f.demand.empty()) {
       report(Severity::error, "E311", site(refs.demand.front()), "'demand' is only for facilities with stage: demand");
@@ -1146,14 +1220,14 @@ class DatasetBuilder {
       for (std::size_t k = 0; k < f.demand.size(); ++k) figure(refs.demand[k], f.demand[k].provenance, "demand", f.id);
     }
     for (std::size_t i = 0; i < ds_.links.size(); ++i) {
-      if (!link_refs_[i].source.given() && (link_refs_[i].node.IsDefined() || link_refs_[i].row.table)) {
+      if (!link_refs_[i].source.given() && link_refs_[i].record.known()) {
         report(Severity::warning, "W400", site(link_refs_[i]), "link cites no source");
       }
     }
     for (std::size_t i = 0; i < ds_.countries.size(); ++i) {
       if (ds_.countries[i].wgi && !country_refs_[i].source.given()) {
-        reader(country_refs_[i].doc).warning("W400", country_refs_[i].wgi_key,
-                                            fmt::format("wgi of '{}' cites no source", ds_.countries[i].code));
+        report(Severity::warning, "W400", country_refs_[i].wgi_key,
+               fmt::format("wgi of '{}' cites no source", ds_.countries[i].code));
       }
     }
   }
@@ -1173,7 +1247,8 @@ class DatasetBuilder {
   std::vector<GroupRefs> group_refs_;
   std::vector<FacilityRefs> facility_refs_;
   std::vector<LinkRefs> link_refs_;
-  std::map<std::string, Index> sources_, countries_, materials_, facilities_, groups_;
+  IdMap sources_, countries_, materials_, facilities_, groups_;
+  int suggestions_left_ = 100;
   std::vector<std::unique_ptr<csv::Table>> tables_;
   std::vector<PendingFigure> pending_outputs_, pending_demand_;
   std::vector<PendingShare> pending_shares_;

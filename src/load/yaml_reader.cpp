@@ -290,6 +290,19 @@ SourceLocation Reader::at(const YAML::Node& node) const {
   return location(doc_, m.line, m.column);
 }
 
+SourceLocation Reader::at(int line0, int byte_column0) const {
+  if (line0 < 0) return {doc_.path, 0, 0, 1};
+  return location(doc_, line0, byte_column0);
+}
+
+Diagnostic& Reader::report(Severity severity, std::string code, int line0, int byte_column0, std::string message) {
+  SourceLocation where = at(line0, byte_column0);
+  Diagnostic& d = severity == Severity::warning ? diagnostics_.warning(std::move(code), where, std::move(message))
+                                                : diagnostics_.error(std::move(code), where, std::move(message));
+  d.source_line = line_text(where.line);
+  return d;
+}
+
 const std::string& Reader::line_text(int line) const {
   static const std::string empty;
   return line > 0 && static_cast<std::size_t>(line) <= doc_.lines.size() ? doc_.lines[static_cast<std::size_t>(line - 1)]

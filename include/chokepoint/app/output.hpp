@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace chokepoint {
 
@@ -23,6 +25,11 @@ class InputError : public std::runtime_error {
 /// Writes `content` to `path` through a temporary file in the same directory and a rename, so that
 /// a failed or interrupted run never leaves a half-written file. Throws OutputError.
 void write_file_atomic(const std::filesystem::path& path, std::string_view content);
+/// Writes a directory of files at once: into a temporary sibling directory, renamed to `dir` when
+/// every file is written. `dir` must not exist or be empty, so that no stale file from an earlier
+/// run mixes in. Each entry is (file name, content). Throws OutputError.
+void write_directory_atomic(const std::filesystem::path& dir,
+                            const std::vector<std::pair<std::string, std::string>>& files);
 /// Writes to `path`, or to stdout when `path` is empty or "-".
 void emit(const std::string& path, std::string_view content);
 

@@ -15,8 +15,9 @@ namespace chokepoint {
 
 /// Bounds that keep any input from exhausting time or memory (docs/limits.md).
 struct LoadLimits {
-  std::size_t max_file_bytes = 64u << 20;       ///< per file
-  std::size_t max_total_bytes = 512u << 20;     ///< per dataset
+  std::size_t max_file_bytes = 64u << 20;       ///< per YAML file (it becomes a node tree)
+  std::size_t max_table_bytes = std::size_t{1} << 30;   ///< per CSV table (read row by row)
+  std::size_t max_total_bytes = std::size_t{2} << 30;   ///< per dataset
   std::size_t max_files = 10'000;               ///< YAML files per dataset
   int max_depth = 64;                           ///< nested maps and lists
   std::size_t max_nodes_per_file = 4'000'000;   ///< YAML nodes (scalars, maps, lists)

@@ -44,7 +44,11 @@ class Reader {
 
   /// The 1-based location of a node (code-point column, token length, source line).
   [[nodiscard]] SourceLocation at(const YAML::Node& node) const;
+  /// The location of a 0-based mark (line -1: the whole file).
+  [[nodiscard]] SourceLocation at(int line0, int byte_column0) const;
   Diagnostic& error(std::string code, const YAML::Node& node, std::string message);
+  /// A diagnostic at a 0-based mark, for positions kept after the node was read.
+  Diagnostic& report(Severity severity, std::string code, int line0, int byte_column0, std::string message);
   Diagnostic& warning(std::string code, const YAML::Node& node, std::string message);
   [[nodiscard]] const std::string& line_text(int line) const;
 

@@ -55,5 +55,23 @@ TEST(Color, NoColorWins) {
   EXPECT_FALSE(use_color(ColorMode::never, 2));
 }
 
+TEST_F(AtomicWrite, DirectoryAppearsWholeOrNotAtAll) {
+  const fs::path target = dir_ / "chain";
+  write_directory_atomic(target, {{"dataset.yaml", "a\n"}, {"links.csv", "b\n"}});
+  EXPECT_EQ(slurp(target / "dataset.yaml"), "a\n");
+  EXPECT_EQ(slurp(target / "links.csv"), "b\n");
+  EXPECT_EQ(entries(), 1u);   // no temporary directory left beside it
+  // A directory with files in it is never mixed into.
+  EXPECT_THROW(write_directory_atomic(target, {{"other.yaml", "c\n"}}), OutputError);
+  EXPECT_FALSE(fs::exists(target / "other.yaml"));
+  // An empty directory is filled; a file of a bad name fails the whole write and leaves nothing.
+  fs::create_directories(dir_ / "empty");
+  write_directory_atomic(dir_ / "empty", {{"x.csv", "x\n"}});
+  EXPECT_EQ(slurp(dir_ / "empty" / "x.csv"), "x\n");
+  EXPECT_THROW(write_directory_atomic(dir_ / "broken", {{"ok.csv", "1\n"}, {"no/such/dir.csv", "2\n"}}), OutputError);
+  EXPECT_FALSE(fs::exists(dir_ / "broken"));
+  EXPECT_EQ(entries(), 2u);   // chain and empty only
+}
+
 }  // namespace
 }  // namespace chokepoint

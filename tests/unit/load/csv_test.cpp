@@ -350,5 +350,87 @@ TEST_F(CsvTables, StrictWarnsAboutUnsourcedCsvLinks) {
   EXPECT_EQ(where(r.diagnostics.items()[0]), "links.csv:2:1");
 }
 
+TEST_F(CsvTables, TablesHaveTheirOwnSizeLimit) {
+  const std::vector<std::pair<std::string, std::string>> tables = {
+      {"facilities.csv", "id,name,country,stage\nm,M,CN,mine\ns,S,US,separation\n"},
+      {"outputs.csv", "facility,material,production,source\nm,conc,1,src\n"},
+      {"distribution.csv", "facility,element,percent\nm,Dy,100\n"},
+      {"links.csv", "from,to,material\nm,s,conc\n"}};
+  LoadOptions opt;
+  opt.limits.max_file_bytes = 20;   // YAML files only: dataset.yaml is larger, the tables are not
+  opt.limits.max_table_bytes = 1000;
+  auto r = load(tables, opt);
+  ASSERT_FALSE(r.diagnostics.empty());
+  EXPECT_EQ(r.diagnostics.items()[0].code, "E004");
+  EXPECT_EQ(fs::path(r.diagnostics.items()[0].where.file).filename(), "dataset.yaml");
+  opt = {};
+  opt.limits.max_table_bytes = 40;   // links.csv (26 bytes) and distribution.csv (34) fit
+  r = load(tables, opt);
+  std::vector<std::string> found;
+  for (const auto& d : r.diagnostics.items()) {
+    if (d.code == "E004") found.push_back(fs::path(d.where.file).filename().string());
+  }
+  EXPECT_EQ(found, (std::vector<std::string>{"facilities.csv", "outputs.csv"}));
+}
+
+// E316 (a second link with the same from, to and material) against a brute-force check on many
+// random link tables: every repeat is reported, at its own row, and nothing else is.
+TEST_F(CsvTables, RepeatedLinksMatchBruteForce) {
+  std::uint64_t state = 12345;
+  const auto next = [&](std::uint64_t n) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (state >> 33) % n;
+  };
+  const std::vector<std::string> ids = {"m1", "m2", "m3"};
+  const std::vector<std::string> seps = {"s1", "s2"};
+  for (int round = 0; round < 40; ++round) {
+    std::string facilities = "id,name,country,stage\n", outputs = "facility,material,production\n";
+    std::string distribution = "facility,element,percent\n";
+    for (const auto& m : ids) {
+      facilities += m + "," + m + ",CN,mine\n";
+      outputs += m + ",conc,1\n";
+      distribution += m + ",Dy,100\n";
+    }
+    for (const auto& s : seps) facilities += s + "," + s + ",US,separation\n";
+    std::string links = "from,to,material\n";
+    std::vector<std::pair<std::size_t, std::size_t>> rows;
+    const std::size_t n = 1 + next(12);
+    for (std::size_t i = 0; i < n; ++i) {
+      rows.emplace_back(next(ids.size()), next(seps.size()));
+      links += ids[rows.back().first] + "," + seps[rows.back().second] + ",conc\n";
+    }
+    std::vector<std::string> expected;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      for (std::size_t j = 0; j < i; ++j) {
+        if (rows[j] == rows[i]) {
+          expected.push_back("links.csv:" + std::to_string(i + 2) + ":1");
+          break;
+        }
+      }
+    }
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    auto r = load({{"facilities.csv", facilities}, {"outputs.csv", outputs}, {"distribution.csv", distribution},
+                   {"links.csv", links}});
+    std::vector<std::string> found;
+    for (const auto& d : r.diagnostics.items()) {
+      if (d.code == "E316") found.push_back(where(d));
+    }
+    EXPECT_EQ(found, expected) << links;
+  }
+}
+
+TEST_F(CsvTables, IdsDifferingOnlyInCaseAreReportedInEitherOrder) {
+  // Country codes are upper case; sources are free-form ids in YAML. Check the case-folding rule
+  // on groups, whose ids are not forced to lower case, both ways round.
+  write("dataset.yaml", std::string(kHeader) +
+                            "groups:\n  - {id: g7, name: G, members: [CN]}\n  - {id: G7, name: G, members: [CN]}\n");
+  auto r = load_dataset(dir_);
+  std::vector<std::string> found;
+  for (const auto& d : r.diagnostics.items()) found.push_back(d.code + " " + d.message);
+  ASSERT_FALSE(found.empty());
+  EXPECT_NE(found.front().find("differs only in case from 'g7'"), std::string::npos) << found.front();
+}
+
 }  // namespace
 }  // namespace chokepoint
