@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -18,6 +19,7 @@ struct ChokepointOptions {
   std::string consumer;
   std::string element;
   std::size_t top = 10;
+  std::optional<std::size_t> betweenness_samples;   ///< unset: exact up to kExactBetweenness facilities
   std::string as_of;
   double threshold = 0.65;
   ReportOptions report;
@@ -54,6 +56,13 @@ StructureOptions structure_options(const Dataset& ds, const ChokepointOptions& o
   so.view.as_of = parse_date_option(opt.as_of, "--as-of");
   if (!so.view.as_of) so.view.as_of = ds.info.as_of;
   so.top = opt.top;
+  // Exact betweenness costs one shortest-path search per facility (O(V E)): fine for real
+  // datasets, hours for a million-facility chain. Above this size, sample sources unless asked.
+  constexpr std::size_t kExactBetweenness = 20'000;
+  constexpr std::size_t kSampledSources = 256;
+  const std::size_t samples =
+      opt.betweenness_samples.value_or(ds.facilities.size() > kExactBetweenness ? kSampledSources : 0);
+  so.betweenness_samples = static_cast<Index>(std::min<std::size_t>(samples, ds.facilities.size()));
   return so;
 }
 
@@ -132,6 +141,9 @@ Runner setup_chokepoints(CLI::App& app, const GlobalOptions& global) {
                                  "retained max-flow without each country");
   common_options(cmd, *opt);
   cmd->add_option("--top", opt->top, "Rows per ranking (default 10; 0: all)");
+  cmd->add_option("--betweenness-samples", opt->betweenness_samples,
+                  "Betweenness from this many sampled source facilities (0: exact; default: exact up to 20,000 "
+                  "facilities, else 256)");
   add_report_options(cmd, opt->report);
   cmd->footer("Default targets: every country with demand sinks.\nExample:\n"
               "  chokepoint chokepoints data/rare-earths --consumer US --element Dy");

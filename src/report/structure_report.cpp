@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include <unordered_map>
+#include <unordered_set>
+
 #include <fmt/format.h>
 
 namespace chokepoint {
@@ -114,21 +117,39 @@ Document chokepoints_document(const Dataset& ds, const StructureReport& rep, std
     Table art{fmt::format("network-{}", n.element < 0 ? std::string("all") : symbol(n.element)),
               fmt::format("Articulation points and betweenness ({})", scope),
               {{"facility"}, {"country"}, {"stage"}, {"articulation point"}, {"betweenness", Align::right}}, {}, "(none)"};
+    // The top betweenness scores, then up to `top` articulation points, highest betweenness first.
+    std::unordered_map<Index, double> score;
+    for (const auto& b : n.betweenness) score.emplace(b.facility, b.score);
+    const std::unordered_set<Index> cut_vertex(n.articulation_points.begin(), n.articulation_points.end());
     std::vector<Index> shown;
-    for (std::size_t k = 0; k < n.betweenness.size() && (!top || k < top); ++k) shown.push_back(n.betweenness[k].facility);
-    for (Index f : n.articulation_points) {
-      if (std::find(shown.begin(), shown.end(), f) == shown.end()) shown.push_back(f);
+    std::unordered_set<Index> in_table;
+    for (std::size_t k = 0; k < n.betweenness.size() && (!top || k < top); ++k) {
+      shown.push_back(n.betweenness[k].facility);
+      in_table.insert(n.betweenness[k].facility);
+    }
+    std::vector<Index> by_score = n.articulation_points;
+    const auto score_of = [&](Index f) {
+      const auto s = score.find(f);
+      return s == score.end() ? 0.0 : s->second;
+    };
+    std::stable_sort(by_score.begin(), by_score.end(), [&](Index a, Index b) { return score_of(a) > score_of(b); });
+    std::size_t articulation_shown = 0;
+    for (Index f : by_score) {
+      if (top && articulation_shown >= top) break;
+      ++articulation_shown;
+      if (in_table.insert(f).second) shown.push_back(f);
     }
     for (Index f : shown) {
-      double score = 0;
-      for (const auto& b : n.betweenness) {
-        if (b.facility == f) score = b.score;
-      }
-      const bool ap = std::find(n.articulation_points.begin(), n.articulation_points.end(), f) != n.articulation_points.end();
       art.rows.push_back({Cell::str(ds.facilities[f].id), Cell::str(code(ds, ds.facilities[f].country)),
-                          Cell::str(stage_name(ds.facilities[f].stage)), Cell::str(ap ? "yes" : ""), Cell::num(score, 1)});
+                          Cell::str(stage_name(ds.facilities[f].stage)), Cell::str(cut_vertex.count(f) ? "yes" : ""),
+                          Cell::num(score_of(f), 1)});
     }
     doc.table(art);
+    if (articulation_shown < n.articulation_points.size()) {
+      doc.paragraph(fmt::format("{} articulation points in all ({}); the table lists {}, highest betweenness first, then by id "
+                                "(--top 0: all).",
+                                n.articulation_points.size(), scope, articulation_shown));
+    }
     if (n.element < 0 && !n.bridges.empty()) {
       std::vector<std::string> bridges;
       for (std::size_t k = 0; k < n.bridges.size() && (!top || k < top); ++k) bridges.push_back(n.bridges[k].evidence);
