@@ -312,7 +312,9 @@ std::vector<std::int64_t> read_integers(const std::filesystem::path& path) {
 }
 
 Index as_index(std::int64_t x, Index vertices, const std::filesystem::path& path) {
-  if (x < 0 || x >= static_cast<std::int64_t>(vertices)) throw std::runtime_error("vertex out of range in " + path.string());
+  if (x < 0 || x >= static_cast<std::int64_t>(vertices)) {
+    throw std::runtime_error("vertex out of range in " + path.string());
+  }
   return static_cast<Index>(x);
 }
 
@@ -414,7 +416,8 @@ int run_from_dump(const std::filesystem::path& dir, std::string_view analysis) {
   std::vector<std::int64_t> capacity;
   std::vector<Index> sinks;
   const double load_s = timed([&] {
-    graph = read_graph(dir / (analysis == "biconnectivity" ? "overall.edges" : flow ? "nd.edges" : "dy.edges"), vertices);
+    const char* file = analysis == "biconnectivity" ? "overall.edges" : flow ? "nd.edges" : "dy.edges";
+    graph = read_graph(dir / file, vertices);
     if (flow) {
       capacity = read_list(dir / "nd.capacity");
       if (capacity.size() != vertices) throw std::runtime_error("nd.capacity: one value per vertex");
@@ -695,7 +698,9 @@ int main(int argc, char** argv) {
   Json runs = Json::array();
   options.json = json_path.empty() ? nullptr : &runs;
   for (const std::size_t n : sizes) run_size(n, options, t);
-  if (!json_path.empty()) write_text(json_path, Json{{"tool", "chokepoint"}, {"seed", seed}, {"sizes", runs}}.dump(1) + "\n");
+  if (!json_path.empty()) {
+    write_text(json_path, Json{{"tool", "chokepoint"}, {"seed", seed}, {"sizes", runs}}.dump(1) + "\n");
+  }
 
   std::string header = "| analysis (seconds unless noted) |";
   std::string rule = "|---|";

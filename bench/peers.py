@@ -34,12 +34,15 @@ The four analyses (docs/performance.md, "Against NetworkX and igraph"):
                   by the same rules (split_network below): the vertices on some R -> sink path;
                   vertex v becomes v_in -> v_out with its capacity; sinks merge into the super-sink;
                   a vertex fed by R alone has R as its v_in; unbounded vertices are not split.
+                  Parallel unbounded arcs (a plant selling to several sinks) are merged, since
+                  NetworkX's flow needs a DiGraph; they change neither the value nor any min cut.
 
 Agreement (exit status 1 on any difference): BFS reached sets, idom arrays, articulation point
 sets and bridge sets (as vertex pairs) must be equal; max-flow values must be equal exactly
 (integer capacities: units of 1e-3 t/yr; igraph computes in doubles, exact below 2^53, which is
 checked); each peer's own minimum cut must be a vertex cut whose capacity is the flow value; and
-the cut nearest the source, which is unique, computed from each peer's flow, must be our cut.
+the cut nearest the source, which is unique, computed from each peer's flow, must be our cut
+(for NetworkX from a second, untimed preflow_push: minimum_cut keeps only the preflow).
 Ours from the dump must give the in-process answers (FNV-1a fingerprints).
 
 Time: wall clock of the analysis call alone, loading and building the graph excluded, best of up to
@@ -62,6 +65,7 @@ Exit status: 0 all answers agree; 1 a disagreement, a failed or timed-out run; 2
 import argparse
 import ctypes
 import gc
+import importlib
 import json
 import math
 import os
@@ -321,10 +325,13 @@ def load(tool, directory, analysis):
         else:
             import igraph as ig
 
-            # igraph capacities are doubles: unbounded becomes more than every finite one together.
+            # igraph capacities are doubles. Unbounded becomes more than all finite capacities
+            # together, so no minimum cut can use such an arc. Every flow and excess is at most
+            # what leaves the source, which must stay below 2^53 for the sums to be exact.
             big = finite + 1
-            if big >= EXACT_DOUBLE:
-                raise ValueError(f"capacities sum to {finite}: beyond exact doubles, igraph's flow would round")
+            leaving = sum(big if c is None else c for a, _, c in arcs if a == SOURCE)
+            if leaving >= EXACT_DOUBLE:
+                raise ValueError(f"{leaving} can leave the source: beyond exact doubles, igraph's flow could round")
             g = ig.Graph(n=nodes, edges=[(a, b) for a, b, _ in arcs], directed=True)
             context["capacity"] = [float(big if c is None else c) for _, _, c in arcs]
             context["big"] = big
@@ -351,6 +358,15 @@ def load(tool, directory, analysis):
     return g, context
 
 
+def both(first, second):
+    """Runs two calls; returns their results and each one's seconds."""
+    t0 = time.perf_counter()
+    a = first()
+    t1 = time.perf_counter()
+    b = second()
+    return a, b, t1 - t0, time.perf_counter() - t1
+
+
 def run_networkx(analysis, g, c):
     import networkx as nx
 
@@ -359,7 +375,7 @@ def run_networkx(analysis, g, c):
     if analysis == "dominators":
         return lambda: nx.immediate_dominators(g, c["root"])
     if analysis == "biconnectivity":
-        return lambda: (list(nx.articulation_points(g)), list(nx.bridges(g)))
+        return lambda: both(lambda: list(nx.articulation_points(g)), lambda: list(nx.bridges(g)))
     return lambda: nx.minimum_cut(g, SOURCE, SINK)
 
 
@@ -369,7 +385,7 @@ def run_igraph(analysis, g, c):
     if analysis == "dominators":
         return lambda: g.dominator(c["root"], mode="out")
     if analysis == "biconnectivity":
-        return lambda: (g.articulation_points(), g.bridges())
+        return lambda: both(g.articulation_points, g.bridges)
     return lambda: g.maxflow(SOURCE, SINK, capacity=c["capacity"])
 
 
@@ -391,13 +407,18 @@ def answer_of(tool, analysis, g, c, result, directory, check):
         check.equal("immediate dominators", idom, read_list(directory / "ours.idom"))
         return {"with_idom": sum(1 for d in idom if d >= 0), "idom_is_root": sum(1 for d in idom if d == c["root"])}
     if analysis == "biconnectivity":
-        points, bridges = result
+        points, bridges, points_seconds, bridges_seconds = result
         if tool == "igraph":
             bridges = [g.es[e].tuple for e in bridges]
         pairs = sorted((min(u, w), max(u, w)) for u, w in bridges)
         check.equal("articulation points", sorted(points), read_list(directory / "ours.articulation"))
         check.equal("bridges (vertex pairs)", pairs, read_pairs(directory / "ours.bridges"))
-        return {"articulation_points": len(points), "bridges": len(pairs), "self_loops_dropped": c["self_loops_dropped"]}
+        return {
+            "articulation_points": len(points),
+            "bridges": len(pairs),
+            "self_loops_dropped": c["self_loops_dropped"],
+            "last_run_seconds": {"articulation_points": points_seconds, "bridges": bridges_seconds},
+        }
     return flow_answer(tool, g, c, result, directory, check)
 
 
@@ -443,10 +464,7 @@ def flow_answer(tool, g, c, result, directory, check):
 def worker(tool, directory, analysis):
     directory = Path(directory)
     rss_start = status_mib("VmRSS")
-    if tool == "networkx":
-        import networkx  # noqa: F401  (imported before measuring, like the library of ours)
-    else:
-        import igraph  # noqa: F401
+    importlib.import_module(tool)  # in the baseline, as our library is linked into chokepoint_bench
     rss_imported = status_mib("VmRSS")
     t0 = time.perf_counter()
     g, context = load(tool, directory, analysis)
@@ -535,7 +553,7 @@ def main(argv):
         "--networkx-max",
         type=float,
         default=100000,
-        help="skip NetworkX above this size (pure Python: about 2-3 minutes per analysis at 1e5, hours at 1e6)",
+        help="skip NetworkX above this size (pure Python: at 1e6 about 15 minutes and 4.5 GiB)",
     )
     parser.add_argument("--bench", default=str(repo / "build-peers" / "chokepoint_bench"), help="chokepoint_bench")
     parser.add_argument("--seed", type=int, default=42)
@@ -593,7 +611,8 @@ def main(argv):
                 if tool == "chokepoint":
                     command = [str(bench), "--from-dump", str(directory), "--analysis", analysis]
                 else:
-                    command = [sys.executable, str(Path(__file__).resolve()), "--worker", tool, str(directory), analysis]
+                    command = [sys.executable, str(Path(__file__).resolve()), "--worker", tool, str(directory),
+                               analysis]
                 report = run_child(command, args.timeout)
                 label = f"{tool} {analysis} at {n}"
                 if isinstance(report, str):
@@ -625,7 +644,8 @@ def main(argv):
 
     print()
     print("Time: seconds of the analysis alone, best of up to 5 runs, each tool in a fresh process on the same dump")
-    print("(ours in process: one run inside chokepoint_bench, on the masked SupplyGraph); ratios: the peer's over ours.")
+    print("(ours in process: one run inside chokepoint_bench, on the masked SupplyGraph);")
+    print("ratios: the peer's over ours.")
     print("Memory: MiB, peak RSS during the analysis less the RSS of the same process before it loaded the graph")
     print(f"(library imported: ours {base('chokepoint')}, NetworkX {base('networkx')}, igraph {base('igraph')} MiB),")
     print("i.e. the graph as the tool holds it plus the analysis's workspace.")
@@ -661,6 +681,16 @@ def main(argv):
             ans = r["answer"]
             print(f"# {n}: split network {ans['network_nodes']} nodes, {ans['network_arcs']} arcs "
                   f"({ans['merged_parallel_arcs']} parallel unbounded arcs merged)")
+    for n in sizes:
+        parts = []
+        for tool, name in (("networkx", "NetworkX"), ("igraph", "igraph")):
+            r = results.get((n, "biconnectivity", tool))
+            if r:
+                split_seconds = r["answer"]["last_run_seconds"]
+                parts.append(f"{name} {fmt_seconds(split_seconds['articulation_points'])} s + "
+                             f"{fmt_seconds(split_seconds['bridges'])} s")
+        if parts:
+            print(f"# {n}: articulation points + bridges, separately (last run): {'; '.join(parts)}")
     for line in skipped:
         print(f"# skipped: {line}")
 

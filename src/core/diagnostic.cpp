@@ -1,10 +1,38 @@
 #include "chokepoint/core/diagnostic.hpp"
 
 #include <algorithm>
+#include <mutex>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
 namespace chokepoint {
+
+namespace {
+
+// Interned file names live for the whole process: a handful of files per run, each stored once.
+std::mutex& intern_mutex() {
+  static std::mutex m;
+  return m;
+}
+
+const std::string* intern(const std::string& name) {
+  if (name.empty()) return nullptr;
+  static std::unordered_set<std::string>* const pool = new std::unordered_set<std::string>();  // never freed
+  std::lock_guard<std::mutex> lock(intern_mutex());
+  return &*pool->insert(name).first;
+}
+
+}  // namespace
+
+FileName::FileName(const std::string& name) : name_(intern(name)) {}
+FileName::FileName(const char* name) : name_(name ? intern(std::string(name)) : nullptr) {}
+
+const std::string& FileName::none() {
+  static const std::string none;
+  return none;
+}
+
 namespace {
 
 bool is_continuation(unsigned char c) { return (c & 0xC0) == 0x80; }
@@ -147,7 +175,7 @@ std::string format_diagnostic_text(const Diagnostic& d, bool color) {
 
 std::string format_diagnostic_github(const Diagnostic& d) {
   const char* kind = d.severity == Severity::error ? "error" : d.severity == Severity::warning ? "warning" : "notice";
-  std::string props = "file=" + github_escape(d.where.file, true);
+  std::string props = "file=" + github_escape(d.where.file.str(), true);
   if (d.where.line > 0) props += fmt::format(",line={}", d.where.line);
   if (d.where.line > 0 && d.where.column > 0) {
     props += fmt::format(",col={},endColumn={}", d.where.column, d.where.column + std::max(d.where.length, 1));

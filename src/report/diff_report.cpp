@@ -31,7 +31,7 @@ std::string shown(const std::string& s) { return s.empty() ? std::string("(none)
 
 std::string location(const SourceLocation& w) {
   if (w.file.empty()) return "";
-  return w.line > 0 ? fmt::format("{}:{}", w.file, w.line) : w.file;
+  return w.line > 0 ? fmt::format("{}:{}", w.file, w.line) : w.file.str();
 }
 
 std::string share(double s) { return text::percent(s); }
@@ -198,7 +198,7 @@ json optional_number(const std::optional<double>& v) { return v ? json(*v) : jso
 
 json where_json(const SourceLocation& w) {
   if (w.file.empty()) return nullptr;
-  return {{"file", w.file}, {"line", w.line}, {"column", w.column}};
+  return {{"file", w.file.str()}, {"line", w.line}, {"column", w.column}};
 }
 
 }  // namespace

@@ -95,7 +95,7 @@ class CsvTables : public ::testing::Test {
     return r.diagnostics.items().front();
   }
   std::string where(const Diagnostic& d) const {
-    return fs::path(d.where.file).filename().string() + ":" + std::to_string(d.where.line) + ":" +
+    return fs::path(d.where.file.str()).filename().string() + ":" + std::to_string(d.where.line) + ":" +
            std::to_string(d.where.column);
   }
 
@@ -362,13 +362,13 @@ TEST_F(CsvTables, TablesHaveTheirOwnSizeLimit) {
   auto r = load(tables, opt);
   ASSERT_FALSE(r.diagnostics.empty());
   EXPECT_EQ(r.diagnostics.items()[0].code, "E004");
-  EXPECT_EQ(fs::path(r.diagnostics.items()[0].where.file).filename(), "dataset.yaml");
+  EXPECT_EQ(fs::path(r.diagnostics.items()[0].where.file.str()).filename(), "dataset.yaml");
   opt = {};
   opt.limits.max_table_bytes = 40;   // links.csv (26 bytes) and distribution.csv (34) fit
   r = load(tables, opt);
   std::vector<std::string> found;
   for (const auto& d : r.diagnostics.items()) {
-    if (d.code == "E004") found.push_back(fs::path(d.where.file).filename().string());
+    if (d.code == "E004") found.push_back(fs::path(d.where.file.str()).filename().string());
   }
   EXPECT_EQ(found, (std::vector<std::string>{"facilities.csv", "outputs.csv"}));
 }

@@ -83,7 +83,7 @@ TEST(Diff, FieldChangesCarryTheSourcesTheyCite) {
   EXPECT_EQ(sep->fields[0].old_value, "4000");
   EXPECT_EQ(sep->fields[0].new_value, "6000");
   EXPECT_EQ(sep->sources, std::vector<std::string>{"mp-fy25"});
-  EXPECT_NE(sep->where.file.find("chain.yaml"), std::string::npos);
+  EXPECT_NE(sep->where.file.str().find("chain.yaml"), std::string::npos);
   EXPECT_GT(sep->where.line, 0);
   const FactChange* mine = find_fact(d, FactKind::facility, "mountain-pass");
   ASSERT_NE(mine, nullptr);
