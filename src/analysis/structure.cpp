@@ -126,7 +126,7 @@ void country_findings(const Dataset& d, const SupplyGraph& graph, const Structur
                       const std::string& element, const StructureOptions& options, TargetStructure& r) {
   std::vector<std::int64_t> flows(up.countries.size(), 0);
   if (options.retained_shares) {
-    flows = max_flow_without_each(graph, up.mask, graph.root(), target.facilities, units, up.by_country);
+    flows = max_flow_without_each(graph, up.mask, graph.root(), target.facilities, units, up.by_country, options.threads);
   }
   for (std::size_t i = 0; i < up.countries.size(); ++i) {
     GraphMask without = up.mask;

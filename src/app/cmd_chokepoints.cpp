@@ -20,6 +20,7 @@ struct ChokepointOptions {
   std::string element;
   std::size_t top = 10;
   std::optional<std::size_t> betweenness_samples;   ///< unset: exact up to kExactBetweenness facilities
+  unsigned threads = 0;
   std::string as_of;
   double threshold = 0.65;
   ReportOptions report;
@@ -63,6 +64,7 @@ StructureOptions structure_options(const Dataset& ds, const ChokepointOptions& o
   const std::size_t samples =
       opt.betweenness_samples.value_or(ds.facilities.size() > kExactBetweenness ? kSampledSources : 0);
   so.betweenness_samples = static_cast<Index>(std::min<std::size_t>(samples, ds.facilities.size()));
+  so.threads = opt.threads;
   return so;
 }
 
@@ -144,6 +146,9 @@ Runner setup_chokepoints(CLI::App& app, const GlobalOptions& global) {
   cmd->add_option("--betweenness-samples", opt->betweenness_samples,
                   "Betweenness from this many sampled source facilities (0: exact; default: exact up to 20,000 "
                   "facilities, else 256)");
+  cmd->add_option("--threads", opt->threads,
+                  "Threads for the max-flow without each country (default 0: one per core); the output does not "
+                  "depend on it");
   add_report_options(cmd, opt->report);
   cmd->footer("Default targets: every country with demand sinks.\nExample:\n"
               "  chokepoint chokepoints data/rare-earths --consumer US --element Dy");

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cassert>
+#include <exception>
+#include <thread>
 
 #include "chokepoint/graph/reachability.hpp"
 
@@ -259,28 +262,56 @@ VertexCut min_vertex_cut(const SupplyGraph& graph, const GraphMask& mask, Index 
 
 std::vector<std::int64_t> max_flow_without_each(const SupplyGraph& graph, const GraphMask& mask, Index source,
                                                 std::span<const Index> sinks, std::span<const std::int64_t> capacity,
-                                                const std::vector<std::vector<Index>>& removals) {
+                                                const std::vector<std::vector<Index>>& removals, unsigned threads) {
   assert(capacity.size() >= graph.vertex_count());
   std::vector<std::int64_t> flows(removals.size(), 0);
-  std::vector<std::uint8_t> relevant = between(graph, mask, source, sinks);
+  const std::vector<std::uint8_t> relevant = between(graph, mask, source, sinks);
   if (!relevant[source] || !joined(sinks, relevant)) return flows;
   std::vector<std::uint8_t> is_sink(graph.vertex_count(), 0);
   for (Index t : sinks) is_sink[t] = 1;
-  for (std::size_t i = 0; i < removals.size(); ++i) {
-    if (is_sink[source]) {
-      flows[i] = kUnbounded;
-      continue;
+  if (is_sink[source]) {
+    std::fill(flows.begin(), flows.end(), kUnbounded);
+    return flows;
+  }
+  // Groups are independent: each worker takes the next one and solves it on its own copy of the
+  // network, so the values do not depend on the number of threads.
+  std::atomic<std::size_t> next{0};
+  const auto work = [&] {
+    std::vector<std::uint8_t> here = relevant;
+    for (std::size_t i = next++; i < removals.size(); i = next++) {
+      std::vector<Index> removed;
+      for (Index v : removals[i]) {
+        if (v == source || !here[v] || is_sink[v]) continue;
+        here[v] = 0;
+        removed.push_back(v);
+      }
+      // Vertices left without a path through the removed ones only carry no flow: no new search needed.
+      SplitNetwork s = split_network(graph, mask, source, sinks, capacity, here);
+      flows[i] = s.network.max_flow(kSource, kSink);
+      for (Index v : removed) here[v] = 1;
     }
-    std::vector<Index> removed;
-    for (Index v : removals[i]) {
-      if (v == source || !relevant[v] || is_sink[v]) continue;
-      relevant[v] = 0;
-      removed.push_back(v);
-    }
-    // Vertices left without a path through the removed ones only carry no flow: no new search needed.
-    SplitNetwork s = split_network(graph, mask, source, sinks, capacity, relevant);
-    flows[i] = s.network.max_flow(kSource, kSink);
-    for (Index v : removed) relevant[v] = 1;
+  };
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  threads = static_cast<unsigned>(std::min<std::size_t>(threads, removals.size()));
+  if (threads <= 1) {
+    work();
+    return flows;
+  }
+  std::vector<std::exception_ptr> failures(threads);
+  std::vector<std::thread> pool;
+  for (unsigned k = 0; k < threads; ++k) {
+    pool.emplace_back([&, k] {
+      try {
+        work();
+      } catch (...) {
+        failures[k] = std::current_exception();
+        next = removals.size();   // the others stop after their current group
+      }
+    });
+  }
+  for (auto& t : pool) t.join();
+  for (const auto& f : failures) {
+    if (f) std::rethrow_exception(f);
   }
   return flows;
 }

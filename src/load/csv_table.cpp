@@ -111,7 +111,8 @@ std::optional<std::string> Table::id(Diagnostics& out, const Cell& cell, std::st
   return std::string(cell.text);
 }
 
-std::unique_ptr<Table> parse_table(std::string text, const std::string& path, Diagnostics& diagnostics) {
+std::unique_ptr<Table> parse_table(std::string text, const std::string& path, Diagnostics& diagnostics,
+                                   const RowBatches& on_rows) {
   auto table = std::make_unique<Table>();
   Table& t = *table;
   t.path = path;
@@ -138,7 +139,17 @@ std::unique_ptr<Table> parse_table(std::string text, const std::string& path, Di
   const char* p = base;
   if (t.buffer_.size() >= 3 && std::memcmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3;  // a BOM from spreadsheets
   int line = 1, col = 1;
-  t.line_starts_.reserve(t.buffer_.size() / 64 + 1);
+  const auto line_breaks = static_cast<std::size_t>(std::count(t.buffer_.begin(), t.buffer_.end(), '\n'));
+  t.estimated_rows = line_breaks + 1;
+  t.line_starts_.reserve(line_breaks + 2);
+  // Rows per batch handed to on_rows: small enough that the cells stay in cache-sized memory.
+  constexpr std::size_t kBatchRows = 4096;
+  bool header_ok = false;   // rows go to on_rows only under a header without duplicate columns
+  const auto deliver = [&] {
+    if (!on_rows) return;
+    if (header_ok && !t.cells.empty()) on_rows(t);
+    t.cells.clear();
+  };
   t.line_starts_.push_back(0);
   const auto newline_at = [&](const char* nl) {
     ++line;
@@ -246,6 +257,8 @@ std::unique_ptr<Table> parse_table(std::string text, const std::string& path, Di
         }
       }
       t.header = row;
+      header_ok = ok;
+      if (on_rows) t.cells.reserve(kBatchRows * row.size());
       continue;
     }
     if (row.size() != t.header.size()) {
@@ -256,16 +269,19 @@ std::unique_ptr<Table> parse_table(std::string text, const std::string& path, Di
       continue;
     }
     t.cells.insert(t.cells.end(), row.begin(), row.end());
+    if (t.cells.size() >= kBatchRows * t.header.size()) deliver();
   }
   if (!header_done) {
     diagnostics.error("E107", {path, 0, 0, 1}, "file is empty (a CSV table needs a header row)");
     return table;
   }
+  deliver();
   t.ok = ok;
   return table;
 }
 
-std::unique_ptr<Table> read_table(const fs::path& path, const LoadLimits& limits, Diagnostics& diagnostics) {
+std::unique_ptr<Table> read_table(const fs::path& path, const LoadLimits& limits, Diagnostics& diagnostics,
+                                  const RowBatches& on_rows) {
   const std::string shown = path.generic_string();
   const auto failed = [&] {
     auto t = std::make_unique<Table>();
@@ -291,7 +307,7 @@ std::unique_ptr<Table> read_table(const fs::path& path, const LoadLimits& limits
     diagnostics.error("E001", {shown, 0, 0, 1}, f ? "cannot read file" : "cannot open file for reading");
     return failed();
   }
-  return parse_table(std::move(text), shown, diagnostics);
+  return parse_table(std::move(text), shown, diagnostics, on_rows);
 }
 
 }  // namespace chokepoint::csv

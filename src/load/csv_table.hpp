@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,6 +28,10 @@ struct Cell {
   [[nodiscard]] bool empty() const { return text.empty(); }
 };
 
+class Table;
+/// Called with the table after its header and each batch of rows.
+using RowBatches = std::function<void(Table&)>;
+
 /// A parsed file. Cells are views into its buffer, so a Table never moves (held by unique_ptr).
 class Table {
  public:
@@ -37,7 +42,8 @@ class Table {
   std::string path;
   bool ok = false;
   std::vector<Cell> header;
-  std::vector<Cell> cells;     ///< row-major, header.size() per row
+  std::vector<Cell> cells;     ///< row-major, header.size() per row: the rows of the current batch
+  std::size_t estimated_rows = 0;   ///< data rows in the file, counted by line breaks before parsing
 
   [[nodiscard]] std::size_t rows() const { return header.empty() ? 0 : cells.size() / header.size(); }
   [[nodiscard]] const Cell& at(std::size_t row, std::size_t column) const { return cells[row * header.size() + column]; }
@@ -56,15 +62,21 @@ class Table {
   std::optional<std::string> id(Diagnostics& out, const Cell& cell, std::string_view what, std::size_t max_length) const;
 
  private:
-  friend std::unique_ptr<Table> parse_table(std::string text, const std::string& path, Diagnostics& diagnostics);
+  friend std::unique_ptr<Table> parse_table(std::string text, const std::string& path, Diagnostics& diagnostics,
+                                            const RowBatches& on_rows);
   std::string buffer_;
   std::vector<std::uint32_t> line_starts_;   ///< byte offset of each line
   std::deque<std::string> unescaped_;        ///< quoted fields that held "" escapes
 };
 
 /// Parses CSV text (header row first); every problem becomes a diagnostic (E107, E108, E110, E101).
-std::unique_ptr<Table> parse_table(std::string text, const std::string& path, Diagnostics& diagnostics);
+/// With `on_rows`, rows are handed over in batches as they are parsed (`cells` holds one batch,
+/// emptied after each call), so that a table of millions of rows never holds all its cells; a
+/// row with the wrong number of fields is reported and left out. Without it, `cells` keeps every row.
+std::unique_ptr<Table> parse_table(std::string text, const std::string& path, Diagnostics& diagnostics,
+                                   const RowBatches& on_rows = {});
 /// Reads a file whole and parses it; E001/E004 for unreadable or oversized files.
-std::unique_ptr<Table> read_table(const std::filesystem::path& path, const LoadLimits& limits, Diagnostics& diagnostics);
+std::unique_ptr<Table> read_table(const std::filesystem::path& path, const LoadLimits& limits, Diagnostics& diagnostics,
+                                  const RowBatches& on_rows = {});
 
 }  // namespace chokepoint::csv

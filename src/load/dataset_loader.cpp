@@ -596,19 +596,28 @@ class DatasetBuilder {
   // ---- CSV tables (docs/data-format.md, "CSV tables") ---------------------------------------
 
  public:
-  void add_table(std::unique_ptr<csv::Table> table) {
+  /// Reads a CSV table, taking its rows in batches as they are parsed: the builder keeps each
+  /// row's facts and the positions of its cells, never the table's cells themselves. The table's
+  /// text stays, for the caret lines of later diagnostics.
+  void add_table_file(const fs::path& file, Diagnostics& diagnostics) {
+    const std::string name = file.filename().string();
+    std::vector<std::size_t> cols;
+    bool header_read = false;
+    auto table = csv::read_table(file, options_.limits, diagnostics, [&](csv::Table& t) {
+      if (!header_read) {
+        header_read = true;
+        cols = table_columns(t, name);
+      }
+      if (cols.empty()) return;
+      if (name == "facilities.csv") add_facility_rows(t, cols);
+      else if (name == "outputs.csv") add_figure_rows(t, cols, /*demand=*/false);
+      else if (name == "demand.csv") add_figure_rows(t, cols, /*demand=*/true);
+      else if (name == "links.csv") add_link_rows(t, cols);
+      else if (name == "distribution.csv") add_distribution_rows(t, cols);
+    });
+    if (table->ok && !header_read) table_columns(*table, name);   // a header without rows: still check it
+    table->release_cells();
     tables_.push_back(std::move(table));
-    const csv::Table& t = *tables_.back();
-    if (!t.ok) return;
-    const std::string name = fs::path(t.path).filename().string();
-    if (name == "facilities.csv") add_facility_rows(t);
-    else if (name == "outputs.csv") add_figure_rows(t, /*demand=*/false);
-    else if (name == "demand.csv") add_figure_rows(t, /*demand=*/true);
-    else if (name == "links.csv") add_link_rows(t);
-    else if (name == "distribution.csv") add_distribution_rows(t);
-    // Every row now lives in the builder, which points at cells by position; only the text stays,
-    // for the caret lines of later diagnostics.
-    tables_.back()->release_cells();
   }
 
  private:
@@ -700,18 +709,51 @@ class DatasetBuilder {
     return static_cast<int>(*y);
   }
 
-  void add_facility_rows(const csv::Table& t) {
+  // The known and required columns of each table.
+  inline static const std::vector<std::string> kFacilityColumns = {
+      "id", "name", "operator", "country", "owner_country", "stage", "status", "status_as_of", "recovery", "priority",
+      "technology_origin", "lat", "lon", "notes"};
+  inline static const std::vector<std::string> kOutputColumns = {"facility", "material", "capacity", "production", "year",
+                                                                 "source"};
+  inline static const std::vector<std::string> kDemandColumns = {"facility", "material", "quantity", "year", "source"};
+  inline static const std::vector<std::string> kDistributionColumns = {"facility", "element", "percent"};
+  inline static const std::vector<std::string> kLinkColumns = {"from", "to", "material", "volume", "share",
+                                                               "status", "since", "until", "source", "notes"};
+
+  /// The column of each known field of a table named `name`; empty when a required one is missing.
+  /// Reserves room for the rows the file holds, once, on its first batch.
+  std::vector<std::size_t> table_columns(const csv::Table& t, const std::string& name) {
+    const std::size_t n = t.estimated_rows;
+    if (name == "facilities.csv") {
+      ds_.facilities.reserve(ds_.facilities.size() + n);
+      facility_refs_.reserve(facility_refs_.size() + n);
+      facility_ids_.reserve(facility_ids_.size() + n);
+      return columns(t, kFacilityColumns, {"id", "name", "country", "stage"}, "facilities.csv");
+    }
+    if (name == "outputs.csv") {
+      pending_outputs_.reserve(pending_outputs_.size() + n);
+      return columns(t, kOutputColumns, {"facility", "material"}, "outputs.csv");
+    }
+    if (name == "demand.csv") {
+      pending_demand_.reserve(pending_demand_.size() + n);
+      return columns(t, kDemandColumns, {"facility", "material", "quantity"}, "demand.csv");
+    }
+    if (name == "distribution.csv") {
+      pending_shares_.reserve(pending_shares_.size() + n);
+      return columns(t, kDistributionColumns, kDistributionColumns, "distribution.csv");
+    }
+    if (name == "links.csv") {
+      ds_.links.reserve(ds_.links.size() + n);
+      link_refs_.reserve(link_refs_.size() + n);
+      return columns(t, kLinkColumns, {"from", "to", "material"}, "links.csv");
+    }
+    return {};
+  }
+
+  void add_facility_rows(const csv::Table& t, const std::vector<std::size_t>& cols) {
     enum : std::size_t { id, name, operator_name, country, owner_country, stage, status, status_as_of, recovery,
-                         priority, technology_origin, lat, lon, notes };
-    static const std::vector<std::string> known = {"id", "name", "operator", "country", "owner_country", "stage", "status",
-                                                   "status_as_of", "recovery", "priority", "technology_origin", "lat",
-                                                   "lon", "notes"};
-    const auto cols = columns(t, known, {"id", "name", "country", "stage"}, "facilities.csv");
-    if (cols.empty()) return;
+                         priority, technology_origin, lat, lon, notes };   // kFacilityColumns
     const std::size_t n = t.rows();
-    ds_.facilities.reserve(ds_.facilities.size() + n);
-    facility_refs_.reserve(facility_refs_.size() + n);
-    facility_ids_.reserve(facility_ids_.size() + n);
     for (std::size_t i = 0; i < n; ++i) {
       const CsvRow row{t, cols, i};
       Facility f;
@@ -773,17 +815,12 @@ class DatasetBuilder {
     FigureRefs refs;
   };
 
-  void add_figure_rows(const csv::Table& t, bool demand) {
+  void add_figure_rows(const csv::Table& t, const std::vector<std::size_t>& cols, bool demand) {
+    // Field positions in kOutputColumns and kDemandColumns.
     constexpr std::size_t facility = 0, material = 1, capacity = 2, production = 3, year_col = 4, source = 5;
     constexpr std::size_t quantity = 2, demand_year = 3, demand_source = 4;
-    static const std::vector<std::string> output_known = {"facility", "material", "capacity", "production", "year", "source"};
-    static const std::vector<std::string> demand_known = {"facility", "material", "quantity", "year", "source"};
-    const auto cols = demand ? columns(t, demand_known, {"facility", "material", "quantity"}, "demand.csv")
-                             : columns(t, output_known, {"facility", "material"}, "outputs.csv");
-    if (cols.empty()) return;
     const char* what = demand ? "a demand entry" : "an output";
     auto& pending = demand ? pending_demand_ : pending_outputs_;
-    pending.reserve(pending.size() + t.rows());
     for (std::size_t i = 0; i < t.rows(); ++i) {
       const CsvRow row{t, cols, i};
       PendingFigure fig;
@@ -823,11 +860,8 @@ class DatasetBuilder {
     double percent = 0;
   };
 
-  void add_distribution_rows(const csv::Table& t) {
-    enum : std::size_t { facility, element, percent };
-    static const std::vector<std::string> known = {"facility", "element", "percent"};
-    const auto cols = columns(t, known, known, "distribution.csv");
-    if (cols.empty()) return;
+  void add_distribution_rows(const csv::Table& t, const std::vector<std::size_t>& cols) {
+    enum : std::size_t { facility, element, percent };   // kDistributionColumns
     for (std::size_t i = 0; i < t.rows(); ++i) {
       const CsvRow row{t, cols, i};
       PendingShare share;
@@ -865,14 +899,8 @@ class DatasetBuilder {
     }
   }
 
-  void add_link_rows(const csv::Table& t) {
-    enum : std::size_t { from, to, material, volume, share, status, since, until, source, notes };
-    static const std::vector<std::string> known = {"from", "to", "material", "volume", "share", "status", "since",
-                                                   "until", "source", "notes"};
-    const auto cols = columns(t, known, {"from", "to", "material"}, "links.csv");
-    if (cols.empty()) return;
-    ds_.links.reserve(ds_.links.size() + t.rows());
-    link_refs_.reserve(link_refs_.size() + t.rows());
+  void add_link_rows(const csv::Table& t, const std::vector<std::size_t>& cols) {
+    enum : std::size_t { from, to, material, volume, share, status, since, until, source, notes };   // kLinkColumns
     for (std::size_t i = 0; i < t.rows(); ++i) {
       const CsvRow row{t, cols, i};
       Link l;
@@ -1330,7 +1358,7 @@ DatasetLoad load_dataset(const fs::path& path, const LoadOptions& options) {
                                  fmt::format("dataset is larger than {} bytes", options.limits.max_total_bytes));
         return result;
       }
-      if (file.extension() == ".csv") builder.add_table(csv::read_table(file, options.limits, result.diagnostics));
+      if (file.extension() == ".csv") builder.add_table_file(file, result.diagnostics);
       else builder.add_document(yaml::read_file(file, options.limits, result.diagnostics));
     }
     result.dataset = builder.finish();

@@ -37,6 +37,7 @@ struct StructureOptions {
   bool retained_shares = true;       ///< max-flow without each country (one max-flow per country)
   Index betweenness_samples = 0;     ///< sources sampled for betweenness; 0: exact (all sources)
   std::uint64_t seed = 1;            ///< sampling seed
+  unsigned threads = 0;              ///< threads for the retained shares (one max-flow per country); 0: one per core
   std::size_t top = 0;               ///< keep this many facilities per betweenness ranking; 0: all with score > 0
 };
 

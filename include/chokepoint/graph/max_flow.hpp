@@ -72,9 +72,12 @@ VertexCut min_vertex_cut(const SupplyGraph& graph, const GraphMask& mask, Index 
                          std::span<const std::int64_t> capacity);
 
 /// The max-flow of min_vertex_cut with each group of vertices removed in turn (the source and the
-/// sinks stay): one value per group. The cone search is shared by all groups.
+/// sinks stay): one value per group. The cone search is shared by all groups; the groups are
+/// solved on `threads` threads (0: one per core), each with its own network, and the values do
+/// not depend on the thread count. (A warm start from the whole network's flow was tried: on the
+/// synthetic chain re-augmenting after cancelling a country's flow took as long as a cold solve.)
 std::vector<std::int64_t> max_flow_without_each(const SupplyGraph& graph, const GraphMask& mask, Index source,
                                                 std::span<const Index> sinks, std::span<const std::int64_t> capacity,
-                                                const std::vector<std::vector<Index>>& removals);
+                                                const std::vector<std::vector<Index>>& removals, unsigned threads = 0);
 
 }  // namespace chokepoint

@@ -160,7 +160,7 @@ TEST(MinVertexCut, MatchesSubsetEnumerationOnRandomGraphs) {
 
 TEST(MaxFlowWithoutEach, MatchesOneMaxFlowPerRemovalOnRandomGraphs) {
   testing::Rng rng(19);
-  for (int round = 0; round < 300; ++round) {
+  for (int round = 0; round < 600; ++round) {
     const Index n = 2 + rng.below(12);
     auto arcs = testing::random_arcs(rng, n, n + rng.below(2 * n));
     for (Arc& a : arcs) {
@@ -178,12 +178,53 @@ TEST(MaxFlowWithoutEach, MatchesOneMaxFlowPerRemovalOnRandomGraphs) {
         if (rng.chance(0.3)) group.push_back(v);
       }
     }
-    const auto flows = max_flow_without_each(g, m, 0, sinks, cap, removals);
+    const auto flows = max_flow_without_each(g, m, 0, sinks, cap, removals, 1 + round % 3);
     for (std::size_t i = 0; i < removals.size(); ++i) {
       GraphMask without = m;
       if (without.vertex_on.empty()) without.vertex_on.assign(n, 1);
       for (Index v : removals[i]) {
         if (v != 0 && std::find(sinks.begin(), sinks.end(), v) == sinks.end()) without.vertex_on[v] = 0;
+      }
+      ASSERT_EQ(flows[i], min_vertex_cut(g, without, 0, sinks, cap).max_flow) << "round " << round << " group " << i;
+    }
+  }
+}
+
+// Layered acyclic chains, like supply chains (root, mines, refiners, makers, sinks), with groups
+// of vertices removed as countries are, against one max-flow per group.
+TEST(MaxFlowWithoutEach, LayeredChainsMatchOneMaxFlowPerGroup) {
+  testing::Rng rng(23);
+  for (int round = 0; round < 200; ++round) {
+    const Index layers = 3 + rng.below(3), width = 2 + rng.below(6);
+    const Index n = 1 + layers * width;   // vertex 0 is the root
+    std::vector<Arc> arcs;
+    for (Index v = 1; v <= width; ++v) arcs.push_back({0, v});
+    for (Index l = 0; l + 1 < layers; ++l) {
+      for (Index a = 1 + l * width; a <= (l + 1) * width; ++a) {
+        for (Index b = 1 + (l + 1) * width; b <= (l + 2) * width; ++b) {
+          if (rng.chance(0.4)) arcs.push_back({a, b});
+        }
+      }
+    }
+    const SupplyGraph g = SupplyGraph::from_arcs(n, arcs);
+    const GraphMask m;
+    std::vector<std::int64_t> cap(n);
+    for (auto& c : cap) c = 1 + static_cast<std::int64_t>(rng.below(20));
+    cap[0] = kUnbounded;
+    std::vector<Index> sinks;
+    for (Index v = 1 + (layers - 1) * width; v < n; ++v) sinks.push_back(v);
+    std::vector<std::vector<Index>> removals(4);
+    for (auto& group : removals) {
+      for (Index v = 1; v < n; ++v) {
+        if (rng.chance(0.2)) group.push_back(v);
+      }
+    }
+    const auto flows = max_flow_without_each(g, m, 0, sinks, cap, removals);
+    for (std::size_t i = 0; i < removals.size(); ++i) {
+      GraphMask without = m;
+      without.vertex_on.assign(n, 1);
+      for (Index v : removals[i]) {
+        if (std::find(sinks.begin(), sinks.end(), v) == sinks.end()) without.vertex_on[v] = 0;
       }
       ASSERT_EQ(flows[i], min_vertex_cut(g, without, 0, sinks, cap).max_flow) << "round " << round << " group " << i;
     }
