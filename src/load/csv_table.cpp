@@ -37,6 +37,24 @@ std::string Table::line_text(int line) const {
   return buffer_.substr(begin, end - begin);
 }
 
+std::uint32_t Table::raw_field_bytes(std::uint32_t offset) const {
+  std::size_t i = offset;
+  if (i < buffer_.size() && buffer_[i] == '"') {
+    for (++i; i < buffer_.size(); ++i) {
+      if (buffer_[i] != '"') continue;
+      if (i + 1 < buffer_.size() && buffer_[i + 1] == '"') {
+        ++i;
+        continue;
+      }
+      ++i;
+      break;
+    }
+  } else {
+    while (i < buffer_.size() && buffer_[i] != ',' && buffer_[i] != '\n' && buffer_[i] != '\r') ++i;
+  }
+  return static_cast<std::uint32_t>(i - offset);
+}
+
 SourceLocation Table::location(const Cell& cell) const {
   int length = 0;
   for (std::size_t i = cell.offset; i < cell.offset + cell.raw_bytes && i < buffer_.size(); ++i) {

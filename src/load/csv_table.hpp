@@ -49,6 +49,8 @@ class Table {
   [[nodiscard]] const Cell& at(std::size_t row, std::size_t column) const { return cells[row * header.size() + column]; }
   /// Frees the cells once the rows are read; line_text, location and report still work.
   void release_cells() { std::vector<Cell>().swap(cells); }
+  /// The raw length in bytes (quotes included) of the field that starts at `offset`.
+  [[nodiscard]] std::uint32_t raw_field_bytes(std::uint32_t offset) const;
   /// The text of a 1-based line, without its line break.
   [[nodiscard]] std::string line_text(int line) const;
   /// The cell's position; the caret spans the raw field (at least one code point).

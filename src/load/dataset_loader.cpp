@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <deque>
 #include <map>
 #include <memory>
 #include <regex>
@@ -25,48 +26,46 @@ const std::vector<std::string> kSections = {"dataset", "sources", "countries", "
                                             "materials", "facilities", "links", "$schema"};
 
 /// Where something was written, kept until every file is read so that a later check can point at
-/// it: a YAML node's mark in document `doc`, or a CSV cell of `table`. Small on purpose (no
-/// yaml-cpp node, no strings): a million-facility dataset holds several million of them.
+/// it: a YAML node's mark in a document, or a CSV cell of a table. 16 bytes on purpose (no yaml-cpp
+/// node, no strings): a million-facility dataset holds several million of them.
 struct Site {
-  const csv::Table* table = nullptr;   ///< set for a CSV cell
-  std::uint32_t doc = 0;               ///< YAML: index of the document
-  std::int32_t line = -1;              ///< YAML: 0-based mark line, -1 for nowhere; CSV: 1-based line
-  std::int32_t column = 0;             ///< YAML: 0-based byte column; CSV: 1-based code-point column
-  std::uint32_t offset = 0, raw_bytes = 0;   ///< CSV: the raw field, for the caret's length
+  static constexpr std::uint32_t kNowhere = 0xFFFFFFFFu;
+  static constexpr std::uint32_t kTable = 0x80000000u;   ///< origin flag: a table index, not a document
+  std::uint32_t origin = kNowhere;   ///< document index, or kTable | table index
+  std::int32_t line = -1;            ///< YAML: 0-based mark line; CSV: 1-based line
+  std::int32_t column = 0;           ///< YAML: 0-based byte column; CSV: 1-based code-point column
+  std::uint32_t offset = 0;          ///< CSV: byte offset of the raw field
 
   static Site of(const YAML::Node& n, std::size_t d) {
     Site s;
-    s.doc = static_cast<std::uint32_t>(d);
     if (n.IsDefined()) {
       const YAML::Mark m = n.Mark();
+      s.origin = static_cast<std::uint32_t>(d);
       s.line = m.line;
       s.column = m.column;
+    } else {
+      s.origin = static_cast<std::uint32_t>(d);
     }
     return s;
   }
-  static Site of(const csv::Table& t, const csv::Cell& c) {
-    Site s;
-    s.table = &t;
-    s.line = c.line;
-    s.column = c.column;
-    s.offset = c.offset;
-    s.raw_bytes = c.raw_bytes;
-    return s;
+  static Site of(std::size_t table, const csv::Cell& c) {
+    return {kTable | static_cast<std::uint32_t>(table), c.line, c.column, c.offset};
   }
-  [[nodiscard]] bool known() const { return table != nullptr || line >= 0; }
-  [[nodiscard]] csv::Cell cell() const { return {{}, offset, raw_bytes, line, column}; }
+  [[nodiscard]] bool in_table() const { return origin != kNowhere && (origin & kTable) != 0; }
+  [[nodiscard]] std::size_t table() const { return origin & ~kTable; }
+  [[nodiscard]] std::size_t doc() const { return origin; }
+  [[nodiscard]] bool known() const { return in_table() || (origin != kNowhere && line >= 0); }
 };
+static_assert(sizeof(Site) == 16);
 
-/// A reference by id, resolved after every file is read.
+/// A reference by id, resolved after every file is read. The id is a view: into a CSV table's text
+/// (tables live as long as the builder) or into the builder's store of YAML ids.
 struct Ref {
-  Ref() = default;
-  Ref(std::string i, const YAML::Node& n, std::size_t d, bool p) : id(std::move(i)), at(Site::of(n, d)), present(p) {}
-  Ref(std::string i, const csv::Table& t, const csv::Cell& c) : id(std::move(i)), at(Site::of(t, c)), present(true) {}
-  std::string id;
+  std::string_view id;
   Site at;
-  bool present = false;
-  [[nodiscard]] bool given() const { return present; }
+  [[nodiscard]] bool given() const { return id.data() != nullptr; }
 };
+static_assert(sizeof(Ref) == 32);
 
 struct CountryRefs { Ref source; Site wgi_key; };
 struct GroupRefs { std::vector<Ref> members; };
@@ -81,7 +80,12 @@ struct FacilityRefs {
 };
 struct LinkRefs { Ref from, to, material, source; Site record; };
 
-using IdMap = std::unordered_map<std::string, Index>;
+/// Hashes std::string and std::string_view alike, so that maps of ids take views as keys to find.
+struct IdHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+using IdMap = std::unordered_map<std::string, Index, IdHash, std::equal_to<>>;
 
 /// A calendar year, 1..9999.
 std::optional<int> year(Reader& r, const YAML::Node& v, const YAML::Node& kn) {
@@ -142,9 +146,14 @@ class DatasetBuilder {
     for (const auto& n : value) item(n);
   }
 
+  /// A reference written in YAML: the id goes to the builder's store, the reference views it.
+  Ref yaml_ref(std::string id, const YAML::Node& node, std::size_t d) {
+    return Ref{yaml_ids_.emplace_back(std::move(id)), Site::of(node, d)};
+  }
+
   Ref ref(std::size_t d, const YAML::Node& value, const YAML::Node& key, std::string_view what) {
     Reader r = reader(d);
-    if (auto s = r.string(value, key, what)) return Ref{*s, value, d, true};
+    if (auto s = r.string(value, key, what)) return yaml_ref(std::move(*s), value, d);
     return Ref{};
   }
 
@@ -181,7 +190,7 @@ class DatasetBuilder {
     Ref id_ref;
     if (!r.each_key(n, "a source", {"id", "title", "publisher", "year", "url", "accessed", "note"},
                     [&](const std::string& k, const YAML::Node& kn, const YAML::Node& v) {
-                      if (k == "id") { if (auto id = r.id(v, kn, "source id")) { s.id = *id; id_ref = Ref{*id, v, d, true}; } }
+                      if (k == "id") { if (auto id = r.id(v, kn, "source id")) { s.id = *id; id_ref = yaml_ref(std::move(*id), v, d); } }
                       else if (k == "title") s.title = r.string(v, kn, "title").value_or("");
                       else if (k == "publisher") s.publisher = r.string(v, kn, "publisher").value_or("");
                       else if (k == "year") s.year = year(r, v, kn);
@@ -211,7 +220,7 @@ class DatasetBuilder {
                             r.error("E206", v, fmt::format("country code '{}' must be an ISO 3166-1 alpha-2 code (two upper-case letters)", *s));
                           } else {
                             c.code = *s;
-                            id_ref = Ref{*s, v, d, true};
+                            id_ref = yaml_ref(std::move(*s), v, d);
                           }
                         }
                       } else if (k == "name") c.name = r.string(v, kn, "country name").value_or("");
@@ -247,12 +256,12 @@ class DatasetBuilder {
                             r.error("E206", v, fmt::format("group id '{}' must be letters, digits and single '-'", *s));
                           } else {
                             g.id = *s;
-                            id_ref = Ref{*s, v, d, true};
+                            id_ref = yaml_ref(std::move(*s), v, d);
                           }
                         }
                       } else if (k == "name") g.name = r.string(v, kn, "group name").value_or("");
                       else if (k == "members") {
-                        for (auto& [m, node] : r.string_list(v, kn, "members")) refs.members.push_back(Ref{m, node, d, true});
+                        for (auto& [m, node] : r.string_list(v, kn, "members")) refs.members.push_back(yaml_ref(m, node, d));
                       }
                     })) {
       return;
@@ -317,7 +326,7 @@ class DatasetBuilder {
     YAML::Node composition_key;
     if (!r.each_key(n, "a material", {"id", "name", "form", "basis", "composition"},
                     [&](const std::string& k, const YAML::Node& kn, const YAML::Node& v) {
-                      if (k == "id") { if (auto id = r.id(v, kn, "material id")) { m.id = *id; id_ref = Ref{*id, v, d, true}; } }
+                      if (k == "id") { if (auto id = r.id(v, kn, "material id")) { m.id = *id; id_ref = yaml_ref(std::move(*id), v, d); } }
                       else if (k == "name") m.name = r.string(v, kn, "material name").value_or("");
                       else if (k == "form") {
                         if (auto s = r.string(v, kn, "form")) {
@@ -420,7 +429,7 @@ class DatasetBuilder {
         "status_as_of", "outputs", "inputs",       "elements", "distribution",      "recovery", "priority",
         "demand",  "technology_origin", "location", "sources",  "notes", "disruption"};
     if (!r.each_key(n, "a facility", keys, [&](const std::string& k, const YAML::Node& kn, const YAML::Node& v) {
-          if (k == "id") { if (auto id = r.id(v, kn, "facility id")) { f.id = *id; id_ref = Ref{*id, v, d, true}; } }
+          if (k == "id") { if (auto id = r.id(v, kn, "facility id")) { f.id = *id; id_ref = yaml_ref(std::move(*id), v, d); } }
           else if (k == "name") f.name = r.string(v, kn, "facility name").value_or("");
           else if (k == "operator") f.operator_name = r.string(v, kn, "operator").value_or("");
           else if (k == "country") refs.country = ref(d, v, kn, "country");
@@ -451,9 +460,9 @@ class DatasetBuilder {
             }
           } else if (k == "inputs") {
             f.inputs_given = true;
-            for (auto& [m, node] : r.string_list(v, kn, "inputs")) refs.inputs.push_back(Ref{m, node, d, true});
+            for (auto& [m, node] : r.string_list(v, kn, "inputs")) refs.inputs.push_back(yaml_ref(m, node, d));
           } else if (k == "sources") {
-            for (auto& [m, node] : r.string_list(v, kn, "sources")) refs.sources.push_back(Ref{m, node, d, true});
+            for (auto& [m, node] : r.string_list(v, kn, "sources")) refs.sources.push_back(yaml_ref(m, node, d));
           } else if (k == "elements") {
             f.elements_given = true;
             for (auto& [s, node] : r.string_list(v, kn, "elements")) {
@@ -604,6 +613,7 @@ class DatasetBuilder {
     std::vector<std::size_t> cols;
     bool header_read = false;
     auto table = csv::read_table(file, options_.limits, diagnostics, [&](csv::Table& t) {
+      reading_ = &t;
       if (!header_read) {
         header_read = true;
         cols = table_columns(t, name);
@@ -618,6 +628,7 @@ class DatasetBuilder {
     if (table->ok && !header_read) table_columns(*table, name);   // a header without rows: still check it
     table->release_cells();
     tables_.push_back(std::move(table));
+    reading_ = nullptr;
   }
 
  private:
@@ -669,7 +680,10 @@ class DatasetBuilder {
     }
   };
 
-  Ref cell_ref(const csv::Table& t, const csv::Cell* c) { return c ? Ref{std::string(c->text), t, *c} : Ref{}; }
+  Ref cell_ref(const csv::Table& /*t*/, const csv::Cell* c) { return c ? csv_ref(*c) : Ref{}; }
+  /// A reference at a cell of the table being read: a view of its text, which the table keeps.
+  Ref csv_ref(const csv::Cell& c) const { return Ref{c.text, csv_site(c)}; }
+  Site csv_site(const csv::Cell& c) const { return Site::of(tables_.size(), c); }
   SourceLocation row_where(const csv::Table& t, const csv::Cell& first) { return {t.path, first.line, 1, 1}; }
 
   void csv_enum_error(const csv::Table& t, const csv::Cell& c, std::string_view what, const std::vector<std::string>& names) {
@@ -759,12 +773,12 @@ class DatasetBuilder {
       Facility f;
       FacilityRefs refs;
       f.where = row_where(t, row.first());
-      refs.record = Site::of(t, row.first());
+      refs.record = csv_site(row.first());
       Ref id_ref;
       if (const auto* c = row.required(diags_, id, "a facility", "id")) {
         if (auto s = t.id(diags_, *c, "facility id", options_.limits.max_id_length)) {
           f.id = *s;
-          id_ref = Ref{std::move(*s), t, *c};
+          id_ref = csv_ref(*c);
         }
       }
       if (const auto* c = row.required(diags_, name, "a facility", "name")) f.name = c->text;
@@ -824,7 +838,7 @@ class DatasetBuilder {
     for (std::size_t i = 0; i < t.rows(); ++i) {
       const CsvRow row{t, cols, i};
       PendingFigure fig;
-      fig.refs.record = Site::of(t, row.first());
+      fig.refs.record = csv_site(row.first());
       fig.facility = cell_ref(t, row.required(diags_, facility, what, "facility"));
       fig.refs.material = cell_ref(t, row.required(diags_, material, what, "material"));
       Provenance& p = demand ? fig.demand.provenance : fig.output.provenance;
@@ -889,7 +903,7 @@ class DatasetBuilder {
             t.report(diags_, Severity::error, "E301", *p_cell,
                      fmt::format("share of {} is {}%; it must be within 0..100", e_cell ? e_cell->text : "?", *x));
           } else if (e && share.facility.given()) {
-            share.element = Ref{std::string(e_cell->text), t, *e_cell};
+            share.element = csv_ref(*e_cell);
             share.re_index = rare_earth_index(*e);
             share.percent = *x;
             pending_shares_.push_back(std::move(share));
@@ -906,7 +920,7 @@ class DatasetBuilder {
       Link l;
       LinkRefs refs;
       l.where = row_where(t, row.first());
-      refs.record = Site::of(t, row.first());
+      refs.record = csv_site(row.first());
       refs.from = cell_ref(t, row.required(diags_, from, "a link", "from"));
       refs.to = cell_ref(t, row.required(diags_, to, "a link", "to"));
       refs.material = cell_ref(t, row.required(diags_, material, "a link", "material"));
@@ -951,7 +965,7 @@ class DatasetBuilder {
       if (f == kNone) continue;
       Facility& fac = ds_.facilities[f];
       FacilityRefs& refs = facility_refs_[f];
-      if (fac.has_distribution && !refs.distribution_row.table) {
+      if (fac.has_distribution && !refs.distribution_row.in_table()) {
         report(Severity::error, "E207", share.facility,
                fmt::format("'{}' has a distribution in YAML and in distribution.csv", fac.id));
         continue;
@@ -975,17 +989,31 @@ class DatasetBuilder {
     }
   }
 
+  /// The table a site points into (the one being read when it is not stored yet).
+  const csv::Table& table_of(const Site& at) const {
+    return at.table() < tables_.size() ? *tables_[at.table()] : *reading_;
+  }
+  csv::Cell cell_of(const Site& at) const {
+    return {{}, at.offset, table_of(at).raw_field_bytes(at.offset), at.line, at.column};
+  }
+
   /// A diagnostic at a site: its CSV cell or its YAML node.
   Diagnostic& report(Severity severity, std::string code, const Site& at, std::string message) {
-    if (at.table) return at.table->report(diags_, severity, std::move(code), at.cell(), std::move(message));
-    return reader(at.doc).report(severity, std::move(code), at.line, at.column, std::move(message));
+    if (at.in_table()) return table_of(at).report(diags_, severity, std::move(code), cell_of(at), std::move(message));
+    if (at.origin == Site::kNowhere) {
+      return severity == Severity::warning ? diags_.warning(std::move(code), {first_path(), 0, 0, 1}, std::move(message))
+                                           : diags_.error(std::move(code), {first_path(), 0, 0, 1}, std::move(message));
+    }
+    return reader(at.doc()).report(severity, std::move(code), at.line, at.column, std::move(message));
   }
   Diagnostic& report(Severity severity, std::string code, const Ref& ref, std::string message) {
     return report(severity, std::move(code), ref.at, std::move(message));
   }
 
   SourceLocation where(const Ref& ref) {
-    return ref.at.table ? ref.at.table->location(ref.at.cell()) : reader(ref.at.doc).at(ref.at.line, ref.at.column);
+    if (ref.at.in_table()) return table_of(ref.at).location(cell_of(ref.at));
+    if (ref.at.origin == Site::kNowhere) return {first_path(), 0, 0, 1};
+    return reader(ref.at.doc()).at(ref.at.line, ref.at.column);
   }
 
   /// Where a record starts: its CSV row or its YAML mapping.
@@ -1012,7 +1040,7 @@ class DatasetBuilder {
     map.reserve(ids.size());
     // Ids that differ only in case are confusing in reports. `folded` holds the lower-case form
     // of each id with an upper-case letter; an all-lower-case id is its own folded form, in `map`.
-    std::unordered_map<std::string, std::size_t> folded;
+    std::unordered_map<std::string, std::size_t, IdHash, std::equal_to<>> folded;
     for (std::size_t i = 0; i < ids.size(); ++i) {
       const Ref& id = ids[i];
       if (!id.given()) continue;
@@ -1027,7 +1055,7 @@ class DatasetBuilder {
       const bool has_upper = std::any_of(id.id.begin(), id.id.end(), [](unsigned char c) { return std::isupper(c); });
       std::size_t earlier = ids.size();   // the first earlier id with the same folded form
       if (has_upper) {
-        std::string key = id.id;
+        std::string key(id.id);
         std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
         if (auto lower = map.find(key); lower != map.end() && lower->second != i) earlier = lower->second;
         auto [fit, fresh] = folded.emplace(std::move(key), i);
@@ -1209,7 +1237,7 @@ class DatasetBuilder {
       report(Severity::error, "E310", site(refs), fmt::format("mine '{}' has a mixed output but no 'distribution' of elements", f.id));
     }
     if (f.stage != Stage::mine && f.has_distribution) {
-      if (refs.distribution_row.table) report(Severity::error, "E311", refs.distribution_row, "'distribution' is only for mines");
+      if (refs.distribution_row.in_table()) report(Severity::error, "E311", refs.distribution_row, "'distribution' is only for mines");
       else report(Severity::error, "E311", refs.distribution_key, "'distribution' is only for mines");
     }
     if (f.stage != Stage::demand && !f.demand.empty()) {
@@ -1278,6 +1306,8 @@ class DatasetBuilder {
   IdMap sources_, countries_, materials_, facilities_, groups_;
   int suggestions_left_ = 100;
   std::vector<std::unique_ptr<csv::Table>> tables_;
+  const csv::Table* reading_ = nullptr;   ///< the table whose rows are being read (not in tables_ yet)
+  std::deque<std::string> yaml_ids_;      ///< the ids references written in YAML view
   std::vector<PendingFigure> pending_outputs_, pending_demand_;
   std::vector<PendingShare> pending_shares_;
 };
