@@ -83,7 +83,8 @@ int run_chokepoints(const ChokepointOptions& opt, const GlobalOptions& global) {
   }
   const SupplyGraph graph = SupplyGraph::build(*ds);
   const StructureReport rep = analyze_structure(*ds, graph, targets, elements, structure_options(*ds, opt));
-  emit_report(chokepoints_document(*ds, rep, opt.top), chokepoints_json(*ds, rep), opt.report);
+  emit_report([&] { return chokepoints_document(*ds, rep, opt.top); },
+              [&] { return chokepoints_json(*ds, rep); }, opt.report);
   return kExitOk;
 }
 
@@ -122,7 +123,8 @@ int run_dependencies(const ChokepointOptions& opt, const GlobalOptions& global) 
     }
     reports.push_back({spec, single_country_dependency(flow, consumers, dopt)});
   }
-  emit_report(dependencies_document(*ds, reports), dependencies_json(*ds, reports), opt.report);
+  emit_report([&] { return dependencies_document(*ds, reports); },
+              [&] { return dependencies_json(*ds, reports); }, opt.report);
   return kExitOk;
 }
 

@@ -50,7 +50,8 @@ int run_concentration(const ConcentrationCliOptions& opt, const GlobalOptions& g
   std::erase_if(rep.bottlenecks, [&](const Bottleneck& b) {
     return !keep_basis(b.basis) || (element >= 0 && b.element != element);
   });
-  emit_report(concentration_document(*ds, rep), concentration_json(*ds, rep), opt.report);
+  emit_report([&] { return concentration_document(*ds, rep); },
+              [&] { return concentration_json(*ds, rep); }, opt.report);
   return kExitOk;
 }
 

@@ -41,7 +41,8 @@ int run_diff(const DiffCommandOptions& opt, const GlobalOptions& global) {
   report.counts =
       report.diff ? count_conditions(*report.diff, 0) : std::vector<std::size_t>(diff_conditions().size(), 0);
   report.counts[0] = loaded.diagnostics.error_count();
-  emit_report(diff_document(report), diff_json(report), opt.report);
+  emit_report([&] { return diff_document(report); },
+              [&] { return diff_json(report); }, opt.report);
   return diff_fails(report) ? kExitFindings : kExitOk;
 }
 

@@ -110,7 +110,8 @@ int run_risk_command(const RiskCliOptions &opt, const GlobalOptions &global) {
     return kExitOk;
   }
   const RiskSummary summary = summarize_risk(samples);
-  emit_report(risk_document(summary), risk_json(summary), opt.report);
+  emit_report([&] { return risk_document(summary); },
+              [&] { return risk_json(summary); }, opt.report);
   return kExitOk;
 }
 
@@ -139,7 +140,8 @@ int run_risk_merge(const RiskMergeOptions &opt) {
     throw InputError(e.what());
   }
   const RiskSummary summary = summarize_risk(merged);
-  emit_report(risk_document(summary), risk_json(summary), opt.report);
+  emit_report([&] { return risk_document(summary); },
+              [&] { return risk_json(summary); }, opt.report);
   return kExitOk;
 }
 

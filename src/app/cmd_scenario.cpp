@@ -69,7 +69,8 @@ int run_scenarios(const ScenarioRunOptions& opt, const GlobalOptions& global) {
     }
     impacts.push_back(run_scenario(*ds, s, so));
   }
-  emit_report(impact_document(*ds, impacts), impact_json(*ds, impacts), opt.report);
+  emit_report([&] { return impact_document(*ds, impacts); },
+              [&] { return impact_json(*ds, impacts); }, opt.report);
   return kExitOk;
 }
 
@@ -95,7 +96,8 @@ int run_timeline(const TimelineOptions& opt, const GlobalOptions& global) {
     i.scenario_id = d.str();
     impacts.push_back(std::move(i));
   }
-  emit_report(impact_document(*ds, impacts), impact_json(*ds, impacts), opt.report);
+  emit_report([&] { return impact_document(*ds, impacts); },
+              [&] { return impact_json(*ds, impacts); }, opt.report);
   return kExitOk;
 }
 

@@ -17,7 +17,8 @@ int run_summary(const SummaryOptions& opt, const GlobalOptions& global) {
   auto ds = load_or_report(opt.dataset, global);
   if (!ds) return kExitFindings;
   const DatasetSummary s = summarize(*ds, as_of);
-  emit_report(summary_document(*ds, s), summary_json(*ds, s), opt.report);
+  emit_report([&] { return summary_document(*ds, s); },
+              [&] { return summary_json(*ds, s); }, opt.report);
   return kExitOk;
 }
 

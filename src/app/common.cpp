@@ -14,16 +14,17 @@ void add_report_options(CLI::App* cmd, ReportOptions& options) {
   cmd->add_option("-o,--output", options.output, "Write to this file (atomically) instead of stdout");
 }
 
-void emit_report(const Document& doc, const nlohmann::ordered_json& json, const ReportOptions& options) {
+void emit_report(const std::function<Document()>& doc, const std::function<nlohmann::ordered_json()>& json,
+                 const ReportOptions& options) {
   std::string text;
   if (options.format == "json") {
-    text = json.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+    text = json().dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
   } else if (options.format == "csv") {
-    text = render_csv(doc);
+    text = render_csv(doc());
   } else if (options.format == "md") {
-    text = render_markdown(doc);
+    text = render_markdown(doc());
   } else {
-    text = render_text(doc);
+    text = render_text(doc());
   }
   emit(options.output, text);
 }

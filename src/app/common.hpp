@@ -1,6 +1,7 @@
 #pragma once
 // Private to the app: what every reporting command shares.
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -22,7 +23,9 @@ struct ReportOptions {
 /// Adds --format text|json|csv|md and -o/--output to a command.
 void add_report_options(CLI::App* cmd, ReportOptions& options);
 /// Writes the document or the JSON in the chosen format to stdout or the output file (atomically).
-void emit_report(const Document& doc, const nlohmann::ordered_json& json, const ReportOptions& options);
+/// Renders a report in the chosen format; only that rendering (the document or the JSON) is built.
+void emit_report(const std::function<Document()>& doc, const std::function<nlohmann::ordered_json()>& json,
+                 const ReportOptions& options);
 /// Loads a dataset; on errors prints its diagnostics to stderr and returns nothing.
 std::optional<Dataset> load_or_report(const std::string& path, const GlobalOptions& global);
 /// Prints diagnostics to stderr in the text format.

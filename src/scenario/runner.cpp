@@ -237,7 +237,35 @@ ScenarioImpact run_scenario(const Dataset& ds, const Scenario& scenario, const S
   consumer_countries.erase(std::unique(consumer_countries.begin(), consumer_countries.end()), consumer_countries.end());
   std::sort(consumer_countries.begin(), consumer_countries.end(),
             [&](Index a, Index b) { return ds.countries[a].code < ds.countries[b].code; });
-  for (Index c : consumer_countries) consumer_rows(ds.countries[c].code, {c});
+  // One pass over the sinks for every country at once (the same sums, in the same sink order, as
+  // consumer_rows; a pass per country and element is 40 x 17 passes over 250,000 sinks at 1e6).
+  struct CountrySums {
+    ReVector demand{}, baseline{}, contracts{}, market{};
+  };
+  std::vector<CountrySums> sums(ds.countries.size());
+  for (const auto& s : impact.sinks) {
+    CountrySums& t = sums[ds.facilities[s.facility].country];
+    for (std::size_t e = 0; e < t.demand.size(); ++e) {
+      t.demand[e] += s.demand[e];
+      t.baseline[e] += s.baseline[e];
+      t.contracts[e] += s.contracts[e];
+      t.market[e] += s.market[e];
+    }
+  }
+  for (Index c : consumer_countries) {
+    for (int e = 0; e < kRareEarthCount; ++e) {
+      const auto k = static_cast<std::size_t>(e);
+      ConsumerElementImpact row;
+      row.consumer = ds.countries[c].code;
+      row.element = e;
+      row.demand = sums[c].demand[k];
+      row.baseline = sums[c].baseline[k];
+      if (row.demand <= 0 && row.baseline <= 0) continue;
+      if (contracts) row.contracts = sums[c].contracts[k];
+      if (market && market->ok) row.market = sums[c].market[k];
+      impact.consumers.push_back(row);
+    }
+  }
   std::vector<Index> group_order(ds.groups.size());
   for (Index g = 0; g < group_order.size(); ++g) group_order[g] = g;
   std::sort(group_order.begin(), group_order.end(), [&](Index a, Index b) { return ds.groups[a].id < ds.groups[b].id; });
