@@ -118,6 +118,9 @@ class DatasetBuilder {
       else if (key == "links") read_list(d, k, v, "links", [&](const YAML::Node& n) { read_link(d, n); });
       else if (key == "$schema") r.string(v, k, "$schema");
     }, "E200");
+    // Everything later checks points at positions (Site), not nodes: free the node tree now, so
+    // that a dataset of many YAML files holds one tree at a time, not all of them.
+    docs_[d].root.reset();
   }
 
   std::optional<Dataset> finish() {
