@@ -738,9 +738,10 @@ class DatasetBuilder {
                                                                "status", "since", "until", "source", "notes"};
 
   /// The column of each known field of a table named `name`; empty when a required one is missing.
-  /// Reserves room for the rows the file holds, once, on its first batch.
+  /// Reserves room for the rows the file holds, once, on its first batch: at most a million, so
+  /// that a hostile file of blank lines cannot make it reserve gigabytes (vectors grow past that).
   std::vector<std::size_t> table_columns(const csv::Table& t, const std::string& name) {
-    const std::size_t n = t.estimated_rows;
+    const std::size_t n = std::min<std::size_t>(t.estimated_rows, std::size_t{1} << 20);
     if (name == "facilities.csv") {
       ds_.facilities.reserve(ds_.facilities.size() + n);
       facility_refs_.reserve(facility_refs_.size() + n);

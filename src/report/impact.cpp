@@ -71,7 +71,10 @@ Document impact_document(const Dataset& ds, const std::vector<ScenarioImpact>& i
     }
     std::sort(keys.begin(), keys.end());
     keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-    for (const auto& [consumer, element] : keys) {
+    for (const auto& key : keys) {
+      // Not a structured binding: clang 14 (the fuzzing build) cannot capture those in a lambda.
+      const std::string& consumer = key.first;
+      const int element = key.second;
       std::vector<Cell> row = {Cell::str(consumer), Cell::str(symbol(element))};
       for (const auto& i : impacts) {
         auto it = std::find_if(i.consumers.begin(), i.consumers.end(),
