@@ -38,13 +38,11 @@ struct Site {
 
   static Site of(const YAML::Node& n, std::size_t d) {
     Site s;
+    s.origin = static_cast<std::uint32_t>(d);
     if (n.IsDefined()) {
       const YAML::Mark m = n.Mark();
-      s.origin = static_cast<std::uint32_t>(d);
       s.line = m.line;
       s.column = m.column;
-    } else {
-      s.origin = static_cast<std::uint32_t>(d);
     }
     return s;
   }
@@ -683,7 +681,8 @@ class DatasetBuilder {
     }
   };
 
-  Ref cell_ref(const csv::Table& /*t*/, const csv::Cell* c) { return c ? csv_ref(*c) : Ref{}; }
+  /// A reference at an optional cell: none for an absent or empty one.
+  Ref cell_ref(const csv::Cell* c) const { return c ? csv_ref(*c) : Ref{}; }
   /// A reference at a cell of the table being read: a view of its text, which the table keeps.
   Ref csv_ref(const csv::Cell& c) const { return Ref{c.text, csv_site(c)}; }
   Site csv_site(const csv::Cell& c) const { return Site::of(tables_.size(), c); }
@@ -787,9 +786,9 @@ class DatasetBuilder {
       }
       if (const auto* c = row.required(diags_, name, "a facility", "name")) f.name = c->text;
       if (const auto* c = row[operator_name]) f.operator_name = c->text;
-      refs.country = cell_ref(t, row.required(diags_, country, "a facility", "country"));
-      refs.owner_country = cell_ref(t, row[owner_country]);
-      refs.technology_origin = cell_ref(t, row[technology_origin]);
+      refs.country = cell_ref(row.required(diags_, country, "a facility", "country"));
+      refs.owner_country = cell_ref(row[owner_country]);
+      refs.technology_origin = cell_ref(row[technology_origin]);
       if (const auto* c = row.required(diags_, stage, "a facility", "stage")) {
         if (auto s = parse_stage(c->text)) f.stage = *s;
         else csv_enum_error(t, *c, "stage", stage_names());
@@ -843,12 +842,12 @@ class DatasetBuilder {
       const CsvRow row{t, cols, i};
       PendingFigure fig;
       fig.refs.record = csv_site(row.first());
-      fig.facility = cell_ref(t, row.required(diags_, facility, what, "facility"));
-      fig.refs.material = cell_ref(t, row.required(diags_, material, what, "material"));
+      fig.facility = cell_ref(row.required(diags_, facility, what, "facility"));
+      fig.refs.material = cell_ref(row.required(diags_, material, what, "material"));
       Provenance& p = demand ? fig.demand.provenance : fig.output.provenance;
       p.where = row_where(t, row.first());
       p.year = csv_year(t, row[demand ? demand_year : year_col]);
-      fig.refs.source = cell_ref(t, row[demand ? demand_source : source]);
+      fig.refs.source = cell_ref(row[demand ? demand_source : source]);
       if (demand) {
         if (const auto* c = row.required(diags_, quantity, what, "quantity")) {
           fig.demand.quantity = csv_amount(t, c, "quantity").value_or(0);
@@ -883,7 +882,7 @@ class DatasetBuilder {
     for (std::size_t i = 0; i < t.rows(); ++i) {
       const CsvRow row{t, cols, i};
       PendingShare share;
-      share.facility = cell_ref(t, row.required(diags_, facility, "a distribution row", "facility"));
+      share.facility = cell_ref(row.required(diags_, facility, "a distribution row", "facility"));
       const auto* e_cell = row.required(diags_, element, "a distribution row", "element");
       const auto* p_cell = row.required(diags_, percent, "a distribution row", "percent");
       std::optional<Element> e;
@@ -925,10 +924,10 @@ class DatasetBuilder {
       LinkRefs refs;
       l.where = row_where(t, row.first());
       refs.record = csv_site(row.first());
-      refs.from = cell_ref(t, row.required(diags_, from, "a link", "from"));
-      refs.to = cell_ref(t, row.required(diags_, to, "a link", "to"));
-      refs.material = cell_ref(t, row.required(diags_, material, "a link", "material"));
-      refs.source = cell_ref(t, row[source]);
+      refs.from = cell_ref(row.required(diags_, from, "a link", "from"));
+      refs.to = cell_ref(row.required(diags_, to, "a link", "to"));
+      refs.material = cell_ref(row.required(diags_, material, "a link", "material"));
+      refs.source = cell_ref(row[source]);
       l.volume = csv_amount(t, row[volume], "volume");
       l.share = csv_bounded(t, row[share], "share", 0, 1);
       if (const auto* c = row[status]) {
