@@ -26,8 +26,8 @@ const std::vector<std::string> kSections = {"dataset", "sources", "countries", "
                                             "materials", "facilities", "links", "$schema"};
 
 /// Where something was written, kept until every file is read so that a later check can point at
-/// it: a YAML node's mark in a document, or a CSV cell of a table. 16 bytes on purpose (no yaml-cpp
-/// node, no strings): a million-facility dataset holds several million of them.
+/// it: a YAML node's mark in a document, or a CSV cell of a table. 16 bytes on purpose (no node
+/// handle, no strings): a million-facility dataset holds several million of them.
 struct Site {
   static constexpr std::uint32_t kNowhere = 0xFFFFFFFFu;
   static constexpr std::uint32_t kTable = 0x80000000u;   ///< origin flag: a table index, not a document
@@ -36,11 +36,11 @@ struct Site {
   std::int32_t column = 0;           ///< YAML: 0-based byte column; CSV: 1-based code-point column
   std::uint32_t offset = 0;          ///< CSV: byte offset of the raw field
 
-  static Site of(const YAML::Node& n, std::size_t d) {
+  static Site of(const yaml::Node& n, std::size_t d) {
     Site s;
     s.origin = static_cast<std::uint32_t>(d);
     if (n.IsDefined()) {
-      const YAML::Mark m = n.Mark();
+      const yaml::Mark m = n.Mark();
       s.line = m.line;
       s.column = m.column;
     }
@@ -86,7 +86,7 @@ struct IdHash {
 using IdMap = std::unordered_map<std::string, Index, IdHash, std::equal_to<>>;
 
 /// A calendar year, 1..9999.
-std::optional<int> year(Reader& r, const YAML::Node& v, const YAML::Node& kn) {
+std::optional<int> year(Reader& r, const yaml::Node& v, const yaml::Node& kn) {
   auto y = r.integer(v, kn, "year");
   if (!y) return std::nullopt;
   if (*y < 1 || *y > 9999) {
@@ -105,20 +105,20 @@ class DatasetBuilder {
     const std::size_t d = docs_.size() - 1;
     if (!docs_[d].ok) return;
     Reader r = reader(d);
-    const YAML::Node& root = docs_[d].root;
-    r.each_key(root, "a data file", kSections, [&](const std::string& key, const YAML::Node& k, const YAML::Node& v) {
+    const yaml::Node& root = docs_[d].root;
+    r.each_key(root, "a data file", kSections, [&](const std::string& key, const yaml::Node& k, const yaml::Node& v) {
       if (key == "dataset") read_info(d, k, v);
-      else if (key == "sources") read_list(d, k, v, "sources", [&](const YAML::Node& n) { read_source(d, n); });
-      else if (key == "countries") read_list(d, k, v, "countries", [&](const YAML::Node& n) { read_country(d, n); });
-      else if (key == "groups") read_list(d, k, v, "groups", [&](const YAML::Node& n) { read_group(d, n); });
-      else if (key == "materials") read_list(d, k, v, "materials", [&](const YAML::Node& n) { read_material(d, n); });
-      else if (key == "facilities") read_list(d, k, v, "facilities", [&](const YAML::Node& n) { read_facility(d, n); });
-      else if (key == "links") read_list(d, k, v, "links", [&](const YAML::Node& n) { read_link(d, n); });
+      else if (key == "sources") read_list(d, k, v, "sources", [&](const yaml::Node& n) { read_source(d, n); });
+      else if (key == "countries") read_list(d, k, v, "countries", [&](const yaml::Node& n) { read_country(d, n); });
+      else if (key == "groups") read_list(d, k, v, "groups", [&](const yaml::Node& n) { read_group(d, n); });
+      else if (key == "materials") read_list(d, k, v, "materials", [&](const yaml::Node& n) { read_material(d, n); });
+      else if (key == "facilities") read_list(d, k, v, "facilities", [&](const yaml::Node& n) { read_facility(d, n); });
+      else if (key == "links") read_list(d, k, v, "links", [&](const yaml::Node& n) { read_link(d, n); });
       else if (key == "$schema") r.string(v, k, "$schema");
     }, "E200");
     // Everything later checks points at positions (Site), not nodes: free the node tree now, so
     // that a dataset of many YAML files holds one tree at a time, not all of them.
-    docs_[d].root.reset();
+    docs_[d].release_tree();
   }
 
   std::optional<Dataset> finish() {
@@ -141,18 +141,18 @@ class DatasetBuilder {
   std::string first_path() const { return docs_.empty() ? tables_.front()->path : docs_.front().path; }
 
   template <class F>
-  void read_list(std::size_t d, const YAML::Node& key, const YAML::Node& value, std::string_view what, F&& item) {
+  void read_list(std::size_t d, const yaml::Node& key, const yaml::Node& value, std::string_view what, F&& item) {
     Reader r = reader(d);
     if (!r.is_list(value, key, fmt::format("section '{}'", what))) return;
     for (const auto& n : value) item(n);
   }
 
   /// A reference written in YAML: the id goes to the builder's store, the reference views it.
-  Ref yaml_ref(std::string id, const YAML::Node& node, std::size_t d) {
+  Ref yaml_ref(std::string id, const yaml::Node& node, std::size_t d) {
     return Ref{yaml_ids_.emplace_back(std::move(id)), Site::of(node, d)};
   }
 
-  Ref ref(std::size_t d, const YAML::Node& value, const YAML::Node& key, std::string_view what) {
+  Ref ref(std::size_t d, const yaml::Node& value, const yaml::Node& key, std::string_view what) {
     Reader r = reader(d);
     if (auto s = r.string(value, key, what)) return yaml_ref(std::move(*s), value, d);
     return Ref{};
@@ -160,7 +160,7 @@ class DatasetBuilder {
 
   // ---- sections ---------------------------------------------------------------------------
 
-  void read_info(std::size_t d, const YAML::Node& key, const YAML::Node& v) {
+  void read_info(std::size_t d, const yaml::Node& key, const yaml::Node& v) {
     Reader r = reader(d);
     if (info_key_.doc_set) {
       auto& diag = r.error("E209", key, "more than one 'dataset' section");
@@ -172,7 +172,7 @@ class DatasetBuilder {
     info_key_.where = r.at(key);
     ds_.info.where = r.at(key);
     if (!r.each_key(v, "section 'dataset'", {"name", "version", "as_of", "description", "license"},
-                    [&](const std::string& k, const YAML::Node& kn, const YAML::Node& val) {
+                    [&](const std::string& k, const yaml::Node& kn, const yaml::Node& val) {
                       if (k == "name") ds_.info.name = r.string(val, kn, "dataset name").value_or("");
                       else if (k == "version") ds_.info.version = r.string(val, kn, "dataset version").value_or("");
                       else if (k == "as_of") ds_.info.as_of = r.date(val, kn, "as_of");
@@ -184,13 +184,13 @@ class DatasetBuilder {
     r.require_keys(v, "section 'dataset'", {"name", "version", "as_of"});
   }
 
-  void read_source(std::size_t d, const YAML::Node& n) {
+  void read_source(std::size_t d, const yaml::Node& n) {
     Reader r = reader(d);
     Source s;
     s.where = r.at(n);
     Ref id_ref;
     if (!r.each_key(n, "a source", {"id", "title", "publisher", "year", "url", "accessed", "note"},
-                    [&](const std::string& k, const YAML::Node& kn, const YAML::Node& v) {
+                    [&](const std::string& k, const yaml::Node& kn, const yaml::Node& v) {
                       if (k == "id") { if (auto id = r.id(v, kn, "source id")) { s.id = *id; id_ref = yaml_ref(std::move(*id), v, d); } }
                       else if (k == "title") s.title = r.string(v, kn, "title").value_or("");
                       else if (k == "publisher") s.publisher = r.string(v, kn, "publisher").value_or("");
@@ -206,7 +206,7 @@ class DatasetBuilder {
     source_ids_.push_back(id_ref);
   }
 
-  void read_country(std::size_t d, const YAML::Node& n) {
+  void read_country(std::size_t d, const yaml::Node& n) {
     static const std::regex code_re("[A-Z]{2}");
     Reader r = reader(d);
     Country c;
@@ -214,7 +214,7 @@ class DatasetBuilder {
     CountryRefs refs;
     Ref id_ref;
     if (!r.each_key(n, "a country", {"code", "name", "wgi", "source", "disruption"},
-                    [&](const std::string& k, const YAML::Node& kn, const YAML::Node& v) {
+                    [&](const std::string& k, const yaml::Node& kn, const yaml::Node& v) {
                       if (k == "code") {
                         if (auto s = r.string(v, kn, "country code")) {
                           if (!std::regex_match(*s, code_re)) {
@@ -242,7 +242,7 @@ class DatasetBuilder {
     country_ids_.push_back(id_ref);
   }
 
-  void read_group(std::size_t d, const YAML::Node& n) {
+  void read_group(std::size_t d, const yaml::Node& n) {
     static const std::regex group_re("[A-Za-z0-9]+(-[A-Za-z0-9]+)*");
     Reader r = reader(d);
     Group g;
@@ -250,7 +250,7 @@ class DatasetBuilder {
     GroupRefs refs;
     Ref id_ref;
     if (!r.each_key(n, "a group", {"id", "name", "members"},
-                    [&](const std::string& k, const YAML::Node& kn, const YAML::Node& v) {
+                    [&](const std::string& k, const yaml::Node& kn, const yaml::Node& v) {
                       if (k == "id") {
                         if (auto s = r.string(v, kn, "group id")) {
                           if (!std::regex_match(*s, group_re) || s->size() > options_.limits.max_id_length) {
@@ -273,7 +273,7 @@ class DatasetBuilder {
     group_ids_.push_back(id_ref);
   }
 
-  void read_composition(Reader& r, const YAML::Node& kn, const YAML::Node& v, Material& m) {
+  void read_composition(Reader& r, const yaml::Node& kn, const yaml::Node& v, Material& m) {
     if (v.IsScalar() && yaml::classify(v) == yaml::ScalarKind::string && v.Scalar() == "mixed") {
       m.mixed = true;
       return;
@@ -287,7 +287,7 @@ class DatasetBuilder {
       return;
     }
     for (auto it = v.begin(); it != v.end(); ++it) {
-      const YAML::Node sym = it->first;
+      const yaml::Node sym = it->first;
       if (!sym.IsScalar()) continue;
       auto e = element_from(r, sym, /*rare_earth_only=*/false);
       auto f = r.number(it->second, sym, fmt::format("share of {}", sym.Scalar()));
@@ -302,7 +302,7 @@ class DatasetBuilder {
               [](const Component& a, const Component& b) { return a.element < b.element; });
   }
 
-  std::optional<Element> element_from(Reader& r, const YAML::Node& sym, bool rare_earth_only) {
+  std::optional<Element> element_from(Reader& r, const yaml::Node& sym, bool rare_earth_only) {
     const std::string& s = sym.Scalar();
     auto e = parse_element(s);
     if (!e) {
@@ -319,14 +319,14 @@ class DatasetBuilder {
     return e;
   }
 
-  void read_material(std::size_t d, const YAML::Node& n) {
+  void read_material(std::size_t d, const yaml::Node& n) {
     Reader r = reader(d);
     Material m;
     m.where = r.at(n);
     Ref id_ref;
-    YAML::Node composition_key;
+    yaml::Node composition_key;
     if (!r.each_key(n, "a material", {"id", "name", "form", "basis", "composition"},
-                    [&](const std::string& k, const YAML::Node& kn, const YAML::Node& v) {
+                    [&](const std::string& k, const yaml::Node& kn, const yaml::Node& v) {
                       if (k == "id") { if (auto id = r.id(v, kn, "material id")) { m.id = *id; id_ref = yaml_ref(std::move(*id), v, d); } }
                       else if (k == "name") m.name = r.string(v, kn, "material name").value_or("");
                       else if (k == "form") {
@@ -368,14 +368,14 @@ class DatasetBuilder {
     material_ids_.push_back(id_ref);
   }
 
-  void enum_error(Reader& r, const YAML::Node& v, std::string_view what, const std::string& s,
+  void enum_error(Reader& r, const yaml::Node& v, std::string_view what, const std::string& s,
                   const std::vector<std::string>& names) {
     auto& diag = r.error("E205", v, fmt::format("unknown {} '{}'", what, s));
     if (auto note = did_you_mean(s, names); !note.empty()) diag.notes.push_back(note);
     else diag.notes.push_back("one of: " + fmt::format("{}", fmt::join(names, ", ")));
   }
 
-  std::optional<FigureRefs> read_figure(std::size_t d, const YAML::Node& n, bool demand, Output& out, DemandEntry& dem) {
+  std::optional<FigureRefs> read_figure(std::size_t d, const yaml::Node& n, bool demand, Output& out, DemandEntry& dem) {
     Reader r = reader(d);
     FigureRefs refs;
     refs.record = Site::of(n, d);
@@ -384,8 +384,8 @@ class DatasetBuilder {
     const std::vector<std::string> keys = demand ? std::vector<std::string>{"material", "quantity", "year", "source"}
                                                  : std::vector<std::string>{"material", "capacity", "production", "year", "source"};
     const char* what = demand ? "a demand entry" : "an output";
-    YAML::Node production_node = n;
-    bool ok = r.each_key(n, what, keys, [&](const std::string& k, const YAML::Node& kn, const YAML::Node& v) {
+    yaml::Node production_node = n;
+    bool ok = r.each_key(n, what, keys, [&](const std::string& k, const yaml::Node& kn, const yaml::Node& v) {
       if (k == "material") refs.material = ref(d, v, kn, "material");
       else if (k == "source") refs.source = ref(d, v, kn, "source");
       else if (k == "year") p.year = year(r, v, kn);
@@ -418,7 +418,7 @@ class DatasetBuilder {
     return refs;
   }
 
-  void read_facility(std::size_t d, const YAML::Node& n) {
+  void read_facility(std::size_t d, const yaml::Node& n) {
     Reader r = reader(d);
     Facility f;
     f.where = r.at(n);
@@ -429,7 +429,7 @@ class DatasetBuilder {
         "id",      "name",         "operator",     "country",  "owner_country",     "stage",    "status",
         "status_as_of", "outputs", "inputs",       "elements", "distribution",      "recovery", "priority",
         "demand",  "technology_origin", "location", "sources",  "notes", "disruption"};
-    if (!r.each_key(n, "a facility", keys, [&](const std::string& k, const YAML::Node& kn, const YAML::Node& v) {
+    if (!r.each_key(n, "a facility", keys, [&](const std::string& k, const yaml::Node& kn, const yaml::Node& v) {
           if (k == "id") { if (auto id = r.id(v, kn, "facility id")) { f.id = *id; id_ref = yaml_ref(std::move(*id), v, d); } }
           else if (k == "name") f.name = r.string(v, kn, "facility name").value_or("");
           else if (k == "operator") f.operator_name = r.string(v, kn, "operator").value_or("");
@@ -480,7 +480,7 @@ class DatasetBuilder {
             }
           } else if (k == "location") {
             Location loc;
-            bool ok = r.each_key(v, "location", {"lat", "lon"}, [&](const std::string& lk, const YAML::Node& lkn, const YAML::Node& lv) {
+            bool ok = r.each_key(v, "location", {"lat", "lon"}, [&](const std::string& lk, const yaml::Node& lkn, const yaml::Node& lv) {
               auto x = r.number(lv, lkn, lk);
               if (!x) return;
               const double bound = lk == "lat" ? 90 : 180;
@@ -503,11 +503,11 @@ class DatasetBuilder {
   }
 
   /// `disruption: {probability, severity}`, both 0..1 (E301), on a facility or a country.
-  void read_disruption(Reader& r, const YAML::Node& v, DisruptionRisk& risk) {
+  void read_disruption(Reader& r, const yaml::Node& v, DisruptionRisk& risk) {
     DisruptionRisk out;
     bool valid = true;
     const bool ok = r.each_key(v, "disruption", {"probability", "severity"},
-                               [&](const std::string& k, const YAML::Node& kn, const YAML::Node& x) {
+                               [&](const std::string& k, const yaml::Node& kn, const yaml::Node& x) {
                                  auto value = r.number(x, kn, k);
                                  if (!value) {
                                    valid = false;
@@ -527,7 +527,7 @@ class DatasetBuilder {
     risk = out;
   }
 
-  void read_distribution(Reader& r, const YAML::Node& kn, const YAML::Node& v, Facility& f) {
+  void read_distribution(Reader& r, const yaml::Node& kn, const yaml::Node& v, Facility& f) {
     if (!v.IsMap()) {
       r.error("E204", yaml::classify(v) == yaml::ScalarKind::null ? kn : v,
               "distribution must be a map of element symbol to % of TREO");
@@ -556,15 +556,15 @@ class DatasetBuilder {
     }
   }
 
-  void read_link(std::size_t d, const YAML::Node& n) {
+  void read_link(std::size_t d, const yaml::Node& n) {
     Reader r = reader(d);
     Link l;
     l.where = r.at(n);
     LinkRefs refs;
     refs.record = Site::of(n, d);
-    YAML::Node share_key = n, until_value = n;
+    yaml::Node share_key = n, until_value = n;
     if (!r.each_key(n, "a link", {"from", "to", "material", "volume", "share", "status", "since", "until", "source", "notes"},
-                    [&](const std::string& k, const YAML::Node& kn, const YAML::Node& v) {
+                    [&](const std::string& k, const yaml::Node& kn, const yaml::Node& v) {
                       if (k == "from") refs.from = ref(d, v, kn, "from");
                       else if (k == "to") refs.to = ref(d, v, kn, "to");
                       else if (k == "material") refs.material = ref(d, v, kn, "material");

@@ -22,7 +22,7 @@ const std::vector<std::string> kSections = {"scenario", "sources", "measures", "
 const std::vector<std::string> kMeasureTypes = {"ban", "license", "quota", "tax"};
 const std::vector<std::string> kEventTypes = {"outage", "country_outage", "capacity", "commission", "demand", "link"};
 
-bool is_null(const YAML::Node& v) { return yaml::classify(v) == yaml::ScalarKind::null; }
+bool is_null(const yaml::Node& v) { return yaml::classify(v) == yaml::ScalarKind::null; }
 
 /// The keys each event type takes besides `type`, `sources` and `notes`.
 std::vector<std::string> event_keys(EventType t) {
@@ -54,7 +54,7 @@ class ScenarioBuilder {
     bool has_scenario = false;
     std::vector<Measure> measures;
     std::vector<Event> events;
-    r.each_key(d.root, "a scenario file", kSections, [&](const std::string& key, const YAML::Node& k, const YAML::Node& v) {
+    r.each_key(d.root, "a scenario file", kSections, [&](const std::string& key, const yaml::Node& k, const yaml::Node& v) {
       if (key == "scenario") {
         has_scenario = true;
         read_header(r, v, base_dir, depth);
@@ -97,11 +97,11 @@ class ScenarioBuilder {
   }
 
  private:
-  void read_header(Reader& r, const YAML::Node& v, const fs::path& base_dir, int depth) {
-    std::vector<std::pair<std::string, YAML::Node>> includes;
+  void read_header(Reader& r, const yaml::Node& v, const fs::path& base_dir, int depth) {
+    std::vector<std::pair<std::string, yaml::Node>> includes;
     const bool top = depth == 0;
     if (!r.each_key(v, "section 'scenario'", {"id", "title", "description", "as_of", "include", "sources", "dataset"},
-                    [&](const std::string& k, const YAML::Node& kn, const YAML::Node& val) {
+                    [&](const std::string& k, const yaml::Node& kn, const yaml::Node& val) {
                       if (k == "id") {
                         if (auto id = r.id(val, kn, "scenario id"); id && top) scenario_.id = *id;
                       } else if (k == "title") {
@@ -130,7 +130,7 @@ class ScenarioBuilder {
     for (const auto& [file, node] : includes) include(r, node, base_dir / file, depth);
   }
 
-  void include(Reader& r, const YAML::Node& node, const fs::path& path, int depth) {
+  void include(Reader& r, const yaml::Node& node, const fs::path& path, int depth) {
     std::error_code ec;
     const fs::path canonical = fs::weakly_canonical(path, ec);
     if (depth + 1 > kMaxIncludeDepth || active_.count(canonical.string())) {
@@ -146,11 +146,11 @@ class ScenarioBuilder {
     active_.erase(canonical.string());
   }
 
-  void read_source(Reader& r, const YAML::Node& n) {
+  void read_source(Reader& r, const yaml::Node& n) {
     Source s;
     s.where = r.at(n);
     if (!r.each_key(n, "a source", {"id", "title", "publisher", "year", "url", "accessed", "note"},
-                    [&](const std::string& k, const YAML::Node& kn, const YAML::Node& v) {
+                    [&](const std::string& k, const yaml::Node& kn, const yaml::Node& v) {
                       if (k == "id") s.id = r.id(v, kn, "source id").value_or("");
                       else if (k == "title") s.title = r.string(v, kn, "title").value_or("");
                       else if (k == "publisher") s.publisher = r.string(v, kn, "publisher").value_or("");
@@ -173,7 +173,7 @@ class ScenarioBuilder {
     if (!clash) scenario_.own_sources.push_back(std::move(s));
   }
 
-  std::vector<std::string> source_list(Reader& r, const YAML::Node& v, const YAML::Node& kn) {
+  std::vector<std::string> source_list(Reader& r, const yaml::Node& v, const yaml::Node& kn) {
     std::vector<std::string> out;
     for (auto& [s, node] : r.string_list(v, kn, "sources")) {
       refs_where_.push_back(r.at(node));
@@ -184,7 +184,7 @@ class ScenarioBuilder {
     return out;
   }
 
-  Index country(Reader& r, const YAML::Node& v, const YAML::Node& kn, std::string_view what) {
+  Index country(Reader& r, const yaml::Node& v, const yaml::Node& kn, std::string_view what) {
     auto s = r.string(v, kn, what);
     if (!s) return kNone;
     Index c = ds_.find_country(*s);
@@ -192,7 +192,7 @@ class ScenarioBuilder {
     return c;
   }
 
-  Index facility(Reader& r, const YAML::Node& v, const YAML::Node& kn, std::string_view what) {
+  Index facility(Reader& r, const yaml::Node& v, const yaml::Node& kn, std::string_view what) {
     auto s = r.string(v, kn, what);
     if (!s) return kNone;
     Index f = ds_.find_facility(*s);
@@ -204,7 +204,7 @@ class ScenarioBuilder {
     return f;
   }
 
-  Index material(Reader& r, const YAML::Node& v, const YAML::Node& kn) {
+  Index material(Reader& r, const yaml::Node& v, const yaml::Node& kn) {
     auto s = r.string(v, kn, "material");
     if (!s) return kNone;
     Index m = ds_.find_material(*s);
@@ -223,13 +223,13 @@ class ScenarioBuilder {
     return codes;
   }
 
-  void unknown(Reader& r, const YAML::Node& v, const char* code, std::string_view what, const std::string& id,
+  void unknown(Reader& r, const yaml::Node& v, const char* code, std::string_view what, const std::string& id,
                const std::vector<std::string>& candidates) {
     auto& d = r.error(code, v, fmt::format("unknown {} '{}' in dataset '{}'", what, id, ds_.info.name));
     if (auto note = did_you_mean(id, candidates); !note.empty()) d.notes.push_back(note);
   }
 
-  std::optional<double> fraction(Reader& r, const YAML::Node& v, const YAML::Node& kn, std::string_view what) {
+  std::optional<double> fraction(Reader& r, const yaml::Node& v, const yaml::Node& kn, std::string_view what) {
     auto x = r.number(v, kn, what);
     if (x && (*x < 0 || *x > 1)) {
       r.error("E301", v, fmt::format("{} {} is outside 0..1", what, *x));
@@ -238,13 +238,13 @@ class ScenarioBuilder {
     return x;
   }
 
-  void read_destinations(Reader& r, const YAML::Node& v, const YAML::Node& kn, Destinations& dest) {
+  void read_destinations(Reader& r, const yaml::Node& v, const yaml::Node& kn, Destinations& dest) {
     if (!v.IsMap()) {
       r.error("E204", is_null(v) ? kn : v, "destinations must be {only: [...]} or {except: [...]}");
       return;
     }
     int modes = 0;
-    r.each_key(v, "destinations", {"only", "except"}, [&](const std::string& k, const YAML::Node& mk, const YAML::Node& list) {
+    r.each_key(v, "destinations", {"only", "except"}, [&](const std::string& k, const yaml::Node& mk, const yaml::Node& list) {
       ++modes;
       dest.mode = k == "only" ? Destinations::Mode::only : Destinations::Mode::except;
       for (auto& [code, node] : r.string_list(list, mk, k)) {
@@ -258,17 +258,17 @@ class ScenarioBuilder {
     dest.countries.erase(std::unique(dest.countries.begin(), dest.countries.end()), dest.countries.end());
   }
 
-  std::optional<Measure> read_measure(Reader& r, const YAML::Node& n) {
+  std::optional<Measure> read_measure(Reader& r, const yaml::Node& n) {
     Measure m;
     m.where = r.at(n);
     bool ok_type = false;
-    YAML::Node type_node, until_node, approval_key, quota_key, rate_key;
+    yaml::Node type_node, until_node, approval_key, quota_key, rate_key;
     bool has_effective = false;
     const bool fine = r.each_key(
         n, "a measure",
         {"id", "title", "type", "issuer", "elements", "forms", "min_content", "destinations", "approval_rate", "quota",
          "rate", "effective", "suspended", "until", "sources", "notes"},
-        [&](const std::string& k, const YAML::Node& kn, const YAML::Node& v) {
+        [&](const std::string& k, const yaml::Node& kn, const yaml::Node& v) {
           if (k == "id") m.id = r.id(v, kn, "measure id").value_or("");
           else if (k == "title") m.title = r.string(v, kn, "title").value_or("");
           else if (k == "type") {
@@ -323,7 +323,7 @@ class ScenarioBuilder {
             for (const auto& p : v) {
               Period period;
               bool has_from = false;
-              r.each_key(p, "a suspension period", {"from", "until"}, [&](const std::string& pk, const YAML::Node& pkn, const YAML::Node& pv) {
+              r.each_key(p, "a suspension period", {"from", "until"}, [&](const std::string& pk, const yaml::Node& pkn, const yaml::Node& pv) {
                 if (pk == "from") { if (auto d = r.date(pv, pkn, "from")) { period.from = *d; has_from = true; } }
                 else if (!is_null(pv)) period.until = r.date(pv, pkn, "until");
               });
@@ -347,8 +347,8 @@ class ScenarioBuilder {
     return m;
   }
 
-  void check_measure_fields(Reader& r, const Measure& m, const YAML::Node& n, const YAML::Node& approval_key,
-                            const YAML::Node& quota_key, const YAML::Node& rate_key) {
+  void check_measure_fields(Reader& r, const Measure& m, const yaml::Node& n, const yaml::Node& approval_key,
+                            const yaml::Node& quota_key, const yaml::Node& rate_key) {
     const bool has_approval = approval_key.IsDefined() && approval_key.IsScalar();
     const bool has_quota = quota_key.IsDefined() && quota_key.IsScalar();
     const bool has_rate = rate_key.IsDefined() && rate_key.IsScalar();
@@ -368,21 +368,21 @@ class ScenarioBuilder {
     }
   }
 
-  void enum_error(Reader& r, const YAML::Node& v, std::string_view what, const std::string& s,
+  void enum_error(Reader& r, const yaml::Node& v, std::string_view what, const std::string& s,
                   const std::vector<std::string>& names) {
     auto& d = r.error("E205", v, fmt::format("unknown {} '{}'", what, s));
     if (auto note = did_you_mean(s, names); !note.empty()) d.notes.push_back(note);
     else d.notes.push_back(fmt::format("one of: {}", fmt::join(names, ", ")));
   }
 
-  std::optional<Event> read_event(Reader& r, const YAML::Node& n) {
+  std::optional<Event> read_event(Reader& r, const yaml::Node& n) {
     Event e;
     e.where = r.at(n);
     if (!n.IsMap()) {
       r.error("E204", n, "an event must be a mapping");
       return std::nullopt;
     }
-    YAML::Node type_value;
+    yaml::Node type_value;
     for (auto it = n.begin(); it != n.end(); ++it) {
       if (it->first.IsScalar() && it->first.Scalar() == "type") type_value.reset(it->second);
     }
@@ -399,10 +399,10 @@ class ScenarioBuilder {
     }
     e.type = static_cast<EventType>(it - kEventTypes.begin());
     Index link_from = kNone, link_to = kNone, link_material = kNone;
-    YAML::Node until_node;
+    yaml::Node until_node;
     bool has_factor = false, has_capacity = false, has_status = false;
     const auto what = fmt::format("a {} event", *type);
-    const bool fine = r.each_key(n, what, event_keys(e.type), [&](const std::string& k, const YAML::Node& kn, const YAML::Node& v) {
+    const bool fine = r.each_key(n, what, event_keys(e.type), [&](const std::string& k, const yaml::Node& kn, const yaml::Node& v) {
       const bool link = e.type == EventType::link;
       if (k == "type") return;
       if (k == "facility") e.facility = facility(r, v, kn, "facility");
@@ -458,7 +458,7 @@ class ScenarioBuilder {
     return e;
   }
 
-  Index find_link(Reader& r, const YAML::Node& n, Index from, Index to, Index material_ix) {
+  Index find_link(Reader& r, const yaml::Node& n, Index from, Index to, Index material_ix) {
     std::vector<Index> matches;
     for (Index l : ds_.out_links(from)) {
       const Link& link = ds_.links[l];
