@@ -13,6 +13,7 @@
 
 #include "chokepoint/core/text.hpp"
 #include "chokepoint/load/loader.hpp"
+#include "chokepoint/load/id_index.hpp"
 #include "chokepoint/load/yaml_reader.hpp"
 #include "csv_table.hpp"
 
@@ -83,7 +84,6 @@ struct IdHash {
   using is_transparent = void;
   std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
-using IdMap = std::unordered_map<std::string, Index, IdHash, std::equal_to<>>;
 
 /// A calendar year, 1..9999.
 std::optional<int> year(Reader& r, const yaml::Node& v, const yaml::Node& kn) {
@@ -132,6 +132,7 @@ class DatasetBuilder {
     check_semantics();
     if (options_.strict) check_strict();
     if (diags_.has_errors()) return std::nullopt;
+    release_reading_state();
     ds_.build_indexes();
     return std::move(ds_);
   }
@@ -961,8 +962,13 @@ class DatasetBuilder {
       ds_.facilities[f].demand.push_back(fig.demand);
       facility_refs_[f].demand.push_back(std::move(fig.refs));
     }
-    std::map<Index, std::pair<double, const PendingShare*>> totals;
-    std::unordered_set<std::uint64_t> seen;   // facility * 64 + element
+    // Per facility: which elements have a row (bit per RE index), their percent total, and the
+    // first row (where E302 points). Flat arrays, as a large dataset has millions of rows.
+    static_assert(kRareEarthCount <= 32);
+    const std::size_t n = ds_.facilities.size();
+    std::vector<std::uint32_t> elements_seen(n, 0);
+    std::vector<double> total(n, 0.0);
+    std::vector<const PendingShare*> first(n, nullptr);
     for (const auto& share : pending_shares_) {
       const Index f = resolve(share.facility, facilities_, "facility", "E211");
       if (f == kNone) continue;
@@ -973,23 +979,45 @@ class DatasetBuilder {
                fmt::format("'{}' has a distribution in YAML and in distribution.csv", fac.id));
         continue;
       }
-      if (!seen.insert(std::uint64_t{f} * 64 + static_cast<std::uint64_t>(share.re_index)).second) {
+      const std::uint32_t bit = std::uint32_t{1} << share.re_index;
+      if (elements_seen[f] & bit) {
         report(Severity::error, "E207", share.element,
                fmt::format("a second distribution row for {} of '{}'", share.element.id, fac.id));
         continue;
       }
-      auto [it, fresh] = totals.try_emplace(f, 0.0, &share);
-      if (fresh) refs.distribution_row = share.facility.at;
+      elements_seen[f] |= bit;
+      if (!first[f]) {
+        first[f] = &share;
+        refs.distribution_row = share.facility.at;
+      }
       fac.has_distribution = true;
       fac.distribution[static_cast<std::size_t>(share.re_index)] = share.percent;
-      it->second.first += share.percent;
+      total[f] += share.percent;
     }
-    for (const auto& [f, total] : totals) {
-      if (std::abs(total.first - 100.0) > 1.0) {
-        report(Severity::error, "E302", total.second->facility,
-               fmt::format("distribution of '{}' sums to {:.4g}%; it must sum to 100 (+-1)", ds_.facilities[f].id, total.first));
+    for (std::size_t f = 0; f < n; ++f) {
+      if (first[f] && std::abs(total[f] - 100.0) > 1.0) {
+        report(Severity::error, "E302", first[f]->facility,
+               fmt::format("distribution of '{}' sums to {:.4g}%; it must sum to 100 (+-1)", ds_.facilities[f].id, total[f]));
       }
     }
+    // The rows now live in the facilities.
+    std::vector<PendingFigure>().swap(pending_outputs_);
+    std::vector<PendingFigure>().swap(pending_demand_);
+    std::vector<PendingShare>().swap(pending_shares_);
+  }
+
+  /// Frees what only reading and checking need (references, positions, id maps, the tables'
+  /// text, the files' lines), so that none of it is still held when the dataset's own indexes are
+  /// built: on a large dataset the two together made the loader's peak memory.
+  void release_reading_state() {
+    const auto drop = [](auto& container) { std::decay_t<decltype(container)>().swap(container); };
+    drop(docs_);
+    drop(source_ids_), drop(country_ids_), drop(group_ids_), drop(material_ids_), drop(facility_ids_);
+    drop(country_refs_), drop(group_refs_), drop(facility_refs_), drop(link_refs_);
+    sources_ = {}, countries_ = {}, materials_ = {}, facilities_ = {}, groups_ = {};
+    drop(tables_);
+    reading_ = nullptr;
+    drop(yaml_ids_);
   }
 
   /// The table a site points into (the one being read when it is not stored yet).
@@ -1038,8 +1066,8 @@ class DatasetBuilder {
     }
   }
 
-  IdMap unique_ids(const std::vector<Ref>& ids, std::string_view what) {
-    IdMap map;
+  IdIndex unique_ids(const std::vector<Ref>& ids, std::string_view what) {
+    IdIndex map;
     map.reserve(ids.size());
     // Ids that differ only in case are confusing in reports. `folded` holds the lower-case form
     // of each id with an upper-case letter; an all-lower-case id is its own folded form, in `map`.
@@ -1047,9 +1075,9 @@ class DatasetBuilder {
     for (std::size_t i = 0; i < ids.size(); ++i) {
       const Ref& id = ids[i];
       if (!id.given()) continue;
-      auto [it, inserted] = map.emplace(id.id, static_cast<Index>(i));
+      auto [existing, inserted] = map.insert(id.id, static_cast<Index>(i));
       if (!inserted) {
-        const Ref& first = ids[it->second];
+        const Ref& first = ids[existing];
         auto& diag = report(Severity::error, "E207", id, fmt::format("duplicate {} id '{}'", what, id.id));
         const auto where = this->where(first);
         diag.notes.push_back(fmt::format("first defined at {}:{}:{}", where.file, where.line, where.column));
@@ -1060,7 +1088,7 @@ class DatasetBuilder {
       if (has_upper) {
         std::string key(id.id);
         std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
-        if (auto lower = map.find(key); lower != map.end() && lower->second != i) earlier = lower->second;
+        if (Index lower = map.find(key); lower != kNone && lower != i) earlier = lower;
         auto [fit, fresh] = folded.emplace(std::move(key), i);
         if (!fresh) earlier = std::min(earlier, fit->second);
       } else if (!folded.empty()) {
@@ -1077,10 +1105,9 @@ class DatasetBuilder {
     return map;
   }
 
-  Index resolve(const Ref& ref, const IdMap& ids, std::string_view what, const char* code) {
+  Index resolve(const Ref& ref, const IdIndex& ids, std::string_view what, const char* code) {
     if (!ref.given()) return kNone;
-    auto it = ids.find(ref.id);
-    if (it != ids.end()) return it->second;
+    if (Index found = ids.find(ref.id); found != kNone) return found;
     auto& diag = report(Severity::error, code, ref, fmt::format("unknown {} '{}'", what, ref.id));
     // A suggestion scans every id: offer one for the first few unknown references only, so that a
     // file full of bad references against a million ids still loads in linear time.
@@ -1088,7 +1115,7 @@ class DatasetBuilder {
       --suggestions_left_;
       std::vector<std::string> names;
       names.reserve(ids.size());
-      for (const auto& [name, _] : ids) names.push_back(name);
+      for (std::string_view name : ids.ids()) names.emplace_back(name);
       std::sort(names.begin(), names.end());
       if (auto note = did_you_mean(ref.id, names); !note.empty()) diag.notes.push_back(note);
     }
@@ -1111,7 +1138,14 @@ class DatasetBuilder {
       }
     }
     for (std::size_t i = 0; i < ds_.facilities.size(); ++i) resolve_facility(ds_.facilities[i], facility_refs_[i]);
+    // Links are most of the references: start loading the slots of a few links ahead, so that
+    // the cache misses of several lookups overlap.
+    constexpr std::size_t kAhead = 8;
     for (std::size_t i = 0; i < ds_.links.size(); ++i) {
+      if (i + kAhead < ds_.links.size()) {
+        facilities_.prefetch(link_refs_[i + kAhead].from.id);
+        facilities_.prefetch(link_refs_[i + kAhead].to.id);
+      }
       Link& l = ds_.links[i];
       const LinkRefs& refs = link_refs_[i];
       l.from = resolve(refs.from, facilities_, "facility", "E211");
@@ -1306,7 +1340,7 @@ class DatasetBuilder {
   std::vector<GroupRefs> group_refs_;
   std::vector<FacilityRefs> facility_refs_;
   std::vector<LinkRefs> link_refs_;
-  IdMap sources_, countries_, materials_, facilities_, groups_;
+  IdIndex sources_, countries_, materials_, facilities_, groups_;
   int suggestions_left_ = 100;
   std::vector<std::unique_ptr<csv::Table>> tables_;
   const csv::Table* reading_ = nullptr;   ///< the table whose rows are being read (not in tables_ yet)

@@ -108,12 +108,21 @@ void Dataset::build_indexes() {
   index(group_ix_, groups, [](const Group& g) { return g.id; });
   index(material_ix_, materials, [](const Material& m) { return m.id; });
   index(facility_ix_, facilities, [](const Facility& f) { return f.id; });
-  out_links_.assign(facilities.size(), {});
-  in_links_.assign(facilities.size(), {});
-  for (std::size_t l = 0; l < links.size(); ++l) {
-    if (links[l].from < facilities.size()) out_links_[links[l].from].push_back(static_cast<Index>(l));
-    if (links[l].to < facilities.size()) in_links_[links[l].to].push_back(static_cast<Index>(l));
-  }
+  // Counting sort of the links by end: each facility's links stay in link order.
+  const auto group = [&](std::vector<std::size_t>& first, std::vector<Index>& items, Index Link::*end) {
+    first.assign(facilities.size() + 1, 0);
+    for (const Link& l : links) {
+      if (l.*end < facilities.size()) ++first[l.*end + 1];
+    }
+    for (std::size_t f = 0; f < facilities.size(); ++f) first[f + 1] += first[f];
+    items.resize(first.back());
+    std::vector<std::size_t> fill(first.begin(), first.end() - 1);
+    for (std::size_t l = 0; l < links.size(); ++l) {
+      if (links[l].*end < facilities.size()) items[fill[links[l].*end]++] = static_cast<Index>(l);
+    }
+  };
+  group(out_first_, out_links_, &Link::from);
+  group(in_first_, in_links_, &Link::to);
 }
 
 bool Dataset::accepts(Index facility, Index material) const {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -217,8 +218,12 @@ class Dataset {
   /// The rare earths (RE indices) facility f can separate or convert.
   [[nodiscard]] std::vector<int> capability(Index facility) const;
   /// Links leaving / entering each facility, in link order.
-  [[nodiscard]] const std::vector<Index>& out_links(Index facility) const { return out_links_[facility]; }
-  [[nodiscard]] const std::vector<Index>& in_links(Index facility) const { return in_links_[facility]; }
+  [[nodiscard]] std::span<const Index> out_links(Index facility) const {
+    return std::span<const Index>(out_links_).subspan(out_first_[facility], out_first_[facility + 1] - out_first_[facility]);
+  }
+  [[nodiscard]] std::span<const Index> in_links(Index facility) const {
+    return std::span<const Index>(in_links_).subspan(in_first_[facility], in_first_[facility + 1] - in_first_[facility]);
+  }
   /// Countries of a group, or the one country, from a consumer spec ("US", "EU").
   [[nodiscard]] std::vector<Index> resolve_countries(std::string_view country_or_group) const;
   /// Dataset name and version in one string, for report headers.
@@ -228,7 +233,9 @@ class Dataset {
   using IdMap = std::unordered_map<std::string, Index>;
   static Index find(const IdMap& m, std::string_view id);
   IdMap source_ix_, country_ix_, group_ix_, material_ix_, facility_ix_;
-  std::vector<std::vector<Index>> out_links_, in_links_;
+  // Links by facility, compressed: facility f's are out_links_[out_first_[f] .. out_first_[f + 1]).
+  std::vector<std::size_t> out_first_, in_first_;
+  std::vector<Index> out_links_, in_links_;
 };
 
 /// Forms a stage accepts when a facility gives no explicit `inputs`.
