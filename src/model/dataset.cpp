@@ -92,22 +92,12 @@ std::vector<Form> default_input_forms(Stage s) {
   return {};
 }
 
-Index Dataset::find(const IdMap& m, std::string_view id) {
-  auto it = m.find(std::string(id));
-  return it == m.end() ? kNone : it->second;
-}
-
 void Dataset::build_indexes() {
-  const auto index = [](auto& map, const auto& items, auto key) {
-    map.clear();
-    map.reserve(items.size());
-    for (std::size_t i = 0; i < items.size(); ++i) map.emplace(key(items[i]), static_cast<Index>(i));
-  };
-  index(source_ix_, sources, [](const Source& s) { return s.id; });
-  index(country_ix_, countries, [](const Country& c) { return c.code; });
-  index(group_ix_, groups, [](const Group& g) { return g.id; });
-  index(material_ix_, materials, [](const Material& m) { return m.id; });
-  index(facility_ix_, facilities, [](const Facility& f) { return f.id; });
+  source_ix_.build(sources);
+  country_ix_.build(countries);
+  group_ix_.build(groups);
+  material_ix_.build(materials);
+  facility_ix_.build(facilities);
   // Counting sort of the links by end: each facility's links stay in link order.
   const auto group = [&](std::vector<std::size_t>& first, std::vector<Index>& items, Index Link::*end) {
     first.assign(facilities.size() + 1, 0);

@@ -3,11 +3,12 @@
 /// Cross-references are indices into the Dataset's vectors; ids are the user's names.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <span>
 #include <string>
-#include <unordered_map>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -205,11 +206,21 @@ class Dataset {
   /// Builds the id -> index maps; called once by the loader after everything is in place.
   void build_indexes();
 
-  [[nodiscard]] Index find_source(std::string_view id) const { return find(source_ix_, id); }
-  [[nodiscard]] Index find_country(std::string_view code) const { return find(country_ix_, code); }
-  [[nodiscard]] Index find_group(std::string_view id) const { return find(group_ix_, id); }
-  [[nodiscard]] Index find_material(std::string_view id) const { return find(material_ix_, id); }
-  [[nodiscard]] Index find_facility(std::string_view id) const { return find(facility_ix_, id); }
+  [[nodiscard]] Index find_source(std::string_view id) const {
+    return source_ix_.find(id, sources);
+  }
+  [[nodiscard]] Index find_country(std::string_view code) const {
+    return country_ix_.find(code, countries);
+  }
+  [[nodiscard]] Index find_group(std::string_view id) const {
+    return group_ix_.find(id, groups);
+  }
+  [[nodiscard]] Index find_material(std::string_view id) const {
+    return material_ix_.find(id, materials);
+  }
+  [[nodiscard]] Index find_facility(std::string_view id) const {
+    return facility_ix_.find(id, facilities);
+  }
 
   /// Does facility f accept material m as an input (explicit inputs or the stage's default forms)?
   [[nodiscard]] bool accepts(Index facility, Index material) const;
@@ -230,9 +241,51 @@ class Dataset {
   [[nodiscard]] std::string label() const;
 
  private:
-  using IdMap = std::unordered_map<std::string, Index>;
-  static Index find(const IdMap& m, std::string_view id);
-  IdMap source_ix_, country_ix_, group_ix_, material_ix_, facility_ix_;
+  static const std::string& id_of(const Source& x) { return x.id; }
+  static const std::string& id_of(const Country& x) { return x.code; }
+  static const std::string& id_of(const Group& x) { return x.id; }
+  static const std::string& id_of(const Material& x) { return x.id; }
+  static const std::string& id_of(const Facility& x) { return x.id; }
+  /// Ids to positions: open addressing over (hash, position) pairs. An id is compared with the
+  /// item at the position, so the index holds no strings and stays right when the Dataset is copied.
+  class PositionIndex {
+   public:
+    template <class Item>
+    void build(const std::vector<Item>& items) {
+      std::size_t capacity = 16;
+      while (capacity < items.size() * 2) capacity *= 2;
+      slots_.assign(capacity, 0);
+      mask_ = capacity - 1;
+      for (std::size_t i = 0; i < items.size(); ++i) {
+        const std::string_view id = id_of(items[i]);
+        const std::uint64_t h = hash(id);
+        std::size_t s = h & mask_;
+        for (; slots_[s] != 0; s = (s + 1) & mask_) {
+          if (same(slots_[s], id, h, items)) break;   // a repeated id: the first keeps it
+        }
+        if (slots_[s] == 0) slots_[s] = (h >> 32 << 32) | (i + 1);
+      }
+    }
+    template <class Item>
+    [[nodiscard]] Index find(std::string_view id, const std::vector<Item>& items) const {
+      if (slots_.empty()) return kNone;
+      const std::uint64_t h = hash(id);
+      for (std::size_t s = h & mask_; slots_[s] != 0; s = (s + 1) & mask_) {
+        if (same(slots_[s], id, h, items)) return static_cast<Index>((slots_[s] & 0xFFFFFFFFu) - 1);
+      }
+      return kNone;
+    }
+
+   private:
+    static std::uint64_t hash(std::string_view id) { return std::hash<std::string_view>{}(id); }
+    template <class Item>
+    static bool same(std::uint64_t slot, std::string_view id, std::uint64_t h, const std::vector<Item>& items) {
+      return (slot >> 32) == (h >> 32) && id_of(items[(slot & 0xFFFFFFFFu) - 1]) == id;
+    }
+    std::vector<std::uint64_t> slots_;   // (hash's upper half << 32) | (position + 1); 0: empty
+    std::size_t mask_ = 0;
+  };
+  PositionIndex source_ix_, country_ix_, group_ix_, material_ix_, facility_ix_;
   // Links by facility, compressed: facility f's are out_links_[out_first_[f] .. out_first_[f + 1]).
   std::vector<std::size_t> out_first_, in_first_;
   std::vector<Index> out_links_, in_links_;
