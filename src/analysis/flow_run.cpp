@@ -15,8 +15,8 @@ double factor_at(const std::vector<double>& factors, Index i) { return factors.e
 /// The run's mutable arrays, borrowed from the FlowResult being filled.
 struct State {
   std::vector<ReVector>& stream;
-  std::vector<ReVector>& stranded;
-  std::vector<ReVector>& lost;
+  SparseRows& stranded;
+  SparseRows& lost;
   std::vector<double>& extra;     // empty unless rule 6 runs live or redirect is on
   std::vector<double>& keep;      // empty unless redirect is on
   std::vector<double>& unsold;    // written only while rule 6 runs live
@@ -229,10 +229,7 @@ double Pass::process(Index f, bool in_cycle) {
   ReVector* first = in_cycle ? s_.scratch.data() : s_.stream.data() + fp.slot_begin;
   const std::span<ReVector> out(first, fp.slot_end - fp.slot_begin);
   std::fill(out.begin(), out.end(), ReVector{});
-  ReVector& stranded = s_.stranded[f];
-  ReVector& lost = s_.lost[f];
-  stranded = ReVector{};
-  lost = ReVector{};
+  ReVector stranded{}, lost{};
   const double factor = std::max(0.0, factor_at(d_.capacity_factor, f));
   if (on) {
     switch (fp.rule) {
@@ -251,6 +248,8 @@ double Pass::process(Index f, bool in_cycle) {
       s_.group_delivered[g] = 0.0;
     }
   }
+  s_.stranded.set(f, stranded);
+  s_.lost.set(f, lost);
   const double change = in_cycle ? commit(fp, out) : 0.0;
   if (dynamic_ || d_.redirect) {
     for (Index s = fp.slot_begin; s < fp.slot_end; ++s) ship(p_.slots[s], s);
@@ -378,8 +377,8 @@ void Runner::run(const FlowPlan& plan, const Disruption& disruption, bool dynami
   r.pass_ = disruption.pass_factor;
   r.participates_ = disruption.participates;
   fit(r.stream_, p.slots.size(), ReVector{});
-  fit(r.stranded_, p.facilities.size(), ReVector{});
-  fit(r.lost_, p.facilities.size(), ReVector{});
+  r.stranded_.reset(p.facilities.size());
+  r.lost_.reset(p.facilities.size());
   fit(r.group_received_, p.groups.size(), ReVector{});
   fit(r.group_delivered_, p.groups.size(), 0.0);
   fit(r.scratch_, std::max<std::size_t>(p.max_slots, 1), ReVector{});

@@ -140,17 +140,19 @@ ScenarioImpact run_scenario(const Dataset& ds, const Scenario& scenario, const S
     }
   }
 
-  // Measures on the links of the scenario's network, contract by contract.
-  std::map<Index, CoveredLink> covered;
-  for (const Measure* m : measures) {
-    std::vector<Index> links;
+  // Measures on the links of the scenario's network, contract by contract. Coverage is kept as
+  // (link, measure) pairs, not a map of links: a measure on a large chain covers most of its links.
+  std::vector<std::pair<Index, std::uint32_t>> coverage;
+  for (std::uint32_t k = 0; k < measures.size(); ++k) {
+    const Measure* m = measures[k];
+    const std::size_t first = coverage.size();
     double covered_tonnes = 0;
     for (Index l = 0; l < net.links.size(); ++l) {
       if (!plan.in_plan(l)) continue;
       const Link& link = net.links[l];
       const ReVector content = shipment_content(net, base, link.from, link.material);
       if (!measure_covers(net, *m, link.from, link.to, link.material, content)) continue;
-      links.push_back(l);
+      coverage.emplace_back(l, k);
       covered_tonnes += base.link(l).carried_tonnes;
     }
     double factor = 1.0;
@@ -160,16 +162,14 @@ ScenarioImpact run_scenario(const Dataset& ds, const Scenario& scenario, const S
       case MeasureType::quota: factor = covered_tonnes > *m->quota ? *m->quota / covered_tonnes : 1.0; break;
       case MeasureType::tax: factor = 1.0; break;
     }
-    for (Index l : links) {
-      d.pass_factor[l] *= factor;
-      auto& c = covered[l];
-      c.link = l;
-      c.measures.push_back(m->id);
-    }
+    for (std::size_t i = first; i < coverage.size(); ++i) d.pass_factor[coverage[i].first] *= factor;
   }
-  for (auto& [l, c] : covered) {
-    c.pass = d.pass_factor[l];
-    impact.covered_links.push_back(c);
+  // By link, each link's measures in the order they apply.
+  std::stable_sort(coverage.begin(), coverage.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (std::size_t i = 0; i < coverage.size(); ++i) {
+    const Index l = coverage[i].first;
+    if (i == 0 || coverage[i - 1].first != l) impact.covered_links.push_back({l, d.pass_factor[l], {}});
+    impact.covered_links.back().measures.push_back(measures[coverage[i].second]->id);
   }
 
   std::optional<FlowResult> contracts;

@@ -4,6 +4,7 @@
 /// A FlowPlan is built once per dataset and date (order, compact arrays, frozen baseline
 /// proportions); each run under a Disruption is then one linear pass. See docs/flow-engine.md.
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -21,6 +22,33 @@ namespace chokepoint {
 namespace flow_detail {
 struct PlanData;
 struct Runner;
+
+/// Per-facility element vectors that are zero at most facilities (stranded, lost): only rows
+/// written non-zero take room, so a run over a million facilities does not hold 136 bytes per
+/// facility for each of them.
+class SparseRows {
+ public:
+  void reset(std::size_t facilities) {
+    row_.assign(facilities, kNone);
+    values_.clear();
+  }
+  [[nodiscard]] const ReVector& operator[](Index f) const {
+    static const ReVector zero{};
+    return row_[f] == kNone ? zero : values_[row_[f]];
+  }
+  void set(Index f, const ReVector& x) {
+    if (row_[f] != kNone) {
+      values_[row_[f]] = x;
+    } else if (std::any_of(x.begin(), x.end(), [](double v) { return v != 0.0; })) {
+      row_[f] = static_cast<Index>(values_.size());
+      values_.push_back(x);
+    }
+  }
+
+ private:
+  std::vector<Index> row_;        // per facility: its row in values_, kNone while zero
+  std::vector<ReVector> values_;
+};
 }  // namespace flow_detail
 
 /// Which rule of model.md ("How material moves") a facility follows; both bounds use it.
@@ -161,7 +189,7 @@ class FlowResult {
   [[nodiscard]] bool takes_part(Index f) const;
   FlowPlan plan_;
   std::vector<ReVector> stream_;          // per output slot: element tonnes produced into it
-  std::vector<ReVector> stranded_, lost_; // per facility
+  flow_detail::SparseRows stranded_, lost_; // per facility
   std::vector<double> pass_;              // the run's pass factors (empty: all 1)
   std::vector<std::uint8_t> participates_;// the run's participation (empty: the baseline's)
   std::vector<double> extra_;             // per link: share added by redirect or rule 6 (empty: none)
