@@ -9,6 +9,7 @@
 #include <memory>
 #include <regex>
 #include <set>
+#include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -72,13 +73,28 @@ static_assert(sizeof(Ref) == 32);
 struct CountryRefs { Ref source; Site wgi_key; };
 struct GroupRefs { std::vector<Ref> members; };
 struct FigureRefs { Ref material; Ref source; Site record; };
-struct FacilityRefs {
-  Ref country, owner_country, technology_origin;
+/// What few facilities give, kept out of line so that a million plain facilities stay small.
+struct FacilityExtraRefs {
+  Ref owner_country, technology_origin;
   std::vector<Ref> inputs, sources;
+  Site distribution_key;    ///< YAML: the 'distribution' key
+};
+struct FacilityRefs {
+  Ref country;
   std::vector<FigureRefs> outputs, demand;
   Site record;              ///< the YAML mapping, or the CSV row's first cell
-  Site distribution_key;    ///< YAML: the 'distribution' key
   Site distribution_row;    ///< CSV: the facility cell of its first distribution.csv row
+  std::unique_ptr<FacilityExtraRefs> extra_;
+
+  /// The out-of-line references, made on first write.
+  FacilityExtraRefs& extra() {
+    if (!extra_) extra_ = std::make_unique<FacilityExtraRefs>();
+    return *extra_;
+  }
+  [[nodiscard]] const FacilityExtraRefs& extras() const {
+    static const FacilityExtraRefs none;
+    return extra_ ? *extra_ : none;
+  }
 };
 struct LinkRefs { Ref from, to, material, source; Site record; };
 
@@ -438,8 +454,8 @@ class DatasetBuilder {
           else if (k == "name") f.name = r.string(v, kn, "facility name").value_or("");
           else if (k == "operator") f.operator_name = r.string(v, kn, "operator").value_or("");
           else if (k == "country") refs.country = ref(d, v, kn, "country");
-          else if (k == "owner_country") refs.owner_country = ref(d, v, kn, "owner_country");
-          else if (k == "technology_origin") refs.technology_origin = ref(d, v, kn, "technology_origin");
+          else if (k == "owner_country") refs.extra().owner_country = ref(d, v, kn, "owner_country");
+          else if (k == "technology_origin") refs.extra().technology_origin = ref(d, v, kn, "technology_origin");
           else if (k == "stage") {
             if (auto s = r.string(v, kn, "stage")) {
               if (auto st = parse_stage(*s)) f.stage = *st;
@@ -465,16 +481,16 @@ class DatasetBuilder {
             }
           } else if (k == "inputs") {
             f.inputs_given = true;
-            for (auto& [m, node] : r.string_list(v, kn, "inputs")) refs.inputs.push_back(yaml_ref(m, node, d));
+            for (auto& [m, node] : r.string_list(v, kn, "inputs")) refs.extra().inputs.push_back(yaml_ref(m, node, d));
           } else if (k == "sources") {
-            for (auto& [m, node] : r.string_list(v, kn, "sources")) refs.sources.push_back(yaml_ref(m, node, d));
+            for (auto& [m, node] : r.string_list(v, kn, "sources")) refs.extra().sources.push_back(yaml_ref(m, node, d));
           } else if (k == "elements") {
             f.elements_given = true;
             for (auto& [s, node] : r.string_list(v, kn, "elements")) {
               if (auto e = element_from(r, node, /*rare_earth_only=*/true)) f.elements.push_back(*e);
             }
           } else if (k == "distribution") {
-            refs.distribution_key = Site::of(kn, d);
+            refs.extra().distribution_key = Site::of(kn, d);
             read_distribution(r, kn, v, f);
           } else if (k == "recovery" || k == "priority") {
             if (auto x = r.number(v, kn, k)) {
@@ -625,8 +641,8 @@ class DatasetBuilder {
       }
       if (cols.empty()) return;
       if (name == "facilities.csv") add_facility_rows(t, cols);
-      else if (name == "outputs.csv") add_figure_rows(t, cols, /*demand=*/false);
-      else if (name == "demand.csv") add_figure_rows(t, cols, /*demand=*/true);
+      else if (name == "outputs.csv") add_figure_rows(t, cols, pending_outputs_);
+      else if (name == "demand.csv") add_figure_rows(t, cols, pending_demand_);
       else if (name == "links.csv") add_link_rows(t, cols);
       else if (name == "distribution.csv") add_distribution_rows(t, cols);
     });
@@ -791,8 +807,8 @@ class DatasetBuilder {
       if (const auto* c = row.required(diags_, name, "a facility", "name")) f.name = c->text;
       if (const auto* c = row[operator_name]) f.operator_name = c->text;
       refs.country = cell_ref(row.required(diags_, country, "a facility", "country"));
-      refs.owner_country = cell_ref(row[owner_country]);
-      refs.technology_origin = cell_ref(row[technology_origin]);
+      if (const auto* c = row[owner_country]) refs.extra().owner_country = cell_ref(c);
+      if (const auto* c = row[technology_origin]) refs.extra().technology_origin = cell_ref(c);
       if (const auto* c = row.required(diags_, stage, "a facility", "stage")) {
         if (auto s = parse_stage(c->text)) f.stage = *s;
         else csv_enum_error(t, *c, "stage", stage_names());
@@ -829,42 +845,45 @@ class DatasetBuilder {
   }
 
   /// outputs.csv and demand.csv rows wait for the facility ids (resolve) to join their facility.
+  /// Figure is Output (outputs.csv) or DemandEntry (demand.csv).
+  template <class Figure>
   struct PendingFigure {
     Ref facility;
-    Output output;
-    DemandEntry demand;
+    Figure figure;
     FigureRefs refs;
   };
 
-  void add_figure_rows(const csv::Table& t, const std::vector<std::size_t>& cols, bool demand) {
+  template <class Figure>
+  void add_figure_rows(const csv::Table& t, const std::vector<std::size_t>& cols,
+                       std::vector<PendingFigure<Figure>>& pending) {
+    constexpr bool demand = std::is_same_v<Figure, DemandEntry>;
     // Field positions in kOutputColumns and kDemandColumns.
     constexpr std::size_t facility = 0, material = 1, capacity = 2, production = 3, year_col = 4, source = 5;
     constexpr std::size_t quantity = 2, demand_year = 3, demand_source = 4;
     const char* what = demand ? "a demand entry" : "an output";
-    auto& pending = demand ? pending_demand_ : pending_outputs_;
     for (std::size_t i = 0; i < t.rows(); ++i) {
       const CsvRow row{t, cols, i};
-      PendingFigure fig;
+      PendingFigure<Figure> fig;
       fig.refs.record = csv_site(row.first());
       fig.facility = cell_ref(row.required(diags_, facility, what, "facility"));
       fig.refs.material = cell_ref(row.required(diags_, material, what, "material"));
-      Provenance& p = demand ? fig.demand.provenance : fig.output.provenance;
+      Provenance& p = fig.figure.provenance;
       p.where = row_where(t, row.first());
       p.year = csv_year(t, row[demand ? demand_year : year_col]);
       fig.refs.source = cell_ref(row[demand ? demand_source : source]);
-      if (demand) {
+      if constexpr (demand) {
         if (const auto* c = row.required(diags_, quantity, what, "quantity")) {
-          fig.demand.quantity = csv_amount(t, c, "quantity").value_or(0);
+          fig.figure.quantity = csv_amount(t, c, "quantity").value_or(0);
         }
       } else {
         const auto* cap = row[capacity];
         const auto* prod = row[production];
-        fig.output.capacity = csv_amount(t, cap, "capacity");
-        fig.output.production = csv_amount(t, prod, "production");
+        fig.figure.capacity = csv_amount(t, cap, "capacity");
+        fig.figure.production = csv_amount(t, prod, "production");
         if (!cap && !prod) {
           t.report(diags_, Severity::error, "E202", row.first(), "an output needs 'capacity' or 'production' (or both)");
         }
-        const auto& o = fig.output;
+        const auto& o = fig.figure;
         if (o.capacity && o.production && *o.production > *o.capacity * (1 + 1e-9)) {
           t.report(diags_, Severity::error, "E303", *prod,
                    fmt::format("production {} is above capacity {}", *o.production, *o.capacity));
@@ -956,15 +975,17 @@ class DatasetBuilder {
     for (auto& fig : pending_outputs_) {
       const Index f = resolve(fig.facility, facilities_, "facility", "E211");
       if (f == kNone) continue;
-      ds_.facilities[f].outputs.push_back(fig.output);
+      ds_.facilities[f].outputs.push_back(fig.figure);
       facility_refs_[f].outputs.push_back(std::move(fig.refs));
     }
+    decltype(pending_outputs_)().swap(pending_outputs_);   // each list is freed once it is attached
     for (auto& fig : pending_demand_) {
       const Index f = resolve(fig.facility, facilities_, "facility", "E211");
       if (f == kNone) continue;
-      ds_.facilities[f].demand.push_back(fig.demand);
+      ds_.facilities[f].demand.push_back(fig.figure);
       facility_refs_[f].demand.push_back(std::move(fig.refs));
     }
+    decltype(pending_demand_)().swap(pending_demand_);
     // Per facility: which elements have a row (bit per RE index), their percent total, and the
     // first row (where E302 points). Flat arrays, as a large dataset has millions of rows.
     static_assert(kRareEarthCount <= 32);
@@ -1003,9 +1024,6 @@ class DatasetBuilder {
                fmt::format("distribution of '{}' sums to {:.4g}%; it must sum to 100 (+-1)", ds_.facilities[f].id, total[f]));
       }
     }
-    // The rows now live in the facilities.
-    std::vector<PendingFigure>().swap(pending_outputs_);
-    std::vector<PendingFigure>().swap(pending_demand_);
     std::vector<PendingShare>().swap(pending_shares_);
   }
 
@@ -1160,12 +1178,13 @@ class DatasetBuilder {
 
   void resolve_facility(Facility& f, const FacilityRefs& refs) {
     f.country = resolve(refs.country, countries_, "country", "E210");
-    f.owner_country = resolve(refs.owner_country, countries_, "country", "E210");
-    f.technology_origin = resolve(refs.technology_origin, countries_, "country", "E210");
-    for (const auto& in : refs.inputs) {
+    const FacilityExtraRefs& extra = refs.extras();
+    f.owner_country = resolve(extra.owner_country, countries_, "country", "E210");
+    f.technology_origin = resolve(extra.technology_origin, countries_, "country", "E210");
+    for (const auto& in : extra.inputs) {
       if (Index m = resolve(in, materials_, "material", "E203"); m != kNone) f.inputs.push_back(m);
     }
-    for (const auto& s : refs.sources) {
+    for (const auto& s : extra.sources) {
       if (Index x = resolve(s, sources_, "source", "E212"); x != kNone) f.sources.push_back(x);
     }
     for (std::size_t k = 0; k < f.outputs.size(); ++k) {
@@ -1278,7 +1297,7 @@ class DatasetBuilder {
     }
     if (f.stage != Stage::mine && f.has_distribution) {
       if (refs.distribution_row.in_table()) report(Severity::error, "E311", refs.distribution_row, "'distribution' is only for mines");
-      else report(Severity::error, "E311", refs.distribution_key, "'distribution' is only for mines");
+      else report(Severity::error, "E311", refs.extras().distribution_key, "'distribution' is only for mines");
     }
     if (f.stage != Stage::demand && !f.demand.empty()) {
       report(Severity::error, "E311", site(refs.demand.front()), "'demand' is only for facilities with stage: demand");
@@ -1348,7 +1367,8 @@ class DatasetBuilder {
   std::vector<std::unique_ptr<csv::Table>> tables_;
   const csv::Table* reading_ = nullptr;   ///< the table whose rows are being read (not in tables_ yet)
   std::deque<std::string> yaml_ids_;      ///< the ids references written in YAML view
-  std::vector<PendingFigure> pending_outputs_, pending_demand_;
+  std::vector<PendingFigure<Output>> pending_outputs_;
+  std::vector<PendingFigure<DemandEntry>> pending_demand_;
   std::vector<PendingShare> pending_shares_;
 };
 
