@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -146,6 +147,46 @@ struct Location {
   double lon = 0.0;
 };
 
+/// A mine's distribution: % of TREO by RE index. Kept out of line, as most facilities have none
+/// (inline it was a quarter of every Facility); an empty one reads as zeros.
+class Distribution {
+ public:
+  Distribution() = default;
+  Distribution(const Distribution& other) : values_(copy(other)) {}
+  Distribution(Distribution&&) noexcept = default;
+  Distribution& operator=(const Distribution& other) {
+    if (this != &other) values_ = copy(other);
+    return *this;
+  }
+  Distribution& operator=(Distribution&&) noexcept = default;
+  Distribution& operator=(const ReVector& values) {
+    values_ = std::make_unique<ReVector>(values);
+    return *this;
+  }
+  ~Distribution() = default;
+
+  [[nodiscard]] double operator[](std::size_t re) const { return values_ ? (*values_)[re] : 0.0; }
+  /// Writable share; makes room on first write.
+  double& operator[](std::size_t re) {
+    if (!values_) values_ = std::make_unique<ReVector>();
+    return (*values_)[re];
+  }
+  [[nodiscard]] static constexpr std::size_t size() { return kRareEarthCount; }
+  [[nodiscard]] const ReVector& values() const {
+    static const ReVector zero{};
+    return values_ ? *values_ : zero;
+  }
+  [[nodiscard]] const double* begin() const { return values().data(); }
+  [[nodiscard]] const double* end() const { return values().data() + kRareEarthCount; }
+  friend bool operator==(const Distribution& a, const Distribution& b) { return a.values() == b.values(); }
+
+ private:
+  static std::unique_ptr<ReVector> copy(const Distribution& d) {
+    return d.values_ ? std::make_unique<ReVector>(*d.values_) : nullptr;
+  }
+  std::unique_ptr<ReVector> values_;
+};
+
 struct Facility {
   std::string id;
   std::string name;
@@ -160,7 +201,7 @@ struct Facility {
   bool inputs_given = false;
   std::vector<Element> elements;     ///< capability (separation/metal/alloy); empty: from outputs
   bool elements_given = false;
-  ReVector distribution{};           ///< mines: % of TREO by RE index
+  Distribution distribution;         ///< mines: % of TREO by RE index
   bool has_distribution = false;
   double recovery = 1.0;
   double priority = 1.0;             ///< demand sinks: weight in the market bound
