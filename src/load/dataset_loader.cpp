@@ -519,7 +519,7 @@ class DatasetBuilder {
     r.require_keys(n, "a facility", {"id", "name", "country", "stage"});
     ds_.facilities.push_back(std::move(f));
     facility_refs_.push_back(std::move(refs));
-    facility_ids_.push_back(id_ref);
+    add_facility_id(id_ref);
   }
 
   /// `disruption: {probability, severity}`, both 0..1 (E301), on a facility or a country.
@@ -641,8 +641,8 @@ class DatasetBuilder {
       }
       if (cols.empty()) return;
       if (name == "facilities.csv") add_facility_rows(t, cols);
-      else if (name == "outputs.csv") add_figure_rows(t, cols, pending_outputs_);
-      else if (name == "demand.csv") add_figure_rows(t, cols, pending_demand_);
+      else if (name == "outputs.csv") add_figure_rows<Output>(t, cols);
+      else if (name == "demand.csv") add_figure_rows<DemandEntry>(t, cols);
       else if (name == "links.csv") add_link_rows(t, cols);
       else if (name == "distribution.csv") add_distribution_rows(t, cols);
     });
@@ -765,20 +765,12 @@ class DatasetBuilder {
       ds_.facilities.reserve(ds_.facilities.size() + n);
       facility_refs_.reserve(facility_refs_.size() + n);
       facility_ids_.reserve(facility_ids_.size() + n);
+      facilities_.reserve(facility_ids_.size() + n);
       return columns(t, kFacilityColumns, {"id", "name", "country", "stage"}, "facilities.csv");
     }
-    if (name == "outputs.csv") {
-      pending_outputs_.reserve(pending_outputs_.size() + n);
-      return columns(t, kOutputColumns, {"facility", "material"}, "outputs.csv");
-    }
-    if (name == "demand.csv") {
-      pending_demand_.reserve(pending_demand_.size() + n);
-      return columns(t, kDemandColumns, {"facility", "material", "quantity"}, "demand.csv");
-    }
-    if (name == "distribution.csv") {
-      pending_shares_.reserve(pending_shares_.size() + n);
-      return columns(t, kDistributionColumns, kDistributionColumns, "distribution.csv");
-    }
+    if (name == "outputs.csv") return columns(t, kOutputColumns, {"facility", "material"}, "outputs.csv");
+    if (name == "demand.csv") return columns(t, kDemandColumns, {"facility", "material", "quantity"}, "demand.csv");
+    if (name == "distribution.csv") return columns(t, kDistributionColumns, kDistributionColumns, "distribution.csv");
     if (name == "links.csv") {
       ds_.links.reserve(ds_.links.size() + n);
       link_refs_.reserve(link_refs_.size() + n);
@@ -840,22 +832,21 @@ class DatasetBuilder {
       if (const auto* c = row[notes]) f.notes = c->text;
       ds_.facilities.push_back(std::move(f));
       facility_refs_.push_back(std::move(refs));
-      facility_ids_.push_back(std::move(id_ref));
+      add_facility_id(id_ref);
     }
   }
 
-  /// outputs.csv and demand.csv rows wait for the facility ids (resolve) to join their facility.
-  /// Figure is Output (outputs.csv) or DemandEntry (demand.csv).
-  template <class Figure>
-  struct PendingFigure {
-    Ref facility;
-    Figure figure;
-    FigureRefs refs;
-  };
+  /// Facility ids are indexed as they are read (the first of a repeated id keeps it; E207 comes
+  /// in resolve()), so that table rows can join their facility as soon as they are read.
+  void add_facility_id(const Ref& id) {
+    facility_ids_.push_back(id);
+    if (id.given()) facilities_.insert(id.id, static_cast<Index>(facility_ids_.size() - 1));
+  }
 
+  /// outputs.csv (Figure = Output) and demand.csv (DemandEntry) rows, joined to their facility as
+  /// they are read: every facility is known by then (load_dataset reads facility definitions first).
   template <class Figure>
-  void add_figure_rows(const csv::Table& t, const std::vector<std::size_t>& cols,
-                       std::vector<PendingFigure<Figure>>& pending) {
+  void add_figure_rows(const csv::Table& t, const std::vector<std::size_t>& cols) {
     constexpr bool demand = std::is_same_v<Figure, DemandEntry>;
     // Field positions in kOutputColumns and kDemandColumns.
     constexpr std::size_t facility = 0, material = 1, capacity = 2, production = 3, year_col = 4, source = 5;
@@ -863,37 +854,47 @@ class DatasetBuilder {
     const char* what = demand ? "a demand entry" : "an output";
     for (std::size_t i = 0; i < t.rows(); ++i) {
       const CsvRow row{t, cols, i};
-      PendingFigure<Figure> fig;
-      fig.refs.record = csv_site(row.first());
-      fig.facility = cell_ref(row.required(diags_, facility, what, "facility"));
-      fig.refs.material = cell_ref(row.required(diags_, material, what, "material"));
-      Provenance& p = fig.figure.provenance;
+      Figure figure;
+      FigureRefs refs;
+      refs.record = csv_site(row.first());
+      const Ref facility_ref = cell_ref(row.required(diags_, facility, what, "facility"));
+      refs.material = cell_ref(row.required(diags_, material, what, "material"));
+      Provenance& p = figure.provenance;
       p.where = row_where(t, row.first());
       p.year = csv_year(t, row[demand ? demand_year : year_col]);
-      fig.refs.source = cell_ref(row[demand ? demand_source : source]);
+      refs.source = cell_ref(row[demand ? demand_source : source]);
       if constexpr (demand) {
         if (const auto* c = row.required(diags_, quantity, what, "quantity")) {
-          fig.figure.quantity = csv_amount(t, c, "quantity").value_or(0);
+          figure.quantity = csv_amount(t, c, "quantity").value_or(0);
         }
       } else {
         const auto* cap = row[capacity];
         const auto* prod = row[production];
-        fig.figure.capacity = csv_amount(t, cap, "capacity");
-        fig.figure.production = csv_amount(t, prod, "production");
+        figure.capacity = csv_amount(t, cap, "capacity");
+        figure.production = csv_amount(t, prod, "production");
         if (!cap && !prod) {
           t.report(diags_, Severity::error, "E202", row.first(), "an output needs 'capacity' or 'production' (or both)");
         }
-        const auto& o = fig.figure;
+        const auto& o = figure;
         if (o.capacity && o.production && *o.production > *o.capacity * (1 + 1e-9)) {
           t.report(diags_, Severity::error, "E303", *prod,
                    fmt::format("production {} is above capacity {}", *o.production, *o.capacity));
         }
       }
-      pending.push_back(std::move(fig));
+      const Index f = resolve(facility_ref, facilities_, "facility", "E211");
+      if (f == kNone) continue;
+      if constexpr (demand) {
+        ds_.facilities[f].demand.push_back(figure);
+        facility_refs_[f].demand.push_back(std::move(refs));
+      } else {
+        ds_.facilities[f].outputs.push_back(figure);
+        facility_refs_[f].outputs.push_back(std::move(refs));
+      }
     }
   }
 
-  struct PendingShare {
+  /// One valid distribution.csv row.
+  struct ShareRow {
     Ref facility;
     Ref element;
     int re_index = 0;
@@ -904,7 +905,7 @@ class DatasetBuilder {
     enum : std::size_t { facility, element, percent };   // kDistributionColumns
     for (std::size_t i = 0; i < t.rows(); ++i) {
       const CsvRow row{t, cols, i};
-      PendingShare share;
+      ShareRow share;
       share.facility = cell_ref(row.required(diags_, facility, "a distribution row", "facility"));
       const auto* e_cell = row.required(diags_, element, "a distribution row", "element");
       const auto* p_cell = row.required(diags_, percent, "a distribution row", "percent");
@@ -932,7 +933,7 @@ class DatasetBuilder {
             share.element = csv_ref(*e_cell);
             share.re_index = rare_earth_index(*e);
             share.percent = *x;
-            pending_shares_.push_back(std::move(share));
+            add_share(share);
           }
         }
       }
@@ -970,61 +971,46 @@ class DatasetBuilder {
     }
   }
 
-  /// Joins outputs.csv, demand.csv and distribution.csv rows to their facilities (after ids are known).
-  void attach_table_rows() {
-    for (auto& fig : pending_outputs_) {
-      const Index f = resolve(fig.facility, facilities_, "facility", "E211");
-      if (f == kNone) continue;
-      ds_.facilities[f].outputs.push_back(fig.figure);
-      facility_refs_[f].outputs.push_back(std::move(fig.refs));
+  /// Joins a distribution.csv row to its facility as it is read.
+  void add_share(const ShareRow& share) {
+    const Index f = resolve(share.facility, facilities_, "facility", "E211");
+    if (f == kNone) return;
+    Facility& fac = ds_.facilities[f];
+    FacilityRefs& refs = facility_refs_[f];
+    if (fac.has_distribution && !refs.distribution_row.in_table()) {
+      report(Severity::error, "E207", share.facility,
+             fmt::format("'{}' has a distribution in YAML and in distribution.csv", fac.id));
+      return;
     }
-    decltype(pending_outputs_)().swap(pending_outputs_);   // each list is freed once it is attached
-    for (auto& fig : pending_demand_) {
-      const Index f = resolve(fig.facility, facilities_, "facility", "E211");
-      if (f == kNone) continue;
-      ds_.facilities[f].demand.push_back(fig.figure);
-      facility_refs_[f].demand.push_back(std::move(fig.refs));
-    }
-    decltype(pending_demand_)().swap(pending_demand_);
-    // Per facility: which elements have a row (bit per RE index), their percent total, and the
-    // first row (where E302 points). Flat arrays, as a large dataset has millions of rows.
+    // Per facility: which elements have a row (bit per RE index) and their percent total. Flat
+    // arrays, as a large dataset has millions of rows.
     static_assert(kRareEarthCount <= 32);
-    const std::size_t n = ds_.facilities.size();
-    std::vector<std::uint32_t> elements_seen(n, 0);
-    std::vector<double> total(n, 0.0);
-    std::vector<const PendingShare*> first(n, nullptr);
-    for (const auto& share : pending_shares_) {
-      const Index f = resolve(share.facility, facilities_, "facility", "E211");
-      if (f == kNone) continue;
-      Facility& fac = ds_.facilities[f];
-      FacilityRefs& refs = facility_refs_[f];
-      if (fac.has_distribution && !refs.distribution_row.in_table()) {
-        report(Severity::error, "E207", share.facility,
-               fmt::format("'{}' has a distribution in YAML and in distribution.csv", fac.id));
-        continue;
-      }
-      const std::uint32_t bit = std::uint32_t{1} << share.re_index;
-      if (elements_seen[f] & bit) {
-        report(Severity::error, "E207", share.element,
-               fmt::format("a second distribution row for {} of '{}'", share.element.id, fac.id));
-        continue;
-      }
-      elements_seen[f] |= bit;
-      if (!first[f]) {
-        first[f] = &share;
-        refs.distribution_row = share.facility.at;
-      }
-      fac.has_distribution = true;
-      fac.distribution[static_cast<std::size_t>(share.re_index)] = share.percent;
-      total[f] += share.percent;
+    if (share_elements_.size() < ds_.facilities.size()) {
+      share_elements_.resize(ds_.facilities.size(), 0);
+      share_total_.resize(ds_.facilities.size(), 0.0);
     }
-    for (std::size_t f = 0; f < n; ++f) {
-      if (first[f] && std::abs(total[f] - 100.0) > 1.0) {
-        report(Severity::error, "E302", first[f]->facility,
-               fmt::format("distribution of '{}' sums to {:.4g}%; it must sum to 100 (+-1)", ds_.facilities[f].id, total[f]));
+    const std::uint32_t bit = std::uint32_t{1} << share.re_index;
+    if (share_elements_[f] & bit) {
+      report(Severity::error, "E207", share.element,
+             fmt::format("a second distribution row for {} of '{}'", share.element.id, fac.id));
+      return;
+    }
+    if (share_elements_[f] == 0) refs.distribution_row = share.facility.at;   // where E302 points
+    share_elements_[f] |= bit;
+    fac.has_distribution = true;
+    fac.distribution[static_cast<std::size_t>(share.re_index)] = share.percent;
+    share_total_[f] += share.percent;
+  }
+
+  /// E302 for each facility whose distribution.csv rows do not sum to 100.
+  void check_distribution_totals() {
+    for (std::size_t f = 0; f < share_elements_.size(); ++f) {
+      if (share_elements_[f] != 0 && std::abs(share_total_[f] - 100.0) > 1.0) {
+        report(Severity::error, "E302", facility_refs_[f].distribution_row,
+               fmt::format("distribution of '{}' sums to {:.4g}%; it must sum to 100 (+-1)", ds_.facilities[f].id,
+                           share_total_[f]));
       }
     }
-    std::vector<PendingShare>().swap(pending_shares_);
   }
 
   /// Frees what only reading and checking need (references, positions, id maps, the tables'
@@ -1087,17 +1073,27 @@ class DatasetBuilder {
     }
   }
 
+  /// Indexes ids by position (the first of a repeated id keeps it) and reports repeats (E207).
   IdIndex unique_ids(const std::vector<Ref>& ids, std::string_view what) {
     IdIndex map;
     map.reserve(ids.size());
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      if (ids[i].given()) map.insert(ids[i].id, static_cast<Index>(i));
+    }
+    check_unique(ids, map, what);
+    return map;
+  }
+
+  /// E207 for each id that repeats an earlier one or differs from an earlier one only in case;
+  /// `map` holds every id of `ids` by position, the first of a repeated id keeping it.
+  void check_unique(const std::vector<Ref>& ids, const IdIndex& map, std::string_view what) {
     // Ids that differ only in case are confusing in reports. `folded` holds the lower-case form
     // of each id with an upper-case letter; an all-lower-case id is its own folded form, in `map`.
     std::unordered_map<std::string, std::size_t, IdHash, std::equal_to<>> folded;
     for (std::size_t i = 0; i < ids.size(); ++i) {
       const Ref& id = ids[i];
       if (!id.given()) continue;
-      auto [existing, inserted] = map.insert(id.id, static_cast<Index>(i));
-      if (!inserted) {
+      if (const Index existing = map.find(id.id); existing != i) {
         const Ref& first = ids[existing];
         auto& diag = report(Severity::error, "E207", id, fmt::format("duplicate {} id '{}'", what, id.id));
         const auto where = this->where(first);
@@ -1109,7 +1105,7 @@ class DatasetBuilder {
       if (has_upper) {
         std::string key(id.id);
         std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
-        if (Index lower = map.find(key); lower != kNone && lower != i) earlier = lower;
+        if (Index lower = map.find(key); lower != kNone && lower < i) earlier = lower;
         auto [fit, fresh] = folded.emplace(std::move(key), i);
         if (!fresh) earlier = std::min(earlier, fit->second);
       } else if (!folded.empty()) {
@@ -1123,7 +1119,6 @@ class DatasetBuilder {
         diag.notes.push_back(fmt::format("defined at {}:{}:{}", where.file, where.line, where.column));
       }
     }
-    return map;
   }
 
   Index resolve(const Ref& ref, const IdIndex& ids, std::string_view what, const char* code) {
@@ -1147,9 +1142,9 @@ class DatasetBuilder {
     sources_ = unique_ids(source_ids_, "source");
     countries_ = unique_ids(country_ids_, "country");
     materials_ = unique_ids(material_ids_, "material");
-    facilities_ = unique_ids(facility_ids_, "facility");
+    check_unique(facility_ids_, facilities_, "facility");   // indexed as they were read
     groups_ = unique_ids(group_ids_, "group");
-    attach_table_rows();
+    check_distribution_totals();
     for (std::size_t i = 0; i < ds_.countries.size(); ++i) {
       ds_.countries[i].source = resolve(country_refs_[i].source, sources_, "source", "E212");
     }
@@ -1367,9 +1362,8 @@ class DatasetBuilder {
   std::vector<std::unique_ptr<csv::Table>> tables_;
   const csv::Table* reading_ = nullptr;   ///< the table whose rows are being read (not in tables_ yet)
   std::deque<std::string> yaml_ids_;      ///< the ids references written in YAML view
-  std::vector<PendingFigure<Output>> pending_outputs_;
-  std::vector<PendingFigure<DemandEntry>> pending_demand_;
-  std::vector<PendingShare> pending_shares_;
+  std::vector<std::uint32_t> share_elements_;   ///< per facility: RE indices with a distribution.csv row
+  std::vector<double> share_total_;             ///< per facility: their percent total
 };
 
 bool is_yaml_file(const fs::path& p) {
@@ -1435,8 +1429,14 @@ std::vector<fs::path> dataset_files(const fs::path& path, const LoadLimits& limi
 DatasetLoad load_dataset(const fs::path& path, const LoadOptions& options) {
   DatasetLoad result;
   try {
-    const auto files = dataset_files(path, options.limits, result.diagnostics);
+    auto files = dataset_files(path, options.limits, result.diagnostics);
     if (files.empty()) return result;
+    // Facility definitions first (YAML files and facilities.csv, in path order), then the other
+    // tables: their rows join a facility as they are read instead of waiting in memory. The order
+    // changes no result (diagnostics are sorted by position).
+    std::stable_partition(files.begin(), files.end(), [](const fs::path& f) {
+      return f.extension() != ".csv" || f.filename() == "facilities.csv";
+    });
     DatasetBuilder builder(options, result.diagnostics);
     std::size_t total = 0;
     for (const auto& file : files) {

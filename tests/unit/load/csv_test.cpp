@@ -193,6 +193,40 @@ TEST_F(CsvTables, CsvRowsJoinYamlFacilities) {
   EXPECT_EQ(ds.links[0].to, ds.find_facility("s"));
 }
 
+TEST_F(CsvTables, RowsJoinFacilitiesDefinedInFilesThatSortAfterThem) {
+  // Paths sort a/ before b/ before z-...: the rows' tables come before every facility definition,
+  // yet load the same as when the definitions come first.
+  fs::create_directories(dir_ / "a");
+  fs::create_directories(dir_ / "b");
+  fs::create_directories(dir_ / "a" / "x");
+  write("a/outputs.csv", kOutputsCsv);
+  write("a/demand.csv", kDemandCsv);
+  write("a/distribution.csv", kDistributionCsv);
+  write("a/links.csv", kLinksCsv);
+  write("b/facilities.csv", kFacilitiesCsv);
+  write("z-more.yaml", R"(facilities:
+  - {id: late, name: Late, country: CN, stage: mine}
+)");
+  auto r = load({{"a/links.csv", std::string(kLinksCsv) + "late,sep-b,conc,1,,,,,,\n"},
+                 {"a/x/outputs.csv", "facility,material,capacity\nlate,conc,7\n"},
+                 {"a/x/distribution.csv", "facility,element,percent\nlate,Dy,100\n"}});
+  ASSERT_TRUE(r.dataset) << (r.diagnostics.empty() ? "" : where(r.diagnostics.items()[0]) + " " + r.diagnostics.items()[0].message);
+  const Dataset& ds = *r.dataset;
+  auto yaml = load_dataset_from_string(std::string(kHeader) + kFacilitiesYaml, "t.yaml");
+  ASSERT_TRUE(yaml.dataset);
+  const Facility& mine = ds.facilities[ds.find_facility("mine-a")];
+  const Facility& mine_yaml = yaml.dataset->facilities[yaml.dataset->find_facility("mine-a")];
+  EXPECT_EQ(mine.distribution, mine_yaml.distribution);
+  ASSERT_EQ(mine.outputs.size(), 1u);
+  EXPECT_EQ(mine.outputs[0].production, 80.0);
+  const Facility& late = ds.facilities[ds.find_facility("late")];
+  ASSERT_EQ(late.outputs.size(), 1u);
+  EXPECT_EQ(late.outputs[0].capacity, 7.0);
+  EXPECT_EQ(late.distribution[static_cast<std::size_t>(rare_earth_index(*parse_element("Dy")))], 100.0);
+  ASSERT_EQ(ds.links.size(), 3u);
+  EXPECT_EQ(ds.links[2].from, ds.find_facility("late"));
+}
+
 TEST_F(CsvTables, QuotedFieldsMayHoldLineBreaks) {
   auto r = load({{"facilities.csv", "id,name,country,stage,notes\nm,M,CN,mine,\"line one\nline two\"\nn,N,CN,mne,\n"},
                  {"distribution.csv", "facility,element,percent\nm,Dy,100\n"}});
