@@ -188,6 +188,7 @@ ScenarioImpact run_scenario(const Dataset& ds, const Scenario& scenario, const S
 
   // Demand sinks, entry by entry (the same rows in every run of these plans).
   const auto& base_rows = base.demand();
+  impact.sinks.reserve(base_rows.size());
   for (std::size_t i = 0; i < base_rows.size(); ++i) {
     const DemandFlow& b = base_rows[i];
     SinkImpact s;
