@@ -223,8 +223,8 @@ StructureReport analyze_structure(const Dataset& dataset, const SupplyGraph& gra
   report.method = fmt::format(
       "G_e per element with a root R joined to the mines of e; must-pass facilities: dominators from R "
       "(Lengauer-Tarjan, semi-NCA); must-pass countries: reachability without each country; minimum cut and "
-      "max-flow: Dinic with node splitting, capacities in units of {} t; articulation points and bridges: "
-      "Hopcroft-Tarjan; betweenness: Brandes, {}",
+      "max-flow: incremental breadth-first search (IBFS) with node splitting, capacities in units of {} t; "
+      "articulation points and bridges: Hopcroft-Tarjan; betweenness: Brandes, {}",
       options.tonne_resolution,
       options.betweenness_samples == 0 ? std::string("exact")
                                        : fmt::format("{} sampled sources, seed {}", options.betweenness_samples,

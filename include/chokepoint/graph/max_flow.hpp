@@ -1,6 +1,6 @@
 #pragma once
-/// Maximum flow and minimum cut: Dinic's blocking flows (Dinic 1970) over flat arrays, and vertex
-/// capacities by node splitting (Ford & Fulkerson 1956).
+/// Maximum flow and minimum cut: incremental breadth-first search (Goldberg, Hed, Kaplan, Tarjan &
+/// Werneck 2011) over flat arrays, and vertex capacities by node splitting (Ford & Fulkerson 1956).
 
 #include <cstdint>
 #include <span>
@@ -13,7 +13,8 @@ namespace chokepoint {
 /// The capacity of an uncapacitated arc or vertex; a flow this large means "unbounded".
 inline constexpr std::int64_t kUnbounded = std::int64_t{1} << 62;
 
-/// A flow network with integer capacities, solved by Dinic's algorithm.
+/// A flow network with integer capacities, solved by augmenting along shortest paths kept in two
+/// incrementally updated search trees (IBFS).
 class FlowNetwork {
  public:
   explicit FlowNetwork(Index node_count = 0) : node_count_(node_count) {}
@@ -25,11 +26,17 @@ class FlowNetwork {
   /// Reserves room for `arcs` arcs.
   void reserve(std::size_t arcs);
 
-  /// The maximum flow value from source to sink; kUnbounded when unbounded arcs alone join them.
+  /// The maximum flow value from source to sink; kUnbounded when unbounded arcs alone join them
+  /// (or when the flow reaches kUnbounded).
   std::int64_t max_flow(Index source, Index sink);
+  /// After max_flow(): the maximum flow once `arcs` are removed (capacity 0), found by repairing
+  /// the flow there is rather than solving again. Only the value is kept: afterwards the network
+  /// holds no valid flow, so copy it first to try several removals.
+  std::int64_t max_flow_without(std::span<const Index> arcs);
   /// Flow on arc `arc` after max_flow().
   [[nodiscard]] std::int64_t flow_on(Index arc) const;
-  /// After max_flow(): 1 for the nodes the source reaches in the residual graph (a minimum cut's source side).
+  /// After max_flow(): 1 for the nodes the source reaches in the residual graph, the source side of
+  /// the minimum cut nearest the source (the same for every maximum flow).
   [[nodiscard]] std::vector<std::uint8_t> source_side() const;
 
   [[nodiscard]] Index node_count() const { return node_count_; }
@@ -42,21 +49,20 @@ class FlowNetwork {
     Index mate;
     std::int64_t capacity;
   };
+  class Ibfs;
 
   void finalize();
   bool unbounded_path(Index source, Index sink) const;
-  bool build_levels(Index source, Index sink);
-  std::int64_t blocking_flow(Index source, Index sink);
+  std::int64_t solve(std::vector<std::int64_t> excess);
 
   Index node_count_ = 0;
   std::vector<Index> arc_from_, arc_to_;
   std::vector<std::int64_t> arc_capacity_;
-  std::vector<Index> first_;          // CSR rows of residual_
+  std::vector<Index> first_;  // CSR rows of residual_
   std::vector<Residual> residual_;
-  std::vector<Index> arc_slot_;       // arc id -> its forward slot
-  std::vector<std::int32_t> level_;
-  std::vector<Index> next_arc_, path_, queue_;
-  Index source_ = kNone;
+  std::vector<std::uint8_t> reverse_open_;  // per slot: whether the slot at `mate` has capacity
+  std::vector<Index> arc_slot_;             // arc id -> its forward slot; kNone for a loop
+  Index source_ = kNone, sink_ = kNone;
 };
 
 /// A maximum flow with vertex capacities and one of its minimum vertex cuts.
@@ -72,10 +78,10 @@ VertexCut min_vertex_cut(const SupplyGraph& graph, const GraphMask& mask, Index 
                          std::span<const std::int64_t> capacity);
 
 /// The max-flow of min_vertex_cut with each group of vertices removed in turn (the source and the
-/// sinks stay): one value per group. The cone search is shared by all groups; the groups are
-/// solved on `threads` threads (0: one per core), each with its own network, and the values do
-/// not depend on the thread count. (A warm start from the whole network's flow was tried: on the
-/// synthetic chain re-augmenting after cancelling a country's flow took as long as a cold solve.)
+/// sinks stay): one value per group. The cone search and one maximum flow of the whole network
+/// are shared by all groups; each group repairs a copy of that flow without its vertices
+/// (FlowNetwork::max_flow_without). The groups are solved on `threads` threads (0: one per core),
+/// and the values do not depend on the thread count.
 std::vector<std::int64_t> max_flow_without_each(const SupplyGraph& graph, const GraphMask& mask, Index source,
                                                 std::span<const Index> sinks, std::span<const std::int64_t> capacity,
                                                 const std::vector<std::vector<Index>>& removals, unsigned threads = 0);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <vector>
 
@@ -55,6 +56,163 @@ TEST(FlowNetwork, ConservesFlowAndRespectsCapacities) {
     std::int64_t cut = 0;
     for (const auto& a : arcs) cut += side[a.from] && !side[a.to] ? a.capacity : 0;
     ASSERT_EQ(cut, value);
+  }
+}
+
+// Edmonds-Karp (shortest augmenting paths found one at a time by breadth-first search), as a
+// reference: the flow value, saturated at kUnbounded, and the nodes the source reaches in the
+// final residual graph (the source side of the minimum cut nearest the source).
+struct ReferenceFlow {
+  std::int64_t value = 0;
+  std::vector<std::uint8_t> source_side;
+};
+
+ReferenceFlow edmonds_karp(Index n, const std::vector<CapacityArc>& arcs, Index s, Index t) {
+  struct Edge {
+    Index to;
+    std::int64_t residual;
+  };
+  std::vector<Edge> edges;  // edge 2i is arc i, edge 2i + 1 its reverse
+  std::vector<std::vector<Index>> out(n);
+  for (const CapacityArc& a : arcs) {
+    out[a.from].push_back(static_cast<Index>(edges.size()));
+    edges.push_back({a.to, a.capacity});
+    out[a.to].push_back(static_cast<Index>(edges.size()));
+    edges.push_back({a.from, 0});
+  }
+  ReferenceFlow r;
+  for (;;) {
+    std::vector<Index> via(n, kNone);  // the edge a node was reached by
+    std::vector<std::uint8_t> seen(n, 0);
+    std::vector<Index> queue{s};
+    seen[s] = 1;
+    for (std::size_t i = 0; i < queue.size(); ++i) {
+      for (Index e : out[queue[i]]) {
+        if (edges[e].residual == 0 || seen[edges[e].to]) continue;
+        seen[edges[e].to] = 1;
+        via[edges[e].to] = e;
+        queue.push_back(edges[e].to);
+      }
+    }
+    if (!seen[t]) {
+      r.source_side = seen;
+      return r;
+    }
+    std::int64_t bottleneck = kUnbounded;
+    for (Index v = t; v != s; v = edges[via[v] ^ 1].to) bottleneck = std::min(bottleneck, edges[via[v]].residual);
+    for (Index v = t; v != s; v = edges[via[v] ^ 1].to) {
+      edges[via[v]].residual -= bottleneck;
+      edges[via[v] ^ 1].residual += bottleneck;
+    }
+    if (bottleneck >= kUnbounded - r.value) {
+      r.value = kUnbounded;
+      return r;
+    }
+    r.value += bottleneck;
+  }
+}
+
+// Small random networks with zero, finite and unbounded capacities, parallel arcs, loops, cycles
+// and arcs into the source or out of the sink: the value, a valid flow, and the same cut.
+TEST(FlowNetwork, MatchesEdmondsKarpOnRandomNetworks) {
+  testing::Rng rng(29);
+  int finite = 0;
+  for (int round = 0; round < 2000; ++round) {
+    const Index n = 2 + rng.below(9);
+    std::vector<CapacityArc> arcs;
+    for (Index i = 0, m = rng.below(5 * n); i < m; ++i) {
+      const Index from = rng.below(n), to = rng.below(n);
+      const std::int64_t capacity = rng.chance(0.15)  ? kUnbounded
+                                    : rng.chance(0.1) ? 0
+                                                      : static_cast<std::int64_t>(1 + rng.below(30));
+      arcs.push_back({from, to, capacity});
+      if (rng.chance(0.1)) arcs.push_back({from, to, capacity});  // parallel
+    }
+    const Index s = rng.below(n), t = (s + 1 + rng.below(n - 1)) % n;
+    FlowNetwork net(n);
+    for (const auto& a : arcs) net.add_arc(a.from, a.to, a.capacity);
+    const std::int64_t value = net.max_flow(s, t);
+    const ReferenceFlow expected = edmonds_karp(n, arcs, s, t);
+    ASSERT_EQ(value, expected.value) << "round " << round;
+    if (value == kUnbounded) continue;
+    ++finite;
+    ASSERT_EQ(net.source_side(), expected.source_side) << "round " << round;
+    std::vector<std::int64_t> balance(n, 0);
+    for (Index a = 0; a < arcs.size(); ++a) {
+      const std::int64_t f = net.flow_on(a);
+      ASSERT_GE(f, 0);
+      ASSERT_LE(f, arcs[a].capacity);
+      balance[arcs[a].from] -= f;
+      balance[arcs[a].to] += f;
+    }
+    for (Index v = 0; v < n; ++v) {
+      if (v != s && v != t) {
+        ASSERT_EQ(balance[v], 0) << "round " << round << " node " << v;
+      }
+    }
+    ASSERT_EQ(balance[t], value);
+  }
+  EXPECT_GT(finite, 1000);
+}
+
+// Larger layered networks, where augmenting paths zigzag and the search trees are rebuilt often.
+TEST(FlowNetwork, MatchesEdmondsKarpOnLayeredNetworks) {
+  testing::Rng rng(31);
+  for (int round = 0; round < 100; ++round) {
+    const Index layers = 2 + rng.below(5), width = 2 + rng.below(12);
+    const Index n = 2 + layers * width, s = 0, t = 1;
+    std::vector<CapacityArc> arcs;
+    const auto node = [&](Index layer, Index i) { return 2 + layer * width + i; };
+    const auto capacity = [&](double unbounded) {
+      return rng.chance(unbounded) ? kUnbounded : static_cast<std::int64_t>(rng.below(50));
+    };
+    for (Index i = 0; i < width; ++i) {
+      arcs.push_back({s, node(0, i), capacity(0)});
+      arcs.push_back({node(layers - 1, i), t, capacity(0.5)});
+    }
+    for (Index l = 0; l + 1 < layers; ++l) {
+      for (Index i = 0; i < width; ++i) {
+        for (Index j = 0; j < width; ++j) {
+          if (rng.chance(0.3)) arcs.push_back({node(l, i), node(l + 1, j), capacity(0.5)});
+          if (rng.chance(0.05)) arcs.push_back({node(l + 1, j), node(l, i), capacity(0)});
+        }
+      }
+    }
+    FlowNetwork net(n);
+    for (const auto& a : arcs) net.add_arc(a.from, a.to, a.capacity);
+    const ReferenceFlow expected = edmonds_karp(n, arcs, s, t);
+    ASSERT_EQ(net.max_flow(s, t), expected.value) << "round " << round;
+    ASSERT_EQ(net.source_side(), expected.source_side) << "round " << round;
+  }
+}
+
+// Removing arcs after a maximum flow and repairing it gives the maximum flow of what is left.
+TEST(FlowNetwork, MaxFlowWithoutMatchesEdmondsKarpOnWhatIsLeft) {
+  testing::Rng rng(41);
+  for (int round = 0; round < 1000; ++round) {
+    const Index n = 2 + rng.below(9);
+    std::vector<CapacityArc> arcs;
+    for (Index i = 0, m = rng.below(5 * n); i < m; ++i) {
+      const std::int64_t capacity = rng.chance(0.15)  ? kUnbounded
+                                    : rng.chance(0.1) ? 0
+                                                      : static_cast<std::int64_t>(1 + rng.below(30));
+      arcs.push_back({rng.below(n), rng.below(n), capacity});
+    }
+    const Index s = rng.below(n), t = (s + 1 + rng.below(n - 1)) % n;
+    FlowNetwork whole(n);
+    for (const auto& a : arcs) whole.add_arc(a.from, a.to, a.capacity);
+    ASSERT_EQ(whole.max_flow(s, t), edmonds_karp(n, arcs, s, t).value) << "round " << round;
+    for (int trial = 0; trial < 3; ++trial) {
+      std::vector<Index> removed;
+      std::vector<CapacityArc> left = arcs;
+      for (Index a = 0; a < arcs.size(); ++a) {
+        if (!rng.chance(0.3)) continue;
+        removed.push_back(a);
+        left[a].capacity = 0;
+      }
+      FlowNetwork net = whole;
+      ASSERT_EQ(net.max_flow_without(removed), edmonds_karp(n, left, s, t).value) << "round " << round;
+    }
   }
 }
 
@@ -156,6 +314,84 @@ TEST(MinVertexCut, MatchesSubsetEnumerationOnRandomGraphs) {
     ASSERT_TRUE(std::is_sorted(r.cut.begin(), r.cut.end()));
   }
   EXPECT_GT(finite, 150);  // enough rounds with a finite cut to mean something
+}
+
+// The textbook reduction as a reference for min_vertex_cut: every vertex on some source -> sink
+// path split in two, Edmonds-Karp, and the split vertices cut nearest the source.
+VertexCut reference_vertex_cut(const SupplyGraph& g, const GraphMask& m, Index s, const std::vector<Index>& sinks,
+                               const std::vector<std::int64_t>& cap) {
+  const Index n = g.vertex_count();
+  std::vector<std::uint8_t> is_sink(n, 0), relevant(n, 0);
+  for (Index t : sinks) is_sink[t] = 1;
+  const auto from_source = testing::brute_reach(g, m, s);
+  for (Index v = 0; v < n; ++v) {
+    if (!from_source[v]) continue;
+    const auto ahead = testing::brute_reach(g, m, v);
+    for (Index t : sinks) relevant[v] = relevant[v] || ahead[t];
+  }
+  VertexCut r;
+  if (is_sink[s]) {
+    r.max_flow = relevant[s] ? kUnbounded : 0;
+    return r;
+  }
+  const Index super_sink = 2 * n;  // vertex v: in-node 2v, out-node 2v + 1
+  std::vector<CapacityArc> arcs;
+  for (Index v = 0; v < n; ++v) {
+    if (!relevant[v]) continue;
+    if (is_sink[v]) {
+      arcs.push_back({2 * v, super_sink, kUnbounded});
+    } else {
+      arcs.push_back({2 * v, 2 * v + 1, v == s ? kUnbounded : cap[v]});
+    }
+  }
+  for (Index e = 0; e < g.edge_count(); ++e) {
+    if (edge_usable(g, m, e) && relevant[g.source(e)] && relevant[g.target(e)]) {
+      arcs.push_back({2 * g.source(e) + 1, 2 * g.target(e), kUnbounded});
+    }
+  }
+  const ReferenceFlow flow = edmonds_karp(2 * n + 1, arcs, 2 * s, super_sink);
+  r.max_flow = flow.value;
+  if (r.max_flow == kUnbounded) return r;
+  for (Index v = 0; v < n; ++v) {
+    if (relevant[v] && v != s && !is_sink[v] && flow.source_side[2 * v] && !flow.source_side[2 * v + 1]) {
+      r.cut.push_back(v);
+    }
+  }
+  return r;
+}
+
+// Random graphs with zero, finite and unbounded vertex capacities, masks, several sinks, cycles,
+// edges into the source and out of sinks: the same value and exactly the same cut.
+TEST(MinVertexCut, MatchesNodeSplittingEdmondsKarpOnRandomGraphs) {
+  testing::Rng rng(37);
+  int finite = 0;
+  for (int round = 0; round < 3000; ++round) {
+    const Index n = 2 + rng.below(12);
+    auto arcs = testing::random_arcs(rng, n, n + rng.below(3 * n));
+    for (Arc& a : arcs) {
+      if (a.from > a.to && rng.chance(0.7)) std::swap(a.from, a.to);
+    }
+    const Index s = rng.chance(0.8) ? 0 : rng.below(n);
+    std::vector<Index> sinks{n - 1};
+    if (rng.chance(0.4)) sinks.push_back(rng.below(n));
+    if (rng.chance(0.2)) sinks.push_back(rng.below(n));
+    if (std::find(sinks.begin(), sinks.end(), s) != sinks.end()) continue;
+    std::erase_if(arcs, [&](const Arc& a) {
+      return a.from == s && std::find(sinks.begin(), sinks.end(), a.to) != sinks.end() && rng.chance(0.8);
+    });
+    const SupplyGraph g = SupplyGraph::from_arcs(n, arcs);
+    const GraphMask m = testing::random_mask(rng, g, 0.05, 0.1);
+    std::vector<std::int64_t> cap(n);
+    for (auto& c : cap) {
+      c = rng.chance(0.05) ? kUnbounded : rng.chance(0.1) ? 0 : static_cast<std::int64_t>(1 + rng.below(9));
+    }
+    const VertexCut r = min_vertex_cut(g, m, s, sinks, cap);
+    const VertexCut expected = reference_vertex_cut(g, m, s, sinks, cap);
+    ASSERT_EQ(r.max_flow, expected.max_flow) << "round " << round;
+    ASSERT_EQ(r.cut, expected.cut) << "round " << round;
+    if (r.max_flow > 0 && r.max_flow < kUnbounded) ++finite;
+  }
+  EXPECT_GT(finite, 800);
 }
 
 TEST(MaxFlowWithoutEach, MatchesOneMaxFlowPerRemovalOnRandomGraphs) {
