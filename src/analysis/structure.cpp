@@ -129,11 +129,15 @@ void country_findings(const Dataset& d, const SupplyGraph& graph, const Structur
     flows = max_flow_without_each(graph, up.mask, graph.root(), target.facilities, units, up.by_country, options.threads);
   }
   for (std::size_t i = 0; i < up.countries.size(); ++i) {
-    GraphMask without = up.mask;
-    for (Index f : up.by_country[i]) without.vertex_on[f] = 0;
     CountryLoss loss;
     loss.country = up.countries[i];
-    loss.must_pass = !reaches(graph, without, graph.root(), target.facilities);
+    // A positive max-flow without the country (whose facilities never include a target) runs on a
+    // path that avoids it, so only a zero flow needs the reachability search.
+    if (!options.retained_shares || flows[i] == 0) {
+      GraphMask without = up.mask;
+      for (Index f : up.by_country[i]) without.vertex_on[f] = 0;
+      loss.must_pass = !reaches(graph, without, graph.root(), target.facilities);
+    }
     const std::int64_t flow = loss.must_pass ? 0 : flows[i];
     loss.max_flow = to_tonnes(flow, options.tonne_resolution);
     loss.retained = retained_share(base, flow, loss.must_pass);
