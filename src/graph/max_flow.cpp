@@ -525,7 +525,7 @@ std::vector<std::int64_t> max_flow_without_each(const SupplyGraph& graph, const 
     for (Index v : group) removable[v] = v != source && relevant[v] && !is_sink[v];
   }
   SplitNetwork whole = split_network(graph, mask, source, sinks, capacity, relevant, removable);
-  whole.network.max_flow(kSource, kSink);
+  const std::int64_t whole_flow = whole.network.max_flow(kSource, kSink);
   std::vector<Index> arc_of(graph.vertex_count(), kNone);
   for (Index i = 0; i < whole.split.size(); ++i) arc_of[whole.split[i]] = i;
   std::atomic<std::size_t> next{0};
@@ -534,6 +534,15 @@ std::vector<std::int64_t> max_flow_without_each(const SupplyGraph& graph, const 
       std::vector<Index> arcs;
       for (Index v : removals[i]) {
         if (removable[v]) arcs.push_back(arc_of[v]);
+      }
+      // Removing arcs that carry nothing leaves a maximum flow maximum (a finite one: an unbounded
+      // value comes with no flow at all).
+      const bool idle = whole_flow < kUnbounded && std::all_of(arcs.begin(), arcs.end(), [&](Index a) {
+        return whole.network.flow_on(a) == 0;
+      });
+      if (idle) {
+        flows[i] = whole_flow;
+        continue;
       }
       FlowNetwork network = whole.network;
       flows[i] = network.max_flow_without(arcs);
