@@ -1200,6 +1200,11 @@ class DatasetBuilder {
     std::map<std::pair<Index, Index>, double> share_sum;
     std::map<std::pair<Index, Index>, const LinkRefs*> share_first;
     for (std::size_t i = 0; i < ds_.links.size(); ++i) {
+      if (constexpr std::size_t kAhead = 8; i + kAhead < ds_.links.size()) {   // overlap the misses, as in resolve()
+        const Link& ahead = ds_.links[i + kAhead];
+        if (ahead.from < ds_.facilities.size()) __builtin_prefetch(&ds_.facilities[ahead.from]);
+        if (ahead.to < ds_.facilities.size()) __builtin_prefetch(&ds_.facilities[ahead.to]);
+      }
       const Link& l = ds_.links[i];
       const LinkRefs& refs = link_refs_[i];
       if (l.from == kNone || l.to == kNone || l.material == kNone) continue;

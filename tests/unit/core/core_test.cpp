@@ -32,6 +32,19 @@ TEST(Text, KebabIds) {
   EXPECT_FALSE(is_kebab_id(""));
 }
 
+TEST(Text, Utf8ErrorsAreFoundAtEveryOffsetOfLongAsciiRuns) {
+  for (std::size_t at = 0; at < 40; ++at) {
+    std::string text(50, 'a');
+    EXPECT_TRUE(is_valid_utf8(text));
+    text.replace(at, 3, "\xe2\x82\xac");   // a euro sign: valid anywhere
+    EXPECT_TRUE(is_valid_utf8(text)) << at;
+    text[at + 1] = 'a';                     // now a lead byte without its continuation
+    std::size_t bad = 999;
+    EXPECT_FALSE(is_valid_utf8(text, &bad)) << at;
+    EXPECT_EQ(bad, at);
+  }
+}
+
 TEST(Text, Utf8Validation) {
   std::size_t bad = 99;
   EXPECT_TRUE(is_valid_utf8("plain \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"));
