@@ -278,16 +278,23 @@ std::int64_t brute_min_vertex_cut(const SupplyGraph& g, const GraphMask& m, Inde
   return best;
 }
 
+// Random arcs, each turned downstream (lower to higher vertex) with probability `downstream`, as
+// in a supply chain, with the rest left to make cycles.
+std::vector<Arc> downstream_arcs(testing::Rng& rng, Index n, Index count, double downstream) {
+  auto arcs = testing::random_arcs(rng, n, count);
+  for (Arc& a : arcs) {
+    if (a.from > a.to && rng.chance(downstream)) std::swap(a.from, a.to);
+  }
+  return arcs;
+}
+
 TEST(MinVertexCut, MatchesSubsetEnumerationOnRandomGraphs) {
   testing::Rng rng(11);
   int finite = 0;
   for (int round = 0; round < 600; ++round) {
     const Index n = 2 + rng.below(9);
     const Index s = 0, t = n - 1;
-    auto arcs = testing::random_arcs(rng, n, n + rng.below(2 * n));
-    for (Arc& a : arcs) {
-      if (a.from > a.to && rng.chance(0.8)) std::swap(a.from, a.to);  // mostly downstream, like a supply chain
-    }
+    auto arcs = downstream_arcs(rng, n, n + rng.below(2 * n), 0.8);
     std::erase_if(arcs, [&](const Arc& a) { return a.from == s && a.to == t && rng.chance(0.8); });
     const SupplyGraph g = SupplyGraph::from_arcs(n, arcs);
     const GraphMask m = testing::random_mask(rng, g, 0.05, 0.1);
@@ -367,10 +374,7 @@ TEST(MinVertexCut, MatchesNodeSplittingEdmondsKarpOnRandomGraphs) {
   int finite = 0;
   for (int round = 0; round < 3000; ++round) {
     const Index n = 2 + rng.below(12);
-    auto arcs = testing::random_arcs(rng, n, n + rng.below(3 * n));
-    for (Arc& a : arcs) {
-      if (a.from > a.to && rng.chance(0.7)) std::swap(a.from, a.to);
-    }
+    auto arcs = downstream_arcs(rng, n, n + rng.below(3 * n), 0.7);
     const Index s = rng.chance(0.8) ? 0 : rng.below(n);
     std::vector<Index> sinks{n - 1};
     if (rng.chance(0.4)) sinks.push_back(rng.below(n));
@@ -398,10 +402,7 @@ TEST(MaxFlowWithoutEach, MatchesOneMaxFlowPerRemovalOnRandomGraphs) {
   testing::Rng rng(19);
   for (int round = 0; round < 600; ++round) {
     const Index n = 2 + rng.below(12);
-    auto arcs = testing::random_arcs(rng, n, n + rng.below(2 * n));
-    for (Arc& a : arcs) {
-      if (a.from > a.to && rng.chance(0.8)) std::swap(a.from, a.to);
-    }
+    auto arcs = downstream_arcs(rng, n, n + rng.below(2 * n), 0.8);
     const SupplyGraph g = SupplyGraph::from_arcs(n, arcs);
     const GraphMask m = testing::random_mask(rng, g, 0.05, 0.1);
     std::vector<std::int64_t> cap(n);
