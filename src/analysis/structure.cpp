@@ -121,13 +121,10 @@ void sort_losses(const Dataset& d, std::vector<CountryLoss>& losses) {
 }
 
 // Must-pass countries and the max-flow without each upstream country.
+// `flows`: the max-flow without each of up.countries (empty without retained shares).
 void country_findings(const Dataset& d, const SupplyGraph& graph, const StructureTarget& target,
-                      const Upstream& up, const std::vector<std::int64_t>& units, std::int64_t base,
+                      const Upstream& up, const std::vector<std::int64_t>& flows, std::int64_t base,
                       const std::string& element, const StructureOptions& options, TargetStructure& r) {
-  std::vector<std::int64_t> flows(up.countries.size(), 0);
-  if (options.retained_shares) {
-    flows = max_flow_without_each(graph, up.mask, graph.root(), target.facilities, units, up.by_country, options.threads);
-  }
   for (std::size_t i = 0; i < up.countries.size(); ++i) {
     CountryLoss loss;
     loss.country = up.countries[i];
@@ -138,7 +135,7 @@ void country_findings(const Dataset& d, const SupplyGraph& graph, const Structur
       for (Index f : up.by_country[i]) without.vertex_on[f] = 0;
       loss.must_pass = !reaches(graph, without, graph.root(), target.facilities);
     }
-    const std::int64_t flow = loss.must_pass ? 0 : flows[i];
+    const std::int64_t flow = loss.must_pass || flows.empty() ? 0 : flows[i];
     loss.max_flow = to_tonnes(flow, options.tonne_resolution);
     loss.retained = retained_share(base, flow, loss.must_pass);
     loss.evidence = loss_evidence(d, element, target, loss);
@@ -202,7 +199,12 @@ TargetStructure analyze_target(const Dataset& dataset, const SupplyGraph& graph,
   r.must_pass_facilities = must_pass_facilities(d, graph, element, target, path_phrase);
   const Upstream up = upstream_of(d, graph, element.view.mask, target.facilities);
   const std::vector<std::int64_t> units = capacity_units(element.view.capacity, options.tonne_resolution);
-  const VertexCut base = min_vertex_cut(graph, up.mask, graph.root(), target.facilities, units);
+  // One solve of the whole network gives the cut and, warm-started from it, the flow without each country.
+  const std::vector<std::vector<Index>> no_groups;
+  const CutAndRetained solved = min_vertex_cut_and_without_each(
+      graph, up.mask, graph.root(), target.facilities, units, options.retained_shares ? up.by_country : no_groups,
+      options.threads);
+  const VertexCut& base = solved.cut;
   r.max_flow = to_tonnes(base.max_flow, options.tonne_resolution);
   if (base.max_flow < kUnbounded) {
     r.min_cut = base.cut;
@@ -215,7 +217,7 @@ TargetStructure analyze_target(const Dataset& dataset, const SupplyGraph& graph,
     r.min_cut_capacity = kInfinity;
   }
   describe_cut(d, symbol, target, r);
-  country_findings(d, graph, target, up, units, base.max_flow, symbol, options, r);
+  country_findings(d, graph, target, up, solved.without, base.max_flow, symbol, options, r);
   return r;
 }
 

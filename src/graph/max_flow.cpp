@@ -483,39 +483,21 @@ bool joined(std::span<const Index> sinks, const std::vector<std::uint8_t>& relev
 
 }  // namespace
 
-VertexCut min_vertex_cut(const SupplyGraph& graph, const GraphMask& mask, Index source, std::span<const Index> sinks,
-                         std::span<const std::int64_t> capacity) {
+CutAndRetained min_vertex_cut_and_without_each(const SupplyGraph& graph, const GraphMask& mask, Index source,
+                                              std::span<const Index> sinks, std::span<const std::int64_t> capacity,
+                                              const std::vector<std::vector<Index>>& removals, unsigned threads) {
   assert(capacity.size() >= graph.vertex_count());
-  VertexCut result;
+  CutAndRetained result;
+  std::vector<std::int64_t>& flows = result.without;
+  flows.assign(removals.size(), 0);
   const std::vector<std::uint8_t> relevant = between(graph, mask, source, sinks);
   if (!relevant[source] || !joined(sinks, relevant)) return result;
-  if (std::find(sinks.begin(), sinks.end(), source) != sinks.end()) {
-    result.max_flow = kUnbounded;
-    return result;
-  }
-  SplitNetwork s = split_network(graph, mask, source, sinks, capacity, relevant);
-  result.max_flow = s.network.max_flow(kSource, kSink);
-  if (result.max_flow >= kUnbounded) return result;
-  const std::vector<std::uint8_t> side = s.network.source_side();
-  for (Index v : s.split) {
-    if (side[s.in_node[v]] && !side[s.out_node[v]]) result.cut.push_back(v);
-  }
-  return result;
-}
-
-std::vector<std::int64_t> max_flow_without_each(const SupplyGraph& graph, const GraphMask& mask, Index source,
-                                                std::span<const Index> sinks, std::span<const std::int64_t> capacity,
-                                                const std::vector<std::vector<Index>>& removals, unsigned threads) {
-  assert(capacity.size() >= graph.vertex_count());
-  std::vector<std::int64_t> flows(removals.size(), 0);
-  if (removals.empty()) return flows;
-  const std::vector<std::uint8_t> relevant = between(graph, mask, source, sinks);
-  if (!relevant[source] || !joined(sinks, relevant)) return flows;
   std::vector<std::uint8_t> is_sink(graph.vertex_count(), 0);
   for (Index t : sinks) is_sink[t] = 1;
   if (is_sink[source]) {
+    result.cut.max_flow = kUnbounded;
     std::fill(flows.begin(), flows.end(), kUnbounded);
-    return flows;
+    return result;
   }
   // One network with every vertex of some group split, solved once; each group then starts from
   // a copy of its flow with the group's arcs removed. Groups are independent: each worker takes
@@ -526,6 +508,16 @@ std::vector<std::int64_t> max_flow_without_each(const SupplyGraph& graph, const 
   }
   SplitNetwork whole = split_network(graph, mask, source, sinks, capacity, relevant, removable);
   const std::int64_t whole_flow = whole.network.max_flow(kSource, kSink);
+  result.cut.max_flow = whole_flow;
+  if (whole_flow < kUnbounded) {
+    // The cut nearest the source. A vertex split only because it is in a group has an unbounded
+    // arc, which a finite flow never saturates, so the cut is min_vertex_cut's.
+    const std::vector<std::uint8_t> side = whole.network.source_side();
+    for (Index v : whole.split) {
+      if (side[whole.in_node[v]] && !side[whole.out_node[v]]) result.cut.cut.push_back(v);
+    }
+  }
+  if (removals.empty()) return result;
   std::vector<Index> arc_of(graph.vertex_count(), kNone);
   for (Index i = 0; i < whole.split.size(); ++i) arc_of[whole.split[i]] = i;
   std::atomic<std::size_t> next{0};
@@ -552,7 +544,7 @@ std::vector<std::int64_t> max_flow_without_each(const SupplyGraph& graph, const 
   threads = static_cast<unsigned>(std::min<std::size_t>(threads, removals.size()));
   if (threads <= 1) {
     work();
-    return flows;
+    return result;
   }
   std::vector<std::exception_ptr> failures(threads);
   std::vector<std::thread> pool;
@@ -570,7 +562,18 @@ std::vector<std::int64_t> max_flow_without_each(const SupplyGraph& graph, const 
   for (const auto& f : failures) {
     if (f) std::rethrow_exception(f);
   }
-  return flows;
+  return result;
+}
+
+VertexCut min_vertex_cut(const SupplyGraph& graph, const GraphMask& mask, Index source, std::span<const Index> sinks,
+                         std::span<const std::int64_t> capacity) {
+  return min_vertex_cut_and_without_each(graph, mask, source, sinks, capacity, {}, 1).cut;
+}
+
+std::vector<std::int64_t> max_flow_without_each(const SupplyGraph& graph, const GraphMask& mask, Index source,
+                                                std::span<const Index> sinks, std::span<const std::int64_t> capacity,
+                                                const std::vector<std::vector<Index>>& removals, unsigned threads) {
+  return min_vertex_cut_and_without_each(graph, mask, source, sinks, capacity, removals, threads).without;
 }
 
 }  // namespace chokepoint

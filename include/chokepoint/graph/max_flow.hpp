@@ -86,4 +86,14 @@ std::vector<std::int64_t> max_flow_without_each(const SupplyGraph& graph, const 
                                                 std::span<const Index> sinks, std::span<const std::int64_t> capacity,
                                                 const std::vector<std::vector<Index>>& removals, unsigned threads = 0);
 
+/// Both of the above from one solve of the whole network: the cut of min_vertex_cut and the
+/// values of max_flow_without_each.
+struct CutAndRetained {
+  VertexCut cut;
+  std::vector<std::int64_t> without;  ///< one value per group
+};
+CutAndRetained min_vertex_cut_and_without_each(const SupplyGraph& graph, const GraphMask& mask, Index source,
+                                              std::span<const Index> sinks, std::span<const std::int64_t> capacity,
+                                              const std::vector<std::vector<Index>>& removals, unsigned threads = 0);
+
 }  // namespace chokepoint
