@@ -1,7 +1,4 @@
 #include <algorithm>
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
 #include <cctype>
 #include <cmath>
 #include <deque>
@@ -13,11 +10,15 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <fmt/format.h>
 
 #include "chokepoint/core/text.hpp"
-#include "chokepoint/load/loader.hpp"
 #include "chokepoint/load/id_index.hpp"
+#include "chokepoint/load/loader.hpp"
 #include "chokepoint/load/yaml_reader.hpp"
 #include "csv_table.hpp"
 
