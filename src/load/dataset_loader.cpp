@@ -10,10 +10,6 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
-
 #include <fmt/format.h>
 
 #include "chokepoint/core/text.hpp"
@@ -1462,11 +1458,6 @@ DatasetLoad load_dataset(const fs::path& path, const LoadOptions& options) {
     result.dataset.reset();
     result.diagnostics.error("E006", {path.generic_string(), 0, 0, 1}, "out of memory while loading the dataset");
   }
-#if defined(__GLIBC__)
-  // The builder's many small blocks are free now but glibc keeps their pages; hand them back, so
-  // that the analysis that follows does not start on top of the loader's peak.
-  malloc_trim(0);
-#endif
   return result;
 }
 
