@@ -129,7 +129,7 @@ std::size_t write_csv_dataset(const Dataset& ds, const std::filesystem::path& di
   d << "facility,material,quantity,year,source\n";
   dist << "facility,element,percent\n";
   for (const auto& fac : ds.facilities) {
-    f << fmt::format("{},\"{}\",\"{}\",{},{},{},{},{},{}\n", fac.id, fac.name, fac.operator_name,
+    f << fmt::format("{},\"{}\",\"{}\",{},{},{},{},{},{}\n", fac.id, fac.name, fac.operator_name.str(),
                      ds.countries[fac.country].code,
                      fac.owner_country == kNone ? "" : ds.countries[fac.owner_country].code, stage_name(fac.stage),
                      status_name(fac.status), fac.recovery, fac.priority);

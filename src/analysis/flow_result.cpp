@@ -140,7 +140,6 @@ DemandFlow FlowResult::sink_demand(Index f) const {
     total.shortfall_tonnes += row.shortfall_tonnes;
     add_scaled(total.demand, 1.0, row.demand);
     add_scaled(total.delivered, 1.0, row.delivered);
-    add_scaled(total.shortfall, 1.0, row.shortfall);
   }
   return total;
 }

@@ -439,7 +439,6 @@ void Runner::finish_demand(const PlanData& p, const Disruption& disruption, Flow
       for (std::size_t e = 0; e < received.size(); ++e) {
         d.demand[e] = group.per_tonne[e] * d.demand_tonnes;
         d.delivered[e] = r.group_delivered_[g] * received[e] * share;
-        d.shortfall[e] = std::max(0.0, d.demand[e] - d.delivered[e]);
       }
     }
   }

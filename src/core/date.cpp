@@ -57,9 +57,8 @@ std::optional<Date> parse_iso_date(std::string_view s) {
 
 Date add_months(const Date& d, int months) {
   int total = d.year * 12 + (d.month - 1) + months;
-  Date r{total / 12, total % 12 + 1, d.day};
-  r.day = std::min(r.day, days_in_month(r.year, r.month));
-  return r;
+  const int y = total / 12, m = total % 12 + 1;
+  return Date{y, m, std::min<int>(d.day, days_in_month(y, m))};
 }
 
 }  // namespace chokepoint

@@ -225,8 +225,8 @@ void overlay(Context& c) {
   std::map<Index, std::pair<double, double>> sinks;  // baseline, contracts
   for (const SinkImpact& s : c.impact->sinks) {
     auto& [b, k] = sinks[s.facility];
-    b += pick(s.baseline, c.request.element);
-    k += pick(s.contracts, c.request.element);
+    b += pick(s.baseline(), c.request.element);
+    k += pick(s.contracts(), c.request.element);
   }
   for (const auto& [f, bk] : sinks) {
     if (bk.first > 0) c.shortfall[f] = std::max(c.shortfall[f], std::clamp(1.0 - bk.second / bk.first, 0.0, 1.0));
@@ -270,7 +270,7 @@ std::string facility_tooltip(const Context& c, Index f) {
   if (x.owner_country != kNone && x.owner_country != x.country)
     where += ", owned from " + country_name(c.ds, x.owner_country);
   lines.push_back(fmt::format("{}; {}", where, status_name(x.status)));
-  if (!x.operator_name.empty()) lines.push_back("operator: " + x.operator_name);
+  if (!x.operator_name.empty()) lines.push_back("operator: " + x.operator_name.str());
   for (const Output& o : x.outputs) {
     std::vector<std::string> parts;
     if (o.capacity) parts.push_back(fmt::format("capacity {} t/yr", text::grouped(*o.capacity)));
@@ -309,7 +309,7 @@ std::string link_tooltip(const Context& c, Index l) {
   if (k.source != kNone) lines.push_back("source: " + c.ds.sources[k.source].id);
   if (auto it = c.covered.find(l); it != c.covered.end()) {
     lines.push_back(fmt::format("scenario {}: {} ({})", c.impact->scenario_id, text::pass_label(it->second->pass),
-                                fmt::join(it->second->measures, ", ")));
+                                fmt::join(c.impact->measures_of(*it->second), ", ")));
   }
   return fmt::format("{}", fmt::join(lines, "\n"));
 }

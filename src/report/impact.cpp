@@ -197,11 +197,11 @@ nlohmann::ordered_json impact_json(const Dataset& ds, const std::vector<Scenario
     s["sinks"] = json::array();
     for (const auto& k : i.sinks) {
       json el = json::object();
-      for (int e = 0; e < kRareEarthCount; ++e) {
-        if (k.demand[e] <= 0 && k.baseline[e] <= 0) continue;
-        el[symbol(e)] = {{"demand", k.demand[e]}, {"baseline", k.baseline[e]},
-                         {"contracts", k.contracts_tonnes ? json(k.contracts[e]) : json(nullptr)},
-                         {"market", k.market_tonnes ? json(k.market[e]) : json(nullptr)}};
+      for (const SinkElement& x : k.elements) {
+        if (x.demand <= 0 && x.baseline <= 0) continue;
+        el[symbol(x.element)] = {{"demand", x.demand}, {"baseline", x.baseline},
+                                 {"contracts", k.contracts_tonnes ? json(x.contracts) : json(nullptr)},
+                                 {"market", k.market_tonnes ? json(x.market) : json(nullptr)}};
       }
       s["sinks"].push_back({{"facility", ds.facilities[k.facility].id}, {"material", ds.materials[k.material].id},
                             {"demand", k.demand_tonnes}, {"baseline", k.baseline_tonnes},
@@ -211,7 +211,7 @@ nlohmann::ordered_json impact_json(const Dataset& ds, const std::vector<Scenario
     for (const auto& c : i.covered_links) {
       const Link& l = ds.links[c.link];
       s["covered_links"].push_back({{"from", ds.facilities[l.from].id}, {"to", ds.facilities[l.to].id},
-                                    {"material", ds.materials[l.material].id}, {"pass", c.pass}, {"measures", c.measures}});
+                                    {"material", ds.materials[l.material].id}, {"pass", c.pass}, {"measures", i.measures_of(c)}});
     }
     s["feed_losses"] = json::array();
     for (const auto& f : i.feed_losses) {

@@ -36,8 +36,8 @@ std::string csv_cell(std::string_view s) {
   return out;
 }
 
-template <typename T>
-std::string optional_text(const std::optional<T>& v) {
+template <typename Optional>   // std::optional<T> or OptionalDouble
+std::string optional_text(const Optional& v) {
   return v ? fmt::format("{}", *v) : std::string();
 }
 

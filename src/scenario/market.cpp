@@ -108,7 +108,6 @@ void fill_demand(const FlowResult& baseline, const MarketModel& model, const std
       const double per_tonne = base.demand_tonnes > 0 ? base.demand[e] / base.demand_tonnes : 0.0;
       row.demand[e] = per_tonne * row.demand_tonnes;
       row.delivered[e] = received[g][e] * scale;
-      row.shortfall[e] = std::max(0.0, row.demand[e] - row.delivered[e]);
     }
     result.demand.push_back(row);
   }

@@ -166,11 +166,19 @@ ScenarioImpact run_scenario(const Dataset& ds, const Scenario& scenario, const S
   }
   // By link, each link's measures in the order they apply.
   std::stable_sort(coverage.begin(), coverage.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::size_t links_covered = 0;
+  for (std::size_t i = 0; i < coverage.size(); ++i) links_covered += i == 0 || coverage[i - 1].first != coverage[i].first;
+  impact.covered_links.reserve(links_covered);
+  impact.covering.reserve(coverage.size());
   for (std::size_t i = 0; i < coverage.size(); ++i) {
     const Index l = coverage[i].first;
-    if (i == 0 || coverage[i - 1].first != l) impact.covered_links.push_back({l, d.pass_factor[l], {}});
-    impact.covered_links.back().measures.push_back(measures[coverage[i].second]->id);
+    if (i == 0 || coverage[i - 1].first != l) {
+      impact.covered_links.push_back({l, static_cast<std::uint32_t>(impact.covering.size()), 0, d.pass_factor[l]});
+    }
+    impact.covering.push_back(coverage[i].second);
+    ++impact.covered_links.back().measure_count;
   }
+  std::vector<std::pair<Index, std::uint32_t>>().swap(coverage);
 
   std::optional<FlowResult> contracts;
   if (options.contracts) {
@@ -185,6 +193,10 @@ ScenarioImpact run_scenario(const Dataset& ds, const Scenario& scenario, const S
   } else {
     impact.market_status = "not run";
   }
+  // The runs keep what they need of the disruption; its per-link factors (24 MB at 3e6 links)
+  // would otherwise still be held while the per-sink rows below are built.
+  std::vector<double>().swap(d.pass_factor);
+  std::vector<double>().swap(d.capacity_factor);
 
   // Demand sinks, entry by entry (the same rows in every run of these plans).
   const auto& base_rows = base.demand();
@@ -197,19 +209,17 @@ ScenarioImpact run_scenario(const Dataset& ds, const Scenario& scenario, const S
     s.material = b.material;
     s.demand_tonnes = b.demand_tonnes * d.demand_factor[b.facility];
     s.baseline_tonnes = b.delivered_tonnes;
-    s.demand = b.demand;
-    for (double& x : s.demand) x *= d.demand_factor[b.facility];
-    s.baseline = b.delivered;
-    if (contracts) {
-      const DemandFlow& c = contracts->demand()[i];
-      s.contracts_tonnes = c.delivered_tonnes;
-      s.contracts = c.delivered;
+    const DemandFlow* c = contracts ? &contracts->demand()[i] : nullptr;
+    const DemandFlow* m = market && market->ok && i < market->demand.size() ? &market->demand[i] : nullptr;
+    if (c) s.contracts_tonnes = c->delivered_tonnes;
+    if (m) s.market_tonnes = m->delivered_tonnes;
+    for (int e = 0; e < kRareEarthCount; ++e) {
+      const auto k = static_cast<std::size_t>(e);
+      const SinkElement x{e, b.demand[k] * d.demand_factor[b.facility], b.delivered[k], c ? c->delivered[k] : 0.0,
+                          m ? m->delivered[k] : 0.0};
+      if (x.demand != 0 || x.baseline != 0 || x.contracts != 0 || x.market != 0) s.elements.push_back(x);
     }
-    if (market && market->ok && i < market->demand.size()) {
-      s.market_tonnes = market->demand[i].delivered_tonnes;
-      s.market = market->demand[i].delivered;
-    }
-    impact.sinks.push_back(s);
+    impact.sinks.push_back(std::move(s));
   }
 
   // By consuming country, then by group.
@@ -221,10 +231,13 @@ ScenarioImpact run_scenario(const Dataset& ds, const Scenario& scenario, const S
       double c = 0, m = 0;
       for (const auto& s : impact.sinks) {
         if (!std::binary_search(countries.begin(), countries.end(), ds.facilities[s.facility].country)) continue;
-        row.demand += s.demand[e];
-        row.baseline += s.baseline[e];
-        c += s.contracts[e];
-        m += s.market[e];
+        for (const SinkElement& x : s.elements) {
+          if (x.element != e) continue;
+          row.demand += x.demand;
+          row.baseline += x.baseline;
+          c += x.contracts;
+          m += x.market;
+        }
       }
       if (row.demand <= 0 && row.baseline <= 0) continue;
       if (contracts) row.contracts = c;
@@ -246,11 +259,12 @@ ScenarioImpact run_scenario(const Dataset& ds, const Scenario& scenario, const S
   std::vector<CountrySums> sums(ds.countries.size());
   for (const auto& s : impact.sinks) {
     CountrySums& t = sums[ds.facilities[s.facility].country];
-    for (std::size_t e = 0; e < t.demand.size(); ++e) {
-      t.demand[e] += s.demand[e];
-      t.baseline[e] += s.baseline[e];
-      t.contracts[e] += s.contracts[e];
-      t.market[e] += s.market[e];
+    for (const SinkElement& x : s.elements) {
+      const auto e = static_cast<std::size_t>(x.element);
+      t.demand[e] += x.demand;
+      t.baseline[e] += x.baseline;
+      t.contracts[e] += x.contracts;
+      t.market[e] += x.market;
     }
   }
   for (Index c : consumer_countries) {

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "chokepoint/core/compact.hpp"
 #include "chokepoint/core/date.hpp"
 #include "chokepoint/core/diagnostic.hpp"
 #include "chokepoint/core/elements.hpp"
@@ -131,8 +132,8 @@ struct Provenance {
 
 struct Output {
   Index material = kNone;
-  std::optional<double> capacity;    ///< t/yr in the material's basis
-  std::optional<double> production;  ///< t in `year`, what the baseline uses
+  OptionalDouble capacity;    ///< t/yr in the material's basis
+  OptionalDouble production;  ///< t in `year`, what the baseline uses
   Provenance provenance;
 };
 
@@ -187,47 +188,49 @@ class Distribution {
   std::unique_ptr<ReVector> values_;
 };
 
+/// Fields are ordered to leave no padding (328 bytes): a large chain has a million of them.
 struct Facility {
   std::string id;
   std::string name;
-  std::string operator_name;
+  RareString operator_name;
   Index country = kNone;
   Index owner_country = kNone;       ///< kNone: same as `country`
+  Index technology_origin = kNone;
   Stage stage = Stage::mine;
   Status status = Status::operating;
+  bool inputs_given = false;
+  bool elements_given = false;
+  bool has_distribution = false;
   std::optional<Date> status_as_of;
   std::vector<Output> outputs;
   std::vector<Index> inputs;         ///< explicit accepted materials; empty: the stage's default forms
-  bool inputs_given = false;
   std::vector<Element> elements;     ///< capability (separation/metal/alloy); empty: from outputs
-  bool elements_given = false;
   Distribution distribution;         ///< mines: % of TREO by RE index
-  bool has_distribution = false;
   double recovery = 1.0;
   double priority = 1.0;             ///< demand sinks: weight in the market bound
   std::vector<DemandEntry> demand;
-  Index technology_origin = kNone;
   std::optional<Location> location;
   std::vector<Index> sources;
-  std::string notes;
+  RareString notes;
   DisruptionRisk disruption;
   SourceLocation where;
 
   [[nodiscard]] Index owner() const { return owner_country == kNone ? country : owner_country; }
 };
 
+/// Kept small (88 bytes): a large chain has three links per facility.
 struct Link {
   Index from = kNone;   ///< facility
   Index to = kNone;     ///< facility
   Index material = kNone;
-  std::optional<double> volume;   ///< t/yr in the material's basis
-  std::optional<double> share;    ///< share of the supplier's output of the material, 0..1
-  LinkStatus status = LinkStatus::active;
+  Index source = kNone;
+  OptionalDouble volume;   ///< t/yr in the material's basis
+  OptionalDouble share;    ///< share of the supplier's output of the material, 0..1
   std::optional<Date> since;
   std::optional<Date> until;
-  Index source = kNone;
-  std::string notes;
+  RareString notes;
   SourceLocation where;
+  LinkStatus status = LinkStatus::active;
 
   /// Active on `date` (status active, since <= date < until); no date: status active.
   [[nodiscard]] bool active_on(const std::optional<Date>& date) const;

@@ -91,7 +91,7 @@ TEST(Flow, ChainMovesExactTonnes) {
   EXPECT_NEAR(row.shortfall_tonnes, 2000 - magnets, 1e-9);
   EXPECT_NEAR(at(row.demand, "Dy"), 2000 * 0.05, 1e-9);
   EXPECT_NEAR(at(row.delivered, "Nd"), 0.9 * nd, 1e-9);
-  EXPECT_NEAR(at(row.shortfall, "Nd"), 2000 * 0.3 - 0.9 * nd, 1e-9);
+  EXPECT_NEAR(at(row.shortfall(), "Nd"), 2000 * 0.3 - 0.9 * nd, 1e-9);
   EXPECT_TRUE(r.converged());
   EXPECT_EQ(r.iterations(), 1);
   EXPECT_EQ(plan.cyclic_component_count(), 0u);

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "chokepoint/core/compact.hpp"
 #include "chokepoint/core/date.hpp"
 #include "chokepoint/core/diagnostic.hpp"
 #include "chokepoint/core/elements.hpp"
@@ -79,6 +80,69 @@ TEST(Date, DaysRoundTripAndOrder) {
   EXPECT_LT((Date{2025, 4, 4}), (Date{2025, 11, 10}));
   EXPECT_EQ(add_months(Date{2025, 1, 31}, 1).str(), "2025-02-28");
   EXPECT_EQ(add_months(Date{2025, 11, 15}, 3).str(), "2026-02-15");
+}
+
+TEST(Date, SixBytesHoldEveryDayOfFourDigitYears) {
+  static_assert(sizeof(Date) == 6 && sizeof(std::optional<Date>) == 8);
+  for (long day = Date{1, 1, 1}.days(); day <= Date{9999, 12, 31}.days(); day += 997) {
+    const Date d = Date::from_days(day);
+    EXPECT_EQ(d.days(), day);
+    EXPECT_EQ(parse_iso_date(d.str()), d);
+  }
+  EXPECT_EQ(add_months(Date{9999, 1, 31}, 1).str(), "9999-02-28");
+  EXPECT_EQ(add_months(Date{2024, 3, 31}, -1).str(), "2024-02-29");
+}
+
+TEST(Compact, OptionalDoubleReadsLikeStdOptional) {
+  static_assert(sizeof(OptionalDouble) == 8);
+  OptionalDouble x;
+  EXPECT_FALSE(x.has_value());
+  EXPECT_FALSE(x);
+  EXPECT_TRUE(x == std::nullopt);
+  EXPECT_EQ(x.value_or(7.5), 7.5);
+  EXPECT_THROW((void)x.value(), std::bad_optional_access);
+  EXPECT_EQ(std::optional<double>(x), std::nullopt);
+  x = 0.0;   // zero and negative zero are values, not "absent"
+  EXPECT_TRUE(x.has_value());
+  EXPECT_EQ(*x, 0.0);
+  x = -0.0;
+  EXPECT_TRUE(x.has_value());
+  x = -1e300;
+  EXPECT_EQ(x.value(), -1e300);
+  EXPECT_EQ(std::optional<double>(x), std::optional<double>(-1e300));
+  EXPECT_TRUE(x == OptionalDouble(-1e300));
+  EXPECT_FALSE(x == OptionalDouble());
+  x = std::optional<double>();
+  EXPECT_FALSE(x.has_value());
+  x = std::optional<double>(2.5);
+  EXPECT_EQ(x.value_or(0), 2.5);
+  x.reset();
+  EXPECT_TRUE(x == OptionalDouble());
+  x = std::numeric_limits<double>::quiet_NaN();   // documented: NaN empties it
+  EXPECT_FALSE(x.has_value());
+}
+
+TEST(Compact, RareStringAllocatesOnlyWhenNotEmpty) {
+  static_assert(sizeof(RareString) == 8);
+  RareString s;
+  EXPECT_TRUE(s.empty());
+  EXPECT_EQ(s.str(), "");
+  EXPECT_EQ(s.size(), 0u);
+  s = std::string("long enough to leave the small-string buffer of std::string");
+  EXPECT_FALSE(s.empty());
+  RareString copy = s;
+  EXPECT_EQ(copy, s);
+  EXPECT_NE(copy.c_str(), s.c_str());   // a deep copy
+  RareString moved = std::move(copy);
+  EXPECT_EQ(moved.view(), s.view());
+  s = "";
+  EXPECT_TRUE(s.empty());
+  EXPECT_TRUE(s == "");
+  EXPECT_TRUE(moved == "long enough to leave the small-string buffer of std::string");
+  const std::string& ref = moved;
+  EXPECT_EQ(ref.size(), moved.size());
+  moved = moved;   // self-assignment keeps the text
+  EXPECT_EQ(moved.size(), ref.size());
 }
 
 TEST(Elements, RareEarthTableAndOxideFactors) {

@@ -64,7 +64,7 @@ TEST(Scenario, EmptyScenarioReproducesTheBaselineExactly) {
   for (const auto& s : impact.sinks) {
     ASSERT_TRUE(s.contracts_tonnes);
     EXPECT_EQ(*s.contracts_tonnes, s.baseline_tonnes);   // exactly, not approximately
-    EXPECT_EQ(s.contracts, s.baseline);
+    EXPECT_EQ(s.contracts(), s.baseline());
   }
   EXPECT_TRUE(impact.covered_links.empty());
   EXPECT_TRUE(impact.feed_losses.empty());
