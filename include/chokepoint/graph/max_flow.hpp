@@ -14,9 +14,36 @@ namespace chokepoint {
 inline constexpr std::int64_t kUnbounded = std::int64_t{1} << 62;
 
 /// A flow network with integer capacities, solved by augmenting along shortest paths kept in two
-/// incrementally updated search trees (IBFS).
+/// incrementally updated search trees (IBFS), from a greedy first flow.
 class FlowNetwork {
+ private:
+  // One direction of an arc in the residual graph; the other direction is at `mate`.
+  struct Residual {
+    Index head;
+    Index mate;
+    std::int64_t capacity;
+  };
+  // A node's place in a search tree.
+  struct TreeNode {
+    Index parent = kNone;  // kNone for the roots and for orphans
+    Index arc = kNone;     // the slot between parent and node in the direction of flow to the sink
+    Index current = 0;     // where the search for a parent resumes
+    Index child = kNone;   // the first child; siblings are doubly linked
+    Index next = kNone, previous = kNone;
+  };
+
  public:
+  /// The buffers of max_flow_without, kept from one call to the next (one per thread).
+  class Workspace {
+   private:
+    friend class FlowNetwork;
+    std::vector<Residual> residual;
+    std::vector<std::uint8_t> reverse_open;
+    std::vector<std::int32_t> label;
+    std::vector<TreeNode> tree;
+    std::vector<std::int64_t> excess;
+  };
+
   explicit FlowNetwork(Index node_count = 0) : node_count_(node_count) {}
 
   /// Adds a node and returns its id.
@@ -30,9 +57,11 @@ class FlowNetwork {
   /// (or when the flow reaches kUnbounded).
   std::int64_t max_flow(Index source, Index sink);
   /// After max_flow(): the maximum flow once `arcs` are removed (capacity 0), found by repairing
-  /// the flow there is rather than solving again. Only the value is kept: afterwards the network
-  /// holds no valid flow, so copy it first to try several removals.
-  std::int64_t max_flow_without(std::span<const Index> arcs);
+  /// the flow there is rather than solving again. The repair works in `workspace`: this network
+  /// keeps its flow, and threads with a workspace each may repair at the same time.
+  std::int64_t max_flow_without(std::span<const Index> arcs, Workspace& workspace) const;
+  /// The same with a workspace of its own.
+  std::int64_t max_flow_without(std::span<const Index> arcs) const;
   /// Flow on arc `arc` after max_flow().
   [[nodiscard]] std::int64_t flow_on(Index arc) const;
   /// After max_flow(): 1 for the nodes the source reaches in the residual graph, the source side of
@@ -43,17 +72,14 @@ class FlowNetwork {
   [[nodiscard]] Index arc_count() const { return static_cast<Index>(arc_capacity_.size()); }
 
  private:
-  // One direction of an arc in the residual graph; the other direction is at `mate`.
-  struct Residual {
-    Index head;
-    Index mate;
-    std::int64_t capacity;
-  };
   class Ibfs;
 
   void finalize();
-  bool unbounded_path(Index source, Index sink) const;
-  std::int64_t solve(std::vector<std::int64_t> excess);
+  static bool unbounded_path(const std::vector<Index>& first, const std::vector<Residual>& residual, Index source,
+                             Index sink);
+  void greedy_flow();
+  void build_source_tree();
+  std::int64_t inflow_to_sink(const std::vector<Residual>& residual) const;
 
   Index node_count_ = 0;
   std::vector<Index> arc_from_, arc_to_;
@@ -63,6 +89,12 @@ class FlowNetwork {
   std::vector<std::uint8_t> reverse_open_;  // per slot: whether the slot at `mate` has capacity
   std::vector<Index> arc_slot_;             // arc id -> its forward slot; kNone for a loop
   Index source_ = kNone, sink_ = kNone;
+  std::int64_t value_ = 0;  // of the last max_flow()
+  // After a finite max_flow(): a breadth-first tree of the nodes the source reaches in the residual
+  // graph (label: 1 + distance from the source; 0 elsewhere), from which repairs start.
+  std::vector<std::int32_t> source_label_;
+  std::vector<TreeNode> source_tree_;
+  std::int32_t source_depth_ = 0;  // the largest label
 };
 
 /// A maximum flow with vertex capacities and one of its minimum vertex cuts.

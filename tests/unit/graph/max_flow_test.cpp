@@ -216,6 +216,96 @@ TEST(FlowNetwork, MaxFlowWithoutMatchesEdmondsKarpOnWhatIsLeft) {
   }
 }
 
+// The greedy first flow on DAGs whose node ids are not in topological order (so it sorts them
+// itself), with layers of very different capacities and some capacities near kUnbounded (its
+// sums saturate): the value, the cut and a valid flow, as Edmonds-Karp.
+TEST(FlowNetwork, GreedyFirstFlowOnShuffledDags) {
+  testing::Rng rng(43);
+  for (int round = 0; round < 300; ++round) {
+    const Index n = 2 + rng.below(30);
+    std::vector<Index> id(n);  // topological rank -> node id, shuffled
+    for (Index i = 0; i < n; ++i) id[i] = i;
+    for (Index i = n; i-- > 1;) std::swap(id[i], id[rng.below(i + 1)]);
+    const Index s = id[0], t = id[n - 1];
+    std::vector<CapacityArc> arcs;
+    for (Index i = 0, m = rng.below(4 * n); i < m; ++i) {
+      Index a = rng.below(n), b = rng.below(n);
+      if (a == b) continue;
+      if (a > b) std::swap(a, b);
+      const std::int64_t capacity = rng.chance(0.1)    ? kUnbounded
+                                    : rng.chance(0.05) ? kUnbounded / 3
+                                                       : static_cast<std::int64_t>(rng.below(a == 0 ? 200 : 40));
+      arcs.push_back({id[a], id[b], capacity});
+    }
+    FlowNetwork net(n);
+    for (const auto& a : arcs) net.add_arc(a.from, a.to, a.capacity);
+    const ReferenceFlow expected = edmonds_karp(n, arcs, s, t);
+    const std::int64_t value = net.max_flow(s, t);
+    ASSERT_EQ(value, expected.value) << "round " << round;
+    if (value == kUnbounded) continue;
+    ASSERT_EQ(net.source_side(), expected.source_side) << "round " << round;
+    std::vector<std::int64_t> balance(n, 0);
+    for (Index a = 0; a < arcs.size(); ++a) {
+      const std::int64_t f = net.flow_on(a);
+      ASSERT_GE(f, 0);
+      ASSERT_LE(f, arcs[a].capacity);
+      balance[arcs[a].from] -= f;
+      balance[arcs[a].to] += f;
+    }
+    for (Index v = 0; v < n; ++v) {
+      if (v != s && v != t) {
+        ASSERT_EQ(balance[v], 0) << "round " << round << " node " << v;
+      }
+    }
+  }
+}
+
+// Many repairs through one workspace, on layered networks (where the repair starts from the
+// source's tree and the removed arcs leave orphans, excess and demand inside it): each gives the
+// maximum flow of what is left, and the network keeps its own flow.
+TEST(FlowNetwork, RepairsThroughOneWorkspaceMatchEdmondsKarp) {
+  testing::Rng rng(47);
+  FlowNetwork::Workspace workspace;
+  for (int round = 0; round < 100; ++round) {
+    const Index layers = 2 + rng.below(5), width = 2 + rng.below(10);
+    const Index n = 2 + layers * width, s = 0, t = 1;
+    const auto node = [&](Index layer, Index i) { return 2 + layer * width + i; };
+    std::vector<CapacityArc> arcs;
+    for (Index i = 0; i < width; ++i) {
+      arcs.push_back({s, node(0, i), static_cast<std::int64_t>(rng.below(60))});
+      arcs.push_back({node(layers - 1, i), t, rng.chance(0.5) ? kUnbounded : static_cast<std::int64_t>(rng.below(60))});
+    }
+    for (Index l = 0; l + 1 < layers; ++l) {
+      for (Index i = 0; i < width; ++i) {
+        for (Index j = 0; j < width; ++j) {
+          if (rng.chance(0.3)) arcs.push_back({node(l, i), node(l + 1, j), static_cast<std::int64_t>(rng.below(40))});
+          if (rng.chance(0.05)) arcs.push_back({node(l + 1, j), node(l, i), static_cast<std::int64_t>(rng.below(20))});
+        }
+      }
+    }
+    FlowNetwork net(n);
+    for (const auto& a : arcs) net.add_arc(a.from, a.to, a.capacity);
+    const std::int64_t value = net.max_flow(s, t);
+    ASSERT_EQ(value, edmonds_karp(n, arcs, s, t).value) << "round " << round;
+    std::vector<std::int64_t> flow(arcs.size());
+    for (Index a = 0; a < arcs.size(); ++a) flow[a] = net.flow_on(a);
+    for (int trial = 0; trial < 5; ++trial) {
+      std::vector<Index> removed;
+      std::vector<CapacityArc> left = arcs;
+      const double share = trial == 0 ? 0.02 : 0.2;
+      for (Index a = 0; a < arcs.size(); ++a) {
+        if (!rng.chance(share)) continue;
+        removed.push_back(a);
+        if (rng.chance(0.1)) removed.push_back(a);  // listed twice
+        left[a].capacity = 0;
+      }
+      ASSERT_EQ(net.max_flow_without(removed, workspace), edmonds_karp(n, left, s, t).value)
+          << "round " << round << " trial " << trial;
+    }
+    for (Index a = 0; a < arcs.size(); ++a) ASSERT_EQ(net.flow_on(a), flow[a]);
+  }
+}
+
 TEST(FlowNetwork, UnboundedPathIsReported) {
   FlowNetwork net(3);
   net.add_arc(0, 1, kUnbounded);
