@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <future>
 #include <limits>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -236,15 +238,29 @@ StructureReport analyze_structure(const Dataset& dataset, const SupplyGraph& gra
                                        : fmt::format("{} sampled sources, seed {}", options.betweenness_samples,
                                                      options.seed));
   const Carriage carriage = compute_carriage(dataset, options.view);
-  report.networks.push_back(analyze_network(dataset, graph, overall_view(graph, carriage), -1, options));
+  // The network analyses (articulation points, bridges, betweenness) do not depend on the targets:
+  // with more than one thread each runs beside the targets' max-flows, whose whole-network solve
+  // is serial. Same results in the same order either way; one thread runs them in line.
+  const unsigned threads = options.threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : options.threads;
+  const auto policy = threads > 1 ? std::launch::async : std::launch::deferred;
+  const auto network = [&](GraphMask mask, int e) {
+    return std::async(policy, [&dataset, &graph, &options, mask = std::move(mask), e] {
+      return analyze_network(dataset, graph, mask, e, options);
+    });
+  };
+  std::future<NetworkStructure> overall = network(overall_view(graph, carriage), -1);
   std::vector<std::vector<TargetStructure>> per_target(targets.size());
+  std::vector<NetworkStructure> per_element;
   for (int e : elements) {
     const ElementStructure element = prepare_element(dataset, graph, carriage, e);
+    std::future<NetworkStructure> net = network(element.view.mask, e);
     for (std::size_t t = 0; t < targets.size(); ++t) {
       per_target[t].push_back(analyze_target(dataset, graph, element, targets[t], options));
     }
-    report.networks.push_back(analyze_network(dataset, graph, element.view.mask, e, options));
+    per_element.push_back(net.get());
   }
+  report.networks.push_back(overall.get());
+  for (auto& n : per_element) report.networks.push_back(std::move(n));
   for (auto& rows : per_target) {
     for (auto& row : rows) report.targets.push_back(std::move(row));
   }
