@@ -91,6 +91,11 @@ std::size_t Diagnostics::warning_count() const {
       std::count_if(items_.begin(), items_.end(), [](const auto& d) { return d.severity == Severity::warning; }));
 }
 
+void Diagnostics::append(Diagnostics&& other) {
+  items_.insert(items_.end(), std::make_move_iterator(other.items_.begin()), std::make_move_iterator(other.items_.end()));
+  other.items_.clear();
+}
+
 void Diagnostics::sort() {
   std::stable_sort(items_.begin(), items_.end(), [](const Diagnostic& a, const Diagnostic& b) {
     return std::tie(a.where.file, a.where.line, a.where.column, a.code) <

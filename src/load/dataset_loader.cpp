@@ -2,6 +2,7 @@
 #include <cctype>
 #include <cmath>
 #include <deque>
+#include <future>
 #include <map>
 #include <memory>
 #include <regex>
@@ -634,6 +635,7 @@ class DatasetBuilder {
       reading_ = &t;
       if (!header_read) {
         header_read = true;
+        reading_file_ = FileName(t.path);
         cols = table_columns(t, name);
       }
       if (cols.empty()) return;
@@ -647,6 +649,27 @@ class DatasetBuilder {
     table->release_cells();
     tables_.push_back(std::move(table));
     reading_ = nullptr;
+  }
+
+  /// A side reader: a builder that reads one links.csv on another thread while this one reads the
+  /// other files (see load_dataset). `tables_before` is the number of tables read before it in
+  /// the dataset's order, so that its references point at the right table.
+  void set_table_base(std::size_t tables_before) { table_base_ = tables_before; }
+
+  /// Takes over what a side reader read (its links, their references and its table), in the
+  /// place of reading that table here: the result is the same as reading it in line.
+  void absorb_table(DatasetBuilder&& side) {
+    if (side.table_base_ != tables_.size()) throw std::logic_error("a side table absorbed out of order");
+    if (ds_.links.empty()) {
+      ds_.links = std::move(side.ds_.links);
+      link_refs_ = std::move(side.link_refs_);
+    } else {
+      ds_.links.insert(ds_.links.end(), std::make_move_iterator(side.ds_.links.begin()),
+                       std::make_move_iterator(side.ds_.links.end()));
+      link_refs_.insert(link_refs_.end(), std::make_move_iterator(side.link_refs_.begin()),
+                        std::make_move_iterator(side.link_refs_.end()));
+    }
+    for (auto& t : side.tables_) tables_.push_back(std::move(t));
   }
 
  private:
@@ -702,8 +725,9 @@ class DatasetBuilder {
   Ref cell_ref(const csv::Cell* c) const { return c ? csv_ref(*c) : Ref{}; }
   /// A reference at a cell of the table being read: a view of its text, which the table keeps.
   Ref csv_ref(const csv::Cell& c) const { return Ref{c.text, csv_site(c)}; }
-  Site csv_site(const csv::Cell& c) const { return Site::of(tables_.size(), c); }
-  SourceLocation row_where(const csv::Table& t, const csv::Cell& first) { return {t.path, first.line, 1, 1}; }
+  Site csv_site(const csv::Cell& c) const { return Site::of(table_base_ + tables_.size(), c); }
+  /// A row's position; the file name is interned once per table, not once per row.
+  SourceLocation row_where(const csv::Table&, const csv::Cell& first) const { return {reading_file_, first.line, 1, 1}; }
 
   void csv_enum_error(const csv::Table& t, const csv::Cell& c, std::string_view what, const std::vector<std::string>& names) {
     auto& diag = t.report(diags_, Severity::error, "E205", c, fmt::format("unknown {} '{}'", what, c.text));
@@ -1363,6 +1387,8 @@ class DatasetBuilder {
   int suggestions_left_ = 100;
   std::vector<std::unique_ptr<csv::Table>> tables_;
   const csv::Table* reading_ = nullptr;   ///< the table whose rows are being read (not in tables_ yet)
+  FileName reading_file_;                 ///< its name
+  std::size_t table_base_ = 0;            ///< a side reader's: the number of tables read before its own
   std::deque<std::string> yaml_ids_;      ///< the ids references written in YAML view
   std::vector<std::uint32_t> share_elements_;   ///< per facility: RE indices with a distribution.csv row
   std::vector<double> share_total_;             ///< per facility: their percent total
@@ -1440,8 +1466,41 @@ DatasetLoad load_dataset(const fs::path& path, const LoadOptions& options) {
       return f.extension() != ".csv" || f.filename() == "facilities.csv";
     });
     DatasetBuilder builder(options, result.diagnostics);
+    // links.csv, the largest table of a large chain, needs nothing from the other files while it
+    // is read (its ids are resolved at the end): a second thread reads it while this one reads the
+    // rest, and its links join in its place in the file order. Not when the dataset is over the
+    // size limit, which stops the reading at the file that crosses it.
+    struct SideRead {
+      std::unique_ptr<Diagnostics> diagnostics = std::make_unique<Diagnostics>();
+      std::unique_ptr<DatasetBuilder> builder;
+    };
+    std::future<SideRead> side;
+    std::size_t side_file = files.size();
+    {
+      std::uintmax_t all = 0;
+      std::size_t tables_before = 0;
+      for (const auto& f : files) {
+        std::error_code ec;
+        all += fs::file_size(f, ec);
+      }
+      for (std::size_t i = 0; i < files.size() && all <= options.limits.max_total_bytes; ++i) {
+        if (files[i].filename() == "links.csv") {
+          side_file = i;
+          side = std::async(std::launch::async, [&options, file = files[i], tables_before] {
+            SideRead s;
+            s.builder = std::make_unique<DatasetBuilder>(options, *s.diagnostics);
+            s.builder->set_table_base(tables_before);
+            s.builder->add_table_file(file, *s.diagnostics);
+            return s;
+          });
+          break;
+        }
+        tables_before += files[i].extension() == ".csv";
+      }
+    }
     std::size_t total = 0;
-    for (const auto& file : files) {
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      const fs::path& file = files[i];
       result.files.push_back(file.generic_string());
       std::error_code ec;
       total += fs::file_size(file, ec);
@@ -1450,8 +1509,15 @@ DatasetLoad load_dataset(const fs::path& path, const LoadOptions& options) {
                                  fmt::format("dataset is larger than {} bytes", options.limits.max_total_bytes));
         return result;
       }
-      if (file.extension() == ".csv") builder.add_table_file(file, result.diagnostics);
-      else builder.add_document(yaml::read_file(file, options.limits, result.diagnostics));
+      if (i == side_file) {
+        SideRead s = side.get();
+        builder.absorb_table(std::move(*s.builder));
+        result.diagnostics.append(std::move(*s.diagnostics));
+      } else if (file.extension() == ".csv") {
+        builder.add_table_file(file, result.diagnostics);
+      } else {
+        builder.add_document(yaml::read_file(file, options.limits, result.diagnostics));
+      }
     }
     result.dataset = builder.finish();
   } catch (const std::bad_alloc&) {

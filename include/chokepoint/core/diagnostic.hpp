@@ -55,6 +55,8 @@ struct Diagnostic {
 class Diagnostics {
  public:
   Diagnostic& add(Diagnostic d);
+  /// Moves every diagnostic of `other` to the end of this list.
+  void append(Diagnostics&& other);
   Diagnostic& error(std::string code, SourceLocation where, std::string message);
   Diagnostic& warning(std::string code, SourceLocation where, std::string message);
   void append(const Diagnostics& other);

@@ -1,4 +1,5 @@
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -360,6 +361,48 @@ TEST_F(CsvTables, LinkChecksPointAtCells) {
   for (const auto& d : r.diagnostics.items()) found.push_back(d.code + " " + where(d));
   EXPECT_EQ(found, (std::vector<std::string>{"E304 links.csv:2:5", "E305 links.csv:2:5", "E309 links.csv:3:3",
                                              "E305 links.csv:3:5"}));
+}
+
+// The first links.csv is read on a second thread while the other files are read (load_dataset):
+// its links must still come in file order, after YAML links and before a later links.csv, and
+// its cells must still be found for the diagnostics raised when ids are resolved at the end.
+TEST_F(CsvTables, LinksReadBesideTheOtherFilesKeepFileOrderAndPositions) {
+  write("facilities.yaml", R"(facilities:
+  - {id: m, name: M, country: CN, stage: mine, distribution: {Dy: 100}, outputs: [{material: conc, production: 9}]}
+  - {id: s1, name: S1, country: US, stage: separation, outputs: [{material: dy-oxide, production: 1}]}
+  - {id: s2, name: S2, country: US, stage: separation, outputs: [{material: dy-oxide, production: 1}]}
+  - {id: s3, name: S3, country: JP, stage: separation, outputs: [{material: dy-oxide, production: 1}]}
+links:
+  - {from: m, to: s1, material: conc}
+)");
+  fs::create_directories(dir_ / "sub");
+  auto ok = load({{"links.csv", "from,to,material,volume\nm,s2,conc,2\n"},
+                  {"outputs.csv", "facility,material,production\n"},
+                  {"sub/links.csv", "from,to,material,volume\nm,s3,conc,3\n"}});
+  ASSERT_TRUE(ok.dataset) << (ok.diagnostics.empty() ? "" : where(ok.diagnostics.items()[0]) + " " + ok.diagnostics.items()[0].message);
+  const Dataset& ds = *ok.dataset;
+  ASSERT_EQ(ds.links.size(), 3u);
+  EXPECT_EQ(ds.facilities[ds.links[0].to].id, "s1");
+  EXPECT_EQ(ds.facilities[ds.links[1].to].id, "s2");
+  EXPECT_EQ(ds.facilities[ds.links[2].to].id, "s3");
+  EXPECT_EQ(ds.links[1].volume, 2.0);
+  EXPECT_EQ(ds.links[1].where.file.str(), (dir_ / "links.csv").generic_string());
+  EXPECT_EQ(ds.links[1].where.line, 2);
+
+  // Unknown ids in both tables, resolved after every file is read, point at their own cells.
+  auto bad = load({{"links.csv", "from,to,material\nm,s2,conc\nm,ghost,conc\n"},
+                   {"outputs.csv", "facility,material,production\nnobody,conc,1\n"},
+                   {"sub/links.csv", "from,to,material\nm,s3,conc\nwho,s1,conc\n"}});
+  EXPECT_FALSE(bad.dataset);
+  std::vector<std::string> found;
+  for (const auto& d : bad.diagnostics.items()) {
+    const std::string file = fs::relative(d.where.file.str(), dir_).generic_string();
+    found.push_back(d.code + " " + file + ":" + std::to_string(d.where.line) + ":" + std::to_string(d.where.column) +
+                    " " + d.source_line);
+  }
+  std::sort(found.begin(), found.end());
+  EXPECT_EQ(found, (std::vector<std::string>{"E211 links.csv:3:3 m,ghost,conc", "E211 outputs.csv:2:1 nobody,conc,1",
+                                             "E211 sub/links.csv:3:1 who,s1,conc"}));
 }
 
 TEST_F(CsvTables, OtherCsvFilesAreIgnoredWithAWarning) {
