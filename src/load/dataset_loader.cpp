@@ -1178,6 +1178,7 @@ class DatasetBuilder {
     // Links are most of the references: start loading the slots of a few links ahead, so that
     // the cache misses of several lookups overlap.
     constexpr std::size_t kAhead = 8;
+    LastResolved last_material, last_source;
     for (std::size_t i = 0; i < ds_.links.size(); ++i) {
       if (i + kAhead < ds_.links.size()) {
         facilities_.prefetch(link_refs_[i + kAhead].from.id);
@@ -1187,9 +1188,22 @@ class DatasetBuilder {
       const LinkRefs& refs = link_refs_[i];
       l.from = resolve(refs.from, facilities_, "facility", "E211");
       l.to = resolve(refs.to, facilities_, "facility", "E211");
-      l.material = resolve(refs.material, materials_, "material", "E203");
-      l.source = resolve(refs.source, sources_, "source", "E212");
+      l.material = resolve(refs.material, materials_, "material", "E203", last_material);
+      l.source = resolve(refs.source, sources_, "source", "E212", last_source);
     }
+  }
+
+  /// The last id a run of references resolved: consecutive links mostly name the same material
+  /// and source, and comparing two short strings is cheaper than a lookup.
+  struct LastResolved {
+    std::string_view id;
+    Index index = kNone;
+  };
+  Index resolve(const Ref& ref, const IdIndex& ids, std::string_view what, const char* code, LastResolved& last) {
+    if (last.index != kNone && ref.given() && ref.id == last.id) return last.index;
+    const Index found = resolve(ref, ids, what, code);
+    if (found != kNone) last = {ref.id, found};
+    return found;
   }
 
   void resolve_facility(Facility& f, const FacilityRefs& refs) {
