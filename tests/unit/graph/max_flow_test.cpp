@@ -28,6 +28,24 @@ TEST(FlowNetwork, ClrsFigure26_1) {
   EXPECT_EQ(net.flow_on(8), 4);
 }
 
+// A valid flow of `value` from s to t in `net`: every arc within its capacity, every other node
+// balanced, and `value` into t.
+::testing::AssertionResult is_flow(const FlowNetwork& net, Index n, const std::vector<CapacityArc>& arcs, Index s,
+                                   Index t, std::int64_t value) {
+  std::vector<std::int64_t> balance(n, 0);
+  for (Index a = 0; a < arcs.size(); ++a) {
+    const std::int64_t f = net.flow_on(a);
+    if (f < 0 || f > arcs[a].capacity) return ::testing::AssertionFailure() << "arc " << a << " carries " << f;
+    balance[arcs[a].from] -= f;
+    balance[arcs[a].to] += f;
+  }
+  for (Index v = 0; v < n; ++v) {
+    if (v != s && v != t && balance[v] != 0) return ::testing::AssertionFailure() << "node " << v << " is not balanced";
+  }
+  if (balance[t] != value) return ::testing::AssertionFailure() << "the sink receives " << balance[t] << ", not " << value;
+  return ::testing::AssertionSuccess();
+}
+
 TEST(FlowNetwork, ConservesFlowAndRespectsCapacities) {
   testing::Rng rng(5);
   for (int round = 0; round < 300; ++round) {
@@ -41,16 +59,7 @@ TEST(FlowNetwork, ConservesFlowAndRespectsCapacities) {
     const Index s = 0, t = n - 1;
     const std::int64_t value = net.max_flow(s, t);
     ASSERT_EQ(value, boost_max_flow(n, arcs, s, t)) << "round " << round;
-    std::vector<std::int64_t> balance(n, 0);
-    for (Index a = 0; a < arcs.size(); ++a) {
-      const std::int64_t f = net.flow_on(a);
-      ASSERT_GE(f, 0);
-      ASSERT_LE(f, arcs[a].capacity);
-      balance[arcs[a].from] -= f;
-      balance[arcs[a].to] += f;
-    }
-    for (Index v = 1; v + 1 < n; ++v) ASSERT_EQ(balance[v], 0);
-    ASSERT_EQ(balance[t], value);
+    ASSERT_TRUE(is_flow(net, n, arcs, s, t, value)) << "round " << round;
     // Max-flow min-cut: the residual source side's crossing capacity equals the flow.
     const auto side = net.source_side();
     std::int64_t cut = 0;
@@ -137,20 +146,7 @@ TEST(FlowNetwork, MatchesEdmondsKarpOnRandomNetworks) {
     if (value == kUnbounded) continue;
     ++finite;
     ASSERT_EQ(net.source_side(), expected.source_side) << "round " << round;
-    std::vector<std::int64_t> balance(n, 0);
-    for (Index a = 0; a < arcs.size(); ++a) {
-      const std::int64_t f = net.flow_on(a);
-      ASSERT_GE(f, 0);
-      ASSERT_LE(f, arcs[a].capacity);
-      balance[arcs[a].from] -= f;
-      balance[arcs[a].to] += f;
-    }
-    for (Index v = 0; v < n; ++v) {
-      if (v != s && v != t) {
-        ASSERT_EQ(balance[v], 0) << "round " << round << " node " << v;
-      }
-    }
-    ASSERT_EQ(balance[t], value);
+    ASSERT_TRUE(is_flow(net, n, arcs, s, t, value)) << "round " << round;
   }
   EXPECT_GT(finite, 1000);
 }
@@ -244,19 +240,7 @@ TEST(FlowNetwork, GreedyFirstFlowOnShuffledDags) {
     ASSERT_EQ(value, expected.value) << "round " << round;
     if (value == kUnbounded) continue;
     ASSERT_EQ(net.source_side(), expected.source_side) << "round " << round;
-    std::vector<std::int64_t> balance(n, 0);
-    for (Index a = 0; a < arcs.size(); ++a) {
-      const std::int64_t f = net.flow_on(a);
-      ASSERT_GE(f, 0);
-      ASSERT_LE(f, arcs[a].capacity);
-      balance[arcs[a].from] -= f;
-      balance[arcs[a].to] += f;
-    }
-    for (Index v = 0; v < n; ++v) {
-      if (v != s && v != t) {
-        ASSERT_EQ(balance[v], 0) << "round " << round << " node " << v;
-      }
-    }
+    ASSERT_TRUE(is_flow(net, n, arcs, s, t, value)) << "round " << round;
   }
 }
 
