@@ -138,5 +138,69 @@ TEST(Dominators, MatchBoostOnLargerRandomGraphs) {
   }
 }
 
+// Acyclic graphs take the topological-order path (no depth-first search). Arcs follow a random
+// vertex order, so vertex numbers are not a topological order; self-loops and parallel arcs are
+// kept (they leave the graph acyclic for dominators), and the entry may have predecessors.
+std::vector<Arc> random_acyclic_arcs(testing::Rng& rng, Index n, Index arcs) {
+  std::vector<Index> position(n);
+  for (Index v = 0; v < n; ++v) position[v] = v;
+  for (Index v = n; v-- > 1;) std::swap(position[v], position[rng.below(v + 1)]);
+  std::vector<Arc> out = testing::random_arcs(rng, n, arcs);
+  for (Arc& a : out) {
+    if (position[a.from] > position[a.to]) std::swap(a.from, a.to);
+  }
+  return out;
+}
+
+TEST(Dominators, MatchBoostAndBruteForceOnRandomAcyclicGraphs) {
+  testing::Rng rng(77);
+  int nontrivial = 0;
+  for (int round = 0; round < 400; ++round) {
+    const Index n = 2 + rng.below(14);
+    const SupplyGraph g = SupplyGraph::from_arcs(n, random_acyclic_arcs(rng, n, rng.below(3 * n)));
+    const GraphMask m = testing::random_mask(rng, g, 0.1, 0.15);
+    const Index entry = rng.below(n);
+    const auto idom = immediate_dominators(g, m, entry);
+    ASSERT_EQ(idom, boost_immediate_dominators(g, m, entry)) << "round " << round;
+    const auto reach = testing::brute_reach(g, m, entry);
+    for (Index t = 0; t < n; ++t) {
+      if (!reach[t] || t == entry) {
+        ASSERT_EQ(idom[t], kNone);
+        continue;
+      }
+      ASSERT_EQ(chain_of(idom, entry, t), brute_dominators(g, m, entry, t)) << "round " << round << " t " << t;
+      nontrivial += idom[t] != entry ? 1 : 0;
+    }
+  }
+  EXPECT_GT(nontrivial, 50);
+}
+
+TEST(Dominators, MatchBoostOnLargerAcyclicGraphsAndWithOneCycleAdded) {
+  testing::Rng rng(5);
+  for (int round = 0; round < 20; ++round) {
+    const Index n = 200 + rng.below(2000);
+    std::vector<Arc> arcs = random_acyclic_arcs(rng, n, n + rng.below(2 * n));
+    const SupplyGraph dag = SupplyGraph::from_arcs(n, arcs);
+    const GraphMask m = testing::random_mask(rng, dag, 0.02, 0.05);
+    ASSERT_EQ(immediate_dominators(dag, m, 0), boost_immediate_dominators(dag, m, 0)) << "round " << round;
+    // One arc against the order makes a cycle (or a self-loop): the general path must agree too.
+    const Arc back{arcs[0].to, arcs[0].from};
+    arcs.push_back(back);
+    const SupplyGraph cyclic = SupplyGraph::from_arcs(n, arcs);
+    ASSERT_EQ(immediate_dominators(cyclic, {}, 0), boost_immediate_dominators(cyclic, {}, 0)) << "round " << round;
+  }
+}
+
+// A cycle the entry cannot reach still sends the search down the general path; same answer.
+TEST(Dominators, CycleOutsideTheReachablePart) {
+  // 0 -> 1 -> 3, 0 -> 2 -> 3; 4 <-> 5 -> 3 is unreachable from 0.
+  const SupplyGraph g = graph_of(6, {{0, 1}, {0, 2}, {1, 3}, {2, 3}, {4, 5}, {5, 4}, {5, 3}});
+  const std::vector<Index> expected{kNone, 0, 0, 0, kNone, kNone};
+  EXPECT_EQ(immediate_dominators(g, {}, 0), expected);
+  GraphMask cut;  // without the arc 5 -> 4 the graph is acyclic
+  cut.edge_on = {1, 1, 1, 1, 1, 0, 1};
+  EXPECT_EQ(immediate_dominators(g, cut, 0), expected);
+}
+
 }  // namespace
 }  // namespace chokepoint
