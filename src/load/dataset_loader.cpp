@@ -1491,13 +1491,18 @@ DatasetLoad load_dataset(const fs::path& path, const LoadOptions& options) {
     std::future<SideRead> side;
     std::size_t side_file = files.size();
     {
+      // Every size known and the sum within the limit (no step can wrap around).
+      bool within_limit = true;
       std::uintmax_t all = 0;
-      std::size_t tables_before = 0;
       for (const auto& f : files) {
         std::error_code ec;
-        all += fs::file_size(f, ec);
+        const std::uintmax_t size = fs::file_size(f, ec);
+        within_limit = within_limit && !ec && size <= options.limits.max_total_bytes - all;
+        if (!within_limit) break;
+        all += size;
       }
-      for (std::size_t i = 0; i < files.size() && all <= options.limits.max_total_bytes; ++i) {
+      std::size_t tables_before = 0;
+      for (std::size_t i = 0; i < files.size() && within_limit; ++i) {
         if (files[i].filename() == "links.csv") {
           side_file = i;
           side = std::async(std::launch::async, [&options, file = files[i], tables_before] {
