@@ -656,6 +656,25 @@ class DatasetBuilder {
   /// the dataset's order, so that its references point at the right table.
   void set_table_base(std::size_t tables_before) { table_base_ = tables_before; }
 
+  /// Every facility id, once the facility definitions are read (they are not added to after).
+  [[nodiscard]] const IdIndex& facility_index() const { return facilities_; }
+
+  /// A side reader's share of resolving: the facilities its links name, looked up silently in
+  /// `facilities` (the main builder's, complete by then) while the main builder reads on. What is
+  /// not found stays kNone, for resolve() to look up again and report in order.
+  void pre_resolve_links(const IdIndex& facilities) {
+    constexpr std::size_t kAhead = 8;
+    for (std::size_t i = 0; i < ds_.links.size(); ++i) {
+      if (i + kAhead < ds_.links.size()) {
+        facilities.prefetch(link_refs_[i + kAhead].from.id);
+        facilities.prefetch(link_refs_[i + kAhead].to.id);
+      }
+      const LinkRefs& refs = link_refs_[i];
+      if (refs.from.given()) ds_.links[i].from = facilities.find(refs.from.id);
+      if (refs.to.given()) ds_.links[i].to = facilities.find(refs.to.id);
+    }
+  }
+
   /// Takes over what a side reader read (its links, their references and its table), in the
   /// place of reading that table here: the result is the same as reading it in line.
   void absorb_table(DatasetBuilder&& side) {
@@ -1180,14 +1199,16 @@ class DatasetBuilder {
     constexpr std::size_t kAhead = 8;
     LastResolved last_material, last_source;
     for (std::size_t i = 0; i < ds_.links.size(); ++i) {
-      if (i + kAhead < ds_.links.size()) {
+      if (i + kAhead < ds_.links.size() && ds_.links[i + kAhead].from == kNone) {
         facilities_.prefetch(link_refs_[i + kAhead].from.id);
         facilities_.prefetch(link_refs_[i + kAhead].to.id);
       }
       Link& l = ds_.links[i];
       const LinkRefs& refs = link_refs_[i];
-      l.from = resolve(refs.from, facilities_, "facility", "E211");
-      l.to = resolve(refs.to, facilities_, "facility", "E211");
+      // A side reader may have found the facilities already (pre_resolve_links); what it did not
+      // find is looked up again here, where unknown ids are reported in link order.
+      if (l.from == kNone) l.from = resolve(refs.from, facilities_, "facility", "E211");
+      if (l.to == kNone) l.to = resolve(refs.to, facilities_, "facility", "E211");
       l.material = resolve(refs.material, materials_, "material", "E203", last_material);
       l.source = resolve(refs.source, sources_, "source", "E212", last_source);
     }
@@ -1489,6 +1510,12 @@ DatasetLoad load_dataset(const fs::path& path, const LoadOptions& options) {
       std::unique_ptr<DatasetBuilder> builder;
     };
     std::future<SideRead> side;
+    // Set once the facility definitions are read (they come first): the side reader then resolves
+    // its links' facilities. Declared after `side`, so that an early return breaks the promise
+    // (the side reader stops) before `side` waits for the thread.
+    std::promise<void> definitions_read;
+    std::shared_future<void> definitions = definitions_read.get_future().share();
+    bool definitions_signalled = false;
     std::size_t side_file = files.size();
     {
       // Every size known and the sum within the limit (no step can wrap around).
@@ -1505,11 +1532,13 @@ DatasetLoad load_dataset(const fs::path& path, const LoadOptions& options) {
       for (std::size_t i = 0; i < files.size() && within_limit; ++i) {
         if (files[i].filename() == "links.csv") {
           side_file = i;
-          side = std::async(std::launch::async, [&options, file = files[i], tables_before] {
+          side = std::async(std::launch::async, [&options, &builder, definitions, file = files[i], tables_before] {
             SideRead s;
             s.builder = std::make_unique<DatasetBuilder>(options, *s.diagnostics);
             s.builder->set_table_base(tables_before);
             s.builder->add_table_file(file, *s.diagnostics);
+            definitions.get();   // throws if the main thread gave up
+            s.builder->pre_resolve_links(builder.facility_index());
             return s;
           });
           break;
@@ -1527,6 +1556,11 @@ DatasetLoad load_dataset(const fs::path& path, const LoadOptions& options) {
         result.diagnostics.error("E004", {path.generic_string(), 0, 0, 1},
                                  fmt::format("dataset is larger than {} bytes", options.limits.max_total_bytes));
         return result;
+      }
+      const bool definition = file.extension() != ".csv" || file.filename() == "facilities.csv";
+      if (!definition && !definitions_signalled) {
+        definitions_signalled = true;
+        definitions_read.set_value();
       }
       if (i == side_file) {
         SideRead s = side.get();
