@@ -149,8 +149,11 @@ class DatasetBuilder {
     check_semantics();
     if (options_.strict) check_strict();
     if (diags_.has_errors()) return std::nullopt;
-    release_reading_state();
+    // What only reading needed is freed on a second thread while the dataset's indexes are built
+    // (freeing a few million references and the tables' text takes as long as the indexes).
+    std::future<void> freed = in_background([state = release_reading_state()]() mutable { state.reset(); });
     ds_.build_indexes();
+    freed.get();
     return std::move(ds_);
   }
 
@@ -1056,15 +1059,45 @@ class DatasetBuilder {
   /// Frees what only reading and checking need (references, positions, id maps, the tables'
   /// text, the files' lines), so that none of it is still held when the dataset's own indexes are
   /// built: on a large dataset the two together made the loader's peak memory.
-  void release_reading_state() {
-    const auto drop = [](auto& container) { std::decay_t<decltype(container)>().swap(container); };
-    drop(docs_);
-    drop(source_ids_), drop(country_ids_), drop(group_ids_), drop(material_ids_), drop(facility_ids_);
-    drop(country_refs_), drop(group_refs_), drop(facility_refs_), drop(link_refs_);
-    sources_ = {}, countries_ = {}, materials_ = {}, facilities_ = {}, groups_ = {};
-    drop(tables_);
+  /// What only reading needs, moved out of the builder to be freed (by the caller, on any thread).
+  struct ReadingState {
+    std::vector<yaml::Document> docs;
+    std::vector<Ref> source_ids, country_ids, group_ids, material_ids, facility_ids;
+    std::vector<CountryRefs> country_refs;
+    std::vector<GroupRefs> group_refs;
+    std::vector<FacilityRefs> facility_refs;
+    std::vector<LinkRefs> link_refs;
+    IdIndex sources, countries, materials, facilities, groups;
+    std::vector<std::unique_ptr<csv::Table>> tables;
+    std::deque<std::string> yaml_ids;
+  };
+  std::unique_ptr<ReadingState> release_reading_state() {
+    auto state = std::make_unique<ReadingState>();
+    state->docs = std::move(docs_);
+    state->source_ids = std::move(source_ids_), state->country_ids = std::move(country_ids_);
+    state->group_ids = std::move(group_ids_), state->material_ids = std::move(material_ids_);
+    state->facility_ids = std::move(facility_ids_);
+    state->country_refs = std::move(country_refs_), state->group_refs = std::move(group_refs_);
+    state->facility_refs = std::move(facility_refs_), state->link_refs = std::move(link_refs_);
+    state->sources = std::move(sources_), state->countries = std::move(countries_);
+    state->materials = std::move(materials_), state->facilities = std::move(facilities_);
+    state->groups = std::move(groups_);
+    state->tables = std::move(tables_);
+    state->yaml_ids = std::move(yaml_ids_);
     reading_ = nullptr;
-    drop(yaml_ids_);
+    return state;
+  }
+
+  /// Runs `work` on a second thread, or here (deferred to get()) when no thread can be started.
+  /// In that case the attempt may already have taken `work`'s captures and destroyed them: give it
+  /// only work for which that is harmless (a `this` pointer; state that is only to be freed).
+  template <class F>
+  static auto in_background(F&& work) -> std::future<decltype(work())> {
+    try {
+      return std::async(std::launch::async, std::forward<F>(work));
+    } catch (const std::system_error&) {
+      return std::async(std::launch::deferred, std::forward<F>(work));
+    }
   }
 
   /// The table a site points into (the one being read when it is not stored yet).
@@ -1251,8 +1284,11 @@ class DatasetBuilder {
   const Material* material(Index m) const { return m == kNone ? nullptr : &ds_.materials[m]; }
 
   void check_semantics() {
+    // The repeated-link search reads only the links and reports nothing: it runs on a second
+    // thread while the facilities are checked here.
+    std::future<std::vector<bool>> repeated_later = in_background([this] { return repeated_links(); });
     for (std::size_t i = 0; i < ds_.facilities.size(); ++i) check_facility(ds_.facilities[i], facility_refs_[i]);
-    const std::vector<bool> repeated = repeated_links();
+    const std::vector<bool> repeated = repeated_later.get();
     std::map<std::pair<Index, Index>, double> share_sum;
     std::map<std::pair<Index, Index>, const LinkRefs*> share_first;
     for (std::size_t i = 0; i < ds_.links.size(); ++i) {
