@@ -1056,10 +1056,10 @@ class DatasetBuilder {
     }
   }
 
-  /// Frees what only reading and checking need (references, positions, id maps, the tables'
-  /// text, the files' lines), so that none of it is still held when the dataset's own indexes are
-  /// built: on a large dataset the two together made the loader's peak memory.
-  /// What only reading needs, moved out of the builder to be freed (by the caller, on any thread).
+  /// What only reading and checking need (references, positions, id maps, the tables' text, the
+  /// files' lines): the builder's members of those names, moved out by release_reading_state() so
+  /// that none of it is still held once the dataset's own indexes are built (on a large dataset the
+  /// two together made the loader's peak memory). The caller frees it, on any thread.
   struct ReadingState {
     std::vector<yaml::Document> docs;
     std::vector<Ref> source_ids, country_ids, group_ids, material_ids, facility_ids;
@@ -1071,6 +1071,7 @@ class DatasetBuilder {
     std::vector<std::unique_ptr<csv::Table>> tables;
     std::deque<std::string> yaml_ids;
   };
+  /// Moves the reading state out of the builder (its members are left empty).
   std::unique_ptr<ReadingState> release_reading_state() {
     auto state = std::make_unique<ReadingState>();
     state->docs = std::move(docs_);
