@@ -118,11 +118,11 @@ class DatasetBuilder {
   DatasetBuilder(const LoadOptions& options, Diagnostics& diagnostics) : options_(options), diags_(diagnostics) {}
 
   void add_document(yaml::Document doc) {
-    docs_.push_back(std::move(doc));
-    const std::size_t d = docs_.size() - 1;
-    if (!docs_[d].ok) return;
+    state_.docs.push_back(std::move(doc));
+    const std::size_t d = state_.docs.size() - 1;
+    if (!state_.docs[d].ok) return;
     Reader r = reader(d);
-    const yaml::Node& root = docs_[d].root;
+    const yaml::Node& root = state_.docs[d].root;
     r.each_key(root, "a data file", kSections, [&](const std::string& key, const yaml::Node& k, const yaml::Node& v) {
       if (key == "dataset") read_info(d, k, v);
       else if (key == "sources") read_list(d, k, v, "sources", [&](const yaml::Node& n) { read_source(d, n); });
@@ -135,12 +135,12 @@ class DatasetBuilder {
     }, "E200");
     // Everything later checks points at positions (Site), not nodes: free the node tree now, so
     // that a dataset of many YAML files holds one tree at a time, not all of them.
-    docs_[d].release_tree();
+    state_.docs[d].release_tree();
   }
 
   std::optional<Dataset> finish() {
-    const bool all_parsed = std::all_of(docs_.begin(), docs_.end(), [](const auto& d) { return d.ok; });
-    if ((!docs_.empty() || !tables_.empty()) && all_parsed && !info_key_.doc_set) {
+    const bool all_parsed = std::all_of(state_.docs.begin(), state_.docs.end(), [](const auto& d) { return d.ok; });
+    if ((!state_.docs.empty() || !state_.tables.empty()) && all_parsed && !info_key_.doc_set) {
       diags_.error("E202", {first_path(), 0, 0, 1},
                    "the dataset has no 'dataset' section (name, version, as_of)");
     }
@@ -158,8 +158,8 @@ class DatasetBuilder {
   }
 
  private:
-  Reader reader(std::size_t d) { return Reader(docs_[d], diags_, options_.limits); }
-  std::string first_path() const { return docs_.empty() ? tables_.front()->path : docs_.front().path; }
+  Reader reader(std::size_t d) { return Reader(state_.docs[d], diags_, options_.limits); }
+  std::string first_path() const { return state_.docs.empty() ? state_.tables.front()->path : state_.docs.front().path; }
 
   template <class F>
   void read_list(std::size_t d, const yaml::Node& key, const yaml::Node& value, std::string_view what, F&& item) {
@@ -170,7 +170,7 @@ class DatasetBuilder {
 
   /// A reference written in YAML: the id goes to the builder's store, the reference views it.
   Ref yaml_ref(std::string id, const yaml::Node& node, std::size_t d) {
-    return Ref{yaml_ids_.emplace_back(std::move(id)), Site::of(node, d)};
+    return Ref{state_.yaml_ids.emplace_back(std::move(id)), Site::of(node, d)};
   }
 
   Ref ref(std::size_t d, const yaml::Node& value, const yaml::Node& key, std::string_view what) {
@@ -224,7 +224,7 @@ class DatasetBuilder {
     }
     r.require_keys(n, "a source", {"id", "title"});
     ds_.sources.push_back(std::move(s));
-    source_ids_.push_back(id_ref);
+    state_.source_ids.push_back(id_ref);
   }
 
   void read_country(std::size_t d, const yaml::Node& n) {
@@ -259,8 +259,8 @@ class DatasetBuilder {
     }
     r.require_keys(n, "a country", {"code", "name"});
     ds_.countries.push_back(std::move(c));
-    country_refs_.push_back(std::move(refs));
-    country_ids_.push_back(id_ref);
+    state_.country_refs.push_back(std::move(refs));
+    state_.country_ids.push_back(id_ref);
   }
 
   void read_group(std::size_t d, const yaml::Node& n) {
@@ -290,8 +290,8 @@ class DatasetBuilder {
     }
     r.require_keys(n, "a group", {"id", "name", "members"});
     ds_.groups.push_back(std::move(g));
-    group_refs_.push_back(std::move(refs));
-    group_ids_.push_back(id_ref);
+    state_.group_refs.push_back(std::move(refs));
+    state_.group_ids.push_back(id_ref);
   }
 
   void read_composition(Reader& r, const yaml::Node& kn, const yaml::Node& v, Material& m) {
@@ -386,7 +386,7 @@ class DatasetBuilder {
       }
     }
     ds_.materials.push_back(std::move(m));
-    material_ids_.push_back(id_ref);
+    state_.material_ids.push_back(id_ref);
   }
 
   void enum_error(Reader& r, const yaml::Node& v, std::string_view what, const std::string& s,
@@ -519,7 +519,7 @@ class DatasetBuilder {
     }
     r.require_keys(n, "a facility", {"id", "name", "country", "stage"});
     ds_.facilities.push_back(std::move(f));
-    facility_refs_.push_back(std::move(refs));
+    state_.facility_refs.push_back(std::move(refs));
     add_facility_id(id_ref);
   }
 
@@ -621,7 +621,7 @@ class DatasetBuilder {
       r.error("E315", until_value, fmt::format("until {} is not after since {}", l.until->str(), l.since->str()));
     }
     ds_.links.push_back(std::move(l));
-    link_refs_.push_back(std::move(refs));
+    state_.link_refs.push_back(std::move(refs));
   }
 
   // ---- CSV tables (docs/data-format.md, "CSV tables") ---------------------------------------
@@ -650,7 +650,7 @@ class DatasetBuilder {
     });
     if (table->ok && !header_read) table_columns(*table, name);   // a header without rows: still check it
     table->release_cells();
-    tables_.push_back(std::move(table));
+    state_.tables.push_back(std::move(table));
     reading_ = nullptr;
   }
 
@@ -660,7 +660,7 @@ class DatasetBuilder {
   void set_table_base(std::size_t tables_before) { table_base_ = tables_before; }
 
   /// Every facility id, once the facility definitions are read (they are not added to after).
-  [[nodiscard]] const IdIndex& facility_index() const { return facilities_; }
+  [[nodiscard]] const IdIndex& facility_index() const { return state_.facilities; }
 
   /// A side reader's share of resolving: the facilities its links name, looked up silently in
   /// `facilities` (the main builder's, complete by then) while the main builder reads on. What is
@@ -669,10 +669,10 @@ class DatasetBuilder {
     constexpr std::size_t kAhead = 8;
     for (std::size_t i = 0; i < ds_.links.size(); ++i) {
       if (i + kAhead < ds_.links.size()) {
-        facilities.prefetch(link_refs_[i + kAhead].from.id);
-        facilities.prefetch(link_refs_[i + kAhead].to.id);
+        facilities.prefetch(state_.link_refs[i + kAhead].from.id);
+        facilities.prefetch(state_.link_refs[i + kAhead].to.id);
       }
-      const LinkRefs& refs = link_refs_[i];
+      const LinkRefs& refs = state_.link_refs[i];
       if (refs.from.given()) ds_.links[i].from = facilities.find(refs.from.id);
       if (refs.to.given()) ds_.links[i].to = facilities.find(refs.to.id);
     }
@@ -681,17 +681,17 @@ class DatasetBuilder {
   /// Takes over what a side reader read (its links, their references and its table), in the
   /// place of reading that table here: the result is the same as reading it in line.
   void absorb_table(DatasetBuilder&& side) {
-    if (side.table_base_ != tables_.size()) throw std::logic_error("a side table absorbed out of order");
+    if (side.table_base_ != state_.tables.size()) throw std::logic_error("a side table absorbed out of order");
     if (ds_.links.empty()) {
       ds_.links = std::move(side.ds_.links);
-      link_refs_ = std::move(side.link_refs_);
+      state_.link_refs = std::move(side.state_.link_refs);
     } else {
       ds_.links.insert(ds_.links.end(), std::make_move_iterator(side.ds_.links.begin()),
                        std::make_move_iterator(side.ds_.links.end()));
-      link_refs_.insert(link_refs_.end(), std::make_move_iterator(side.link_refs_.begin()),
-                        std::make_move_iterator(side.link_refs_.end()));
+      state_.link_refs.insert(state_.link_refs.end(), std::make_move_iterator(side.state_.link_refs.begin()),
+                              std::make_move_iterator(side.state_.link_refs.end()));
     }
-    for (auto& t : side.tables_) tables_.push_back(std::move(t));
+    for (auto& t : side.state_.tables) state_.tables.push_back(std::move(t));
   }
 
  private:
@@ -747,7 +747,7 @@ class DatasetBuilder {
   Ref cell_ref(const csv::Cell* c) const { return c ? csv_ref(*c) : Ref{}; }
   /// A reference at a cell of the table being read: a view of its text, which the table keeps.
   Ref csv_ref(const csv::Cell& c) const { return Ref{c.text, csv_site(c)}; }
-  Site csv_site(const csv::Cell& c) const { return Site::of(table_base_ + tables_.size(), c); }
+  Site csv_site(const csv::Cell& c) const { return Site::of(table_base_ + state_.tables.size(), c); }
   /// A row's position; the file name is interned once per table, not once per row.
   SourceLocation row_where(const csv::Table&, const csv::Cell& first) const { return {reading_file_, first.line, 1, 1}; }
 
@@ -806,9 +806,9 @@ class DatasetBuilder {
     const std::size_t n = std::min<std::size_t>(t.estimated_rows, std::size_t{1} << 20);
     if (name == "facilities.csv") {
       ds_.facilities.reserve(ds_.facilities.size() + n);
-      facility_refs_.reserve(facility_refs_.size() + n);
-      facility_ids_.reserve(facility_ids_.size() + n);
-      facilities_.reserve(facility_ids_.size() + n);
+      state_.facility_refs.reserve(state_.facility_refs.size() + n);
+      state_.facility_ids.reserve(state_.facility_ids.size() + n);
+      state_.facilities.reserve(state_.facility_ids.size() + n);
       return columns(t, kFacilityColumns, {"id", "name", "country", "stage"}, "facilities.csv");
     }
     if (name == "outputs.csv") return columns(t, kOutputColumns, {"facility", "material"}, "outputs.csv");
@@ -816,7 +816,7 @@ class DatasetBuilder {
     if (name == "distribution.csv") return columns(t, kDistributionColumns, kDistributionColumns, "distribution.csv");
     if (name == "links.csv") {
       ds_.links.reserve(ds_.links.size() + n);
-      link_refs_.reserve(link_refs_.size() + n);
+      state_.link_refs.reserve(state_.link_refs.size() + n);
       return columns(t, kLinkColumns, {"from", "to", "material"}, "links.csv");
     }
     return {};
@@ -874,7 +874,7 @@ class DatasetBuilder {
       }
       if (const auto* c = row[notes]) f.notes = c->text;
       ds_.facilities.push_back(std::move(f));
-      facility_refs_.push_back(std::move(refs));
+      state_.facility_refs.push_back(std::move(refs));
       add_facility_id(id_ref);
     }
   }
@@ -882,8 +882,8 @@ class DatasetBuilder {
   /// Facility ids are indexed as they are read (the first of a repeated id keeps it; E207 comes
   /// in resolve()), so that table rows can join their facility as soon as they are read.
   void add_facility_id(const Ref& id) {
-    facility_ids_.push_back(id);
-    if (id.given()) facilities_.insert(id.id, static_cast<Index>(facility_ids_.size() - 1));
+    state_.facility_ids.push_back(id);
+    if (id.given()) state_.facilities.insert(id.id, static_cast<Index>(state_.facility_ids.size() - 1));
   }
 
   /// outputs.csv (Figure = Output) and demand.csv (DemandEntry) rows, joined to their facility as
@@ -924,14 +924,14 @@ class DatasetBuilder {
                    fmt::format("production {} is above capacity {}", *o.production, *o.capacity));
         }
       }
-      const Index f = resolve(facility_ref, facilities_, "facility", "E211");
+      const Index f = resolve(facility_ref, state_.facilities, "facility", "E211");
       if (f == kNone) continue;
       if constexpr (demand) {
         ds_.facilities[f].demand.push_back(figure);
-        facility_refs_[f].demand.push_back(std::move(refs));
+        state_.facility_refs[f].demand.push_back(std::move(refs));
       } else {
         ds_.facilities[f].outputs.push_back(figure);
-        facility_refs_[f].outputs.push_back(std::move(refs));
+        state_.facility_refs[f].outputs.push_back(std::move(refs));
       }
     }
   }
@@ -1010,16 +1010,16 @@ class DatasetBuilder {
                  fmt::format("until {} is not after since {}", l.until->str(), l.since->str()));
       }
       ds_.links.push_back(std::move(l));
-      link_refs_.push_back(std::move(refs));
+      state_.link_refs.push_back(std::move(refs));
     }
   }
 
   /// Joins a distribution.csv row to its facility as it is read.
   void add_share(const ShareRow& share) {
-    const Index f = resolve(share.facility, facilities_, "facility", "E211");
+    const Index f = resolve(share.facility, state_.facilities, "facility", "E211");
     if (f == kNone) return;
     Facility& fac = ds_.facilities[f];
-    FacilityRefs& refs = facility_refs_[f];
+    FacilityRefs& refs = state_.facility_refs[f];
     if (fac.has_distribution && !refs.distribution_row.in_table()) {
       report(Severity::error, "E207", share.facility,
              fmt::format("'{}' has a distribution in YAML and in distribution.csv", fac.id));
@@ -1049,7 +1049,7 @@ class DatasetBuilder {
   void check_distribution_totals() {
     for (std::size_t f = 0; f < share_elements_.size(); ++f) {
       if (share_elements_[f] != 0 && std::abs(share_total_[f] - 100.0) > 1.0) {
-        report(Severity::error, "E302", facility_refs_[f].distribution_row,
+        report(Severity::error, "E302", state_.facility_refs[f].distribution_row,
                fmt::format("distribution of '{}' sums to {:.4g}%; it must sum to 100 (+-1)", ds_.facilities[f].id,
                            share_total_[f]));
       }
@@ -1057,9 +1057,9 @@ class DatasetBuilder {
   }
 
   /// What only reading and checking need (references, positions, id maps, the tables' text, the
-  /// files' lines): the builder's members of those names, moved out by release_reading_state() so
-  /// that none of it is still held once the dataset's own indexes are built (on a large dataset the
-  /// two together made the loader's peak memory). The caller frees it, on any thread.
+  /// files' lines), kept together so that release_reading_state() can hand it all over: none of it
+  /// is still held once the dataset's own indexes are built (on a large dataset the two together
+  /// made the loader's peak memory). The caller frees it, on any thread.
   struct ReadingState {
     std::vector<yaml::Document> docs;
     std::vector<Ref> source_ids, country_ids, group_ids, material_ids, facility_ids;
@@ -1069,22 +1069,12 @@ class DatasetBuilder {
     std::vector<LinkRefs> link_refs;
     IdIndex sources, countries, materials, facilities, groups;
     std::vector<std::unique_ptr<csv::Table>> tables;
-    std::deque<std::string> yaml_ids;
+    std::deque<std::string> yaml_ids;   ///< the ids references written in YAML view
   };
-  /// Moves the reading state out of the builder (its members are left empty).
+  /// Moves the reading state out of the builder (leaving it empty).
   std::unique_ptr<ReadingState> release_reading_state() {
-    auto state = std::make_unique<ReadingState>();
-    state->docs = std::move(docs_);
-    state->source_ids = std::move(source_ids_), state->country_ids = std::move(country_ids_);
-    state->group_ids = std::move(group_ids_), state->material_ids = std::move(material_ids_);
-    state->facility_ids = std::move(facility_ids_);
-    state->country_refs = std::move(country_refs_), state->group_refs = std::move(group_refs_);
-    state->facility_refs = std::move(facility_refs_), state->link_refs = std::move(link_refs_);
-    state->sources = std::move(sources_), state->countries = std::move(countries_);
-    state->materials = std::move(materials_), state->facilities = std::move(facilities_);
-    state->groups = std::move(groups_);
-    state->tables = std::move(tables_);
-    state->yaml_ids = std::move(yaml_ids_);
+    auto state = std::make_unique<ReadingState>(std::move(state_));
+    state_ = ReadingState{};
     reading_ = nullptr;
     return state;
   }
@@ -1103,7 +1093,7 @@ class DatasetBuilder {
 
   /// The table a site points into (the one being read when it is not stored yet).
   const csv::Table& table_of(const Site& at) const {
-    return at.table() < tables_.size() ? *tables_[at.table()] : *reading_;
+    return at.table() < state_.tables.size() ? *state_.tables[at.table()] : *reading_;
   }
   csv::Cell cell_of(const Site& at) const {
     return {{}, at.offset, table_of(at).raw_field_bytes(at.offset), at.line, at.column};
@@ -1213,38 +1203,38 @@ class DatasetBuilder {
   }
 
   void resolve() {
-    sources_ = unique_ids(source_ids_, "source");
-    countries_ = unique_ids(country_ids_, "country");
-    materials_ = unique_ids(material_ids_, "material");
-    check_unique(facility_ids_, facilities_, "facility");   // indexed as they were read
-    groups_ = unique_ids(group_ids_, "group");
+    state_.sources = unique_ids(state_.source_ids, "source");
+    state_.countries = unique_ids(state_.country_ids, "country");
+    state_.materials = unique_ids(state_.material_ids, "material");
+    check_unique(state_.facility_ids, state_.facilities, "facility");   // indexed as they were read
+    state_.groups = unique_ids(state_.group_ids, "group");
     check_distribution_totals();
     for (std::size_t i = 0; i < ds_.countries.size(); ++i) {
-      ds_.countries[i].source = resolve(country_refs_[i].source, sources_, "source", "E212");
+      ds_.countries[i].source = resolve(state_.country_refs[i].source, state_.sources, "source", "E212");
     }
     for (std::size_t i = 0; i < ds_.groups.size(); ++i) {
-      for (const auto& m : group_refs_[i].members) {
-        if (Index c = resolve(m, countries_, "country", "E210"); c != kNone) ds_.groups[i].members.push_back(c);
+      for (const auto& m : state_.group_refs[i].members) {
+        if (Index c = resolve(m, state_.countries, "country", "E210"); c != kNone) ds_.groups[i].members.push_back(c);
       }
     }
-    for (std::size_t i = 0; i < ds_.facilities.size(); ++i) resolve_facility(ds_.facilities[i], facility_refs_[i]);
+    for (std::size_t i = 0; i < ds_.facilities.size(); ++i) resolve_facility(ds_.facilities[i], state_.facility_refs[i]);
     // Links are most of the references: start loading the slots of a few links ahead, so that
     // the cache misses of several lookups overlap.
     constexpr std::size_t kAhead = 8;
     LastResolved last_material, last_source;
     for (std::size_t i = 0; i < ds_.links.size(); ++i) {
       if (i + kAhead < ds_.links.size() && ds_.links[i + kAhead].from == kNone) {
-        facilities_.prefetch(link_refs_[i + kAhead].from.id);
-        facilities_.prefetch(link_refs_[i + kAhead].to.id);
+        state_.facilities.prefetch(state_.link_refs[i + kAhead].from.id);
+        state_.facilities.prefetch(state_.link_refs[i + kAhead].to.id);
       }
       Link& l = ds_.links[i];
-      const LinkRefs& refs = link_refs_[i];
+      const LinkRefs& refs = state_.link_refs[i];
       // A side reader may have found the facilities already (pre_resolve_links); what it did not
       // find is looked up again here, where unknown ids are reported in link order.
-      if (l.from == kNone) l.from = resolve(refs.from, facilities_, "facility", "E211");
-      if (l.to == kNone) l.to = resolve(refs.to, facilities_, "facility", "E211");
-      l.material = resolve(refs.material, materials_, "material", "E203", last_material);
-      l.source = resolve(refs.source, sources_, "source", "E212", last_source);
+      if (l.from == kNone) l.from = resolve(refs.from, state_.facilities, "facility", "E211");
+      if (l.to == kNone) l.to = resolve(refs.to, state_.facilities, "facility", "E211");
+      l.material = resolve(refs.material, state_.materials, "material", "E203", last_material);
+      l.source = resolve(refs.source, state_.sources, "source", "E212", last_source);
     }
   }
 
@@ -1262,23 +1252,23 @@ class DatasetBuilder {
   }
 
   void resolve_facility(Facility& f, const FacilityRefs& refs) {
-    f.country = resolve(refs.country, countries_, "country", "E210");
+    f.country = resolve(refs.country, state_.countries, "country", "E210");
     const FacilityExtraRefs& extra = refs.extras();
-    f.owner_country = resolve(extra.owner_country, countries_, "country", "E210");
-    f.technology_origin = resolve(extra.technology_origin, countries_, "country", "E210");
+    f.owner_country = resolve(extra.owner_country, state_.countries, "country", "E210");
+    f.technology_origin = resolve(extra.technology_origin, state_.countries, "country", "E210");
     for (const auto& in : extra.inputs) {
-      if (Index m = resolve(in, materials_, "material", "E203"); m != kNone) f.inputs.push_back(m);
+      if (Index m = resolve(in, state_.materials, "material", "E203"); m != kNone) f.inputs.push_back(m);
     }
     for (const auto& s : extra.sources) {
-      if (Index x = resolve(s, sources_, "source", "E212"); x != kNone) f.sources.push_back(x);
+      if (Index x = resolve(s, state_.sources, "source", "E212"); x != kNone) f.sources.push_back(x);
     }
     for (std::size_t k = 0; k < f.outputs.size(); ++k) {
-      f.outputs[k].material = resolve(refs.outputs[k].material, materials_, "material", "E203");
-      f.outputs[k].provenance.source = resolve(refs.outputs[k].source, sources_, "source", "E212");
+      f.outputs[k].material = resolve(refs.outputs[k].material, state_.materials, "material", "E203");
+      f.outputs[k].provenance.source = resolve(refs.outputs[k].source, state_.sources, "source", "E212");
     }
     for (std::size_t k = 0; k < f.demand.size(); ++k) {
-      f.demand[k].material = resolve(refs.demand[k].material, materials_, "material", "E203");
-      f.demand[k].provenance.source = resolve(refs.demand[k].source, sources_, "source", "E212");
+      f.demand[k].material = resolve(refs.demand[k].material, state_.materials, "material", "E203");
+      f.demand[k].provenance.source = resolve(refs.demand[k].source, state_.sources, "source", "E212");
     }
   }
 
@@ -1288,7 +1278,7 @@ class DatasetBuilder {
     // The repeated-link search reads only the links and reports nothing: it runs on a second
     // thread while the facilities are checked here.
     std::future<std::vector<bool>> repeated_later = in_background([this] { return repeated_links(); });
-    for (std::size_t i = 0; i < ds_.facilities.size(); ++i) check_facility(ds_.facilities[i], facility_refs_[i]);
+    for (std::size_t i = 0; i < ds_.facilities.size(); ++i) check_facility(ds_.facilities[i], state_.facility_refs[i]);
     const std::vector<bool> repeated = repeated_later.get();
     std::map<std::pair<Index, Index>, double> share_sum;
     std::map<std::pair<Index, Index>, const LinkRefs*> share_first;
@@ -1299,7 +1289,7 @@ class DatasetBuilder {
         if (ahead.to < ds_.facilities.size()) __builtin_prefetch(&ds_.facilities[ahead.to]);
       }
       const Link& l = ds_.links[i];
-      const LinkRefs& refs = link_refs_[i];
+      const LinkRefs& refs = state_.link_refs[i];
       if (l.from == kNone || l.to == kNone || l.material == kNone) continue;
       const Facility& from = ds_.facilities[l.from];
       const Facility& to = ds_.facilities[l.to];
@@ -1423,18 +1413,18 @@ class DatasetBuilder {
     };
     for (std::size_t i = 0; i < ds_.facilities.size(); ++i) {
       const Facility& f = ds_.facilities[i];
-      const FacilityRefs& refs = facility_refs_[i];
+      const FacilityRefs& refs = state_.facility_refs[i];
       for (std::size_t k = 0; k < f.outputs.size(); ++k) figure(refs.outputs[k], f.outputs[k].provenance, "output", f.id);
       for (std::size_t k = 0; k < f.demand.size(); ++k) figure(refs.demand[k], f.demand[k].provenance, "demand", f.id);
     }
     for (std::size_t i = 0; i < ds_.links.size(); ++i) {
-      if (!link_refs_[i].source.given() && link_refs_[i].record.known()) {
-        report(Severity::warning, "W400", site(link_refs_[i]), "link cites no source");
+      if (!state_.link_refs[i].source.given() && state_.link_refs[i].record.known()) {
+        report(Severity::warning, "W400", site(state_.link_refs[i]), "link cites no source");
       }
     }
     for (std::size_t i = 0; i < ds_.countries.size(); ++i) {
-      if (ds_.countries[i].wgi && !country_refs_[i].source.given()) {
-        report(Severity::warning, "W400", country_refs_[i].wgi_key,
+      if (ds_.countries[i].wgi && !state_.country_refs[i].source.given()) {
+        report(Severity::warning, "W400", state_.country_refs[i].wgi_key,
                fmt::format("wgi of '{}' cites no source", ds_.countries[i].code));
       }
     }
@@ -1447,21 +1437,13 @@ class DatasetBuilder {
 
   const LoadOptions& options_;
   Diagnostics& diags_;
-  std::vector<yaml::Document> docs_;
   Dataset ds_;
   InfoKey info_key_;
-  std::vector<Ref> source_ids_, country_ids_, group_ids_, material_ids_, facility_ids_;
-  std::vector<CountryRefs> country_refs_;
-  std::vector<GroupRefs> group_refs_;
-  std::vector<FacilityRefs> facility_refs_;
-  std::vector<LinkRefs> link_refs_;
-  IdIndex sources_, countries_, materials_, facilities_, groups_;
+  ReadingState state_;                    ///< what reading and checking need, freed before the indexes
   int suggestions_left_ = 100;
-  std::vector<std::unique_ptr<csv::Table>> tables_;
-  const csv::Table* reading_ = nullptr;   ///< the table whose rows are being read (not in tables_ yet)
+  const csv::Table* reading_ = nullptr;   ///< the table whose rows are being read (not in state_.tables yet)
   FileName reading_file_;                 ///< its name
   std::size_t table_base_ = 0;            ///< a side reader's: the number of tables read before its own
-  std::deque<std::string> yaml_ids_;      ///< the ids references written in YAML view
   std::vector<std::uint32_t> share_elements_;   ///< per facility: RE indices with a distribution.csv row
   std::vector<double> share_total_;             ///< per facility: their percent total
 };
