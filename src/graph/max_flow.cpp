@@ -80,7 +80,7 @@ bool FlowNetwork::unbounded_path(const std::vector<Index>& first, const std::vec
 // tree stops growing no residual path joins them and the flow is maximum.
 //
 // The search works on arrays it is given (the network's own, or a workspace's), so that a repair
-// can start from a copy of a finished search instead of from nothing (start_from_source_tree).
+// can start from a copy of a finished search instead of from nothing (start_from_base_trees).
 class FlowNetwork::Ibfs {
  public:
   // `label`, `tree` and `excess` have one entry per node. `excess`: per node, flow to be sent on
@@ -115,20 +115,25 @@ class FlowNetwork::Ibfs {
   }
 
   // A repair after arcs lost their capacity (and their flow, now excess at their tails and
-  // demand at their heads). `label` and `tree` hold the breadth-first tree S of the nodes the
-  // source reached before (labels 1..depth, every node scanned, so S is complete: no residual arc
-  // leaves it), T is empty; `removed` are the slots of the removed arcs (both directions, now
-  // without capacity). S is kept: its tree arcs among `removed` orphan their children; a node
-  // with excess becomes a root where it is (labels need not start at 1, only rise by one along
-  // tree arcs), or at a new top level outside S; a node with demand inside S is served along its
-  // tree path, and a node with demand outside S is a root of T with the sink. The invariants of
-  // the search hold, so it goes on from there: when the removal is absorbed near the removed arcs,
-  // S has nothing new to scan and the search stops at once, instead of growing both trees over the
-  // whole network again.
-  void start_from_source_tree(std::int32_t depth, std::span<const Index> removed, std::span<const Index> demand) {
-    top_s_ = depth + 1;  // the (empty) frontier of S
+  // demand at their heads). `label` and `tree` hold the two complete breadth-first trees of the
+  // solved network: S, the nodes the source reaches in the residual graph (labels 1..s_depth), and
+  // T, the nodes that reach the sink (labels -1..-t_depth). Every node of both was scanned, so no
+  // residual arc leaves S or enters T. `removed` are the slots of the removed arcs (both
+  // directions, now without capacity); `demand` the heads of those that carried flow.
+  //
+  // Both trees are kept. Their tree arcs among `removed` orphan their children. A node with excess
+  // in S becomes a root where it is (labels need not start at 1, only rise by one along tree arcs);
+  // in T it sends the excess along its tree path; outside both it is a root at a new top level of
+  // S. A node with demand likewise, the other way round. The invariants of the search then hold, so
+  // it goes on from there: when the removal is absorbed near the removed arcs, neither tree has
+  // anything new to scan and the search stops, instead of growing over the whole network again.
+  void start_from_base_trees(std::int32_t s_depth, std::int32_t t_depth, std::span<const Index> removed,
+                             std::span<const Index> demand) {
+    top_s_ = s_depth + 1;  // the (empty) frontiers
+    top_t_ = t_depth + 1;
     excess_[source_] = kUnbounded;
     excess_[sink_] = -kUnbounded;
+    // S: a node hangs from its parent by the parent's slot; the tail of a slot is its mate's head.
     for (Index a : removed) {
       const Index child = residual_[a].head, parent = residual_[residual_[a].mate].head;
       if (label_[child] > 0 && tree_[child].parent == parent && tree_[child].arc == a) {
@@ -139,29 +144,46 @@ class FlowNetwork::Ibfs {
         }
       }
     }
-    for (Index a : removed) {  // nodes with excess, once each (loops have no slots)
+    for (Index a : removed) {
       const Index v = residual_[residual_[a].mate].head;
-      if (v == source_ || excess_[v] <= 0 || is_root(v)) continue;
-      if (label_[v] > 0) {
-        detach(v);
-      } else {
+      if (label_[v] > 0 && excess_[v] > 0 && !is_root(v)) detach(v);
+    }
+    adopt<true>();
+    // T: a node hangs from its parent by its own slot.
+    for (Index a : removed) {
+      const Index child = residual_[residual_[a].mate].head, parent = residual_[a].head;
+      if (label_[child] < 0 && tree_[child].parent == parent && tree_[child].arc == a) {
+        if (excess_[child] < 0) {
+          detach(child);
+        } else {
+          orphan(child);
+        }
+      }
+    }
+    for (Index v : demand) {
+      if (label_[v] < 0 && excess_[v] < 0 && !is_root(v)) detach(v);
+    }
+    adopt<false>();
+    for (Index v : demand) {
+      if (v == sink_) continue;
+      serve_fully<true>(v);
+      if (excess_[v] < 0 && label_[v] == 0) {
+        label_[v] = -top_t_;
+        tree_[v].current = first_[v];
+        t_next_.push_back(v);
+      }
+    }
+    // Nodes with excess: the tails of removed slots (loops have none).
+    for (Index a : removed) {
+      const Index v = residual_[residual_[a].mate].head;
+      if (v == source_ || v == sink_) continue;
+      serve_fully<false>(v);
+      if (excess_[v] > 0 && label_[v] == 0) {
         label_[v] = top_s_;
         tree_[v].current = first_[v];
         s_next_.push_back(v);
       }
     }
-    adopt<true>();
-    for (Index v : demand) {
-      if (v == sink_ || excess_[v] >= 0) continue;
-      while (excess_[v] < 0 && label_[v] > 0) serve_in_s(v);
-      if (excess_[v] < 0 && label_[v] == 0) {
-        label_[v] = -1;
-        tree_[v].current = first_[v];
-        t_next_.push_back(v);
-      }
-    }
-    label_[sink_] = -1;
-    t_next_.push_back(sink_);
   }
 
   // Augments until no residual path joins the roots of S and T.
@@ -299,47 +321,65 @@ class FlowNetwork::Ibfs {
     }
     delta = std::min({delta, excess_[s_root], -excess_[t_root]});
     push(bridge, delta);
-    for (std::size_t i = s_side; i < path_.size(); ++i) {
+    push_path(s_side, path_.size(), delta);
+    give_to_t_root(t_root, delta);
+    adopt<false>();
+    push_path(0, s_side, delta);
+    take_from_s_root(s_root, delta);
+    adopt<true>();
+  }
+
+  // Pushes delta along path_[from..to), each node by its tree arc, orphaning the nodes whose arc it
+  // saturates.
+  void push_path(std::size_t from, std::size_t to, std::int64_t delta) {
+    for (std::size_t i = from; i < to; ++i) {
       const Index v = path_[i];
       push(tree_[v].arc, delta);
       if (residual_[tree_[v].arc].capacity == 0) orphan(v);
     }
+  }
+  // A root of S (the source or a node with excess) sends delta; one left without excess is an orphan.
+  void take_from_s_root(Index s_root, std::int64_t delta) {
+    if (s_root != source_ && (excess_[s_root] -= delta) == 0) add_orphan(s_root);
+  }
+  // A root of T (the sink or a node with demand) receives delta; one left without demand is an orphan.
+  void give_to_t_root(Index t_root, std::int64_t delta) {
     if (t_root == sink_) {
       into_sink_ += delta;
     } else if ((excess_[t_root] += delta) == 0) {
       add_orphan(t_root);
     }
-    adopt<false>();
-    push_s_path(s_side, s_root, delta);
   }
 
-  // Pushes delta along the S half of path_ (path_[0..s_side) from a node up to s_root).
-  void push_s_path(std::size_t s_side, Index s_root, std::int64_t delta) {
-    for (std::size_t i = 0; i < s_side; ++i) {
-      const Index v = path_[i];
-      push(tree_[v].arc, delta);
-      if (residual_[tree_[v].arc].capacity == 0) orphan(v);
-    }
-    if (s_root != source_ && (excess_[s_root] -= delta) == 0) add_orphan(s_root);
-    adopt<true>();
-  }
-
-  // Sends what S's path brings to v (in S, with demand): the S half of an augmentation.
-  void serve_in_s(Index v) {
-    std::int64_t delta = -excess_[v];
+  // One push for v: from a root of S along S's path to v (v in S, with demand), or from v along
+  // T's path to a root of T (v in T, with excess); the half of an augmentation in that tree. False,
+  // with nothing pushed, when the path ends at an orphan (none is left after an adoption).
+  template <bool kS>
+  bool serve(Index v) {
+    std::int64_t delta = kS ? -excess_[v] : excess_[v];
     path_.clear();
-    Index s_root = v;
-    for (; tree_[s_root].parent != kNone; s_root = tree_[s_root].parent) {
-      delta = std::min(delta, residual_[tree_[s_root].arc].capacity);
-      path_.push_back(s_root);
+    Index root = v;
+    for (; tree_[root].parent != kNone; root = tree_[root].parent) {
+      delta = std::min(delta, residual_[tree_[root].arc].capacity);
+      path_.push_back(root);
     }
-    if (s_root == v) {  // v is a root itself (it cannot be: roots of S have excess)
-      assert(false);
-      return;
+    // Roots of S have excess and roots of T demand, so v is not one of them.
+    if (root == v || (kS ? excess_[root] <= 0 : excess_[root] >= 0)) return false;
+    delta = std::min(delta, kS ? excess_[root] : -excess_[root]);
+    excess_[v] += kS ? delta : -delta;
+    push_path(0, path_.size(), delta);
+    if (kS) {
+      take_from_s_root(root, delta);
+    } else {
+      give_to_t_root(root, delta);
     }
-    delta = std::min(delta, excess_[s_root]);
-    excess_[v] += delta;
-    push_s_path(path_.size(), s_root, delta);
+    return true;
+  }
+
+  // Serves v (with demand in S, or with excess in T) as far as its tree paths go.
+  template <bool kS>
+  void serve_fully(Index v) {
+    while (in_tree<kS>(v) && (kS ? excess_[v] < 0 : excess_[v] > 0) && serve<kS>(v)) adopt<kS>();
   }
 
   // Orphans, lowest level first, find a parent one level up, or are relabelled, or leave the tree.
@@ -419,9 +459,9 @@ std::int64_t FlowNetwork::max_flow(Index source, Index sink) {
   finalize();
   source_ = source;
   sink_ = sink;
-  source_label_.clear();
-  source_tree_.clear();
-  source_depth_ = 0;
+  base_label_.clear();
+  base_tree_.clear();
+  source_depth_ = sink_depth_ = 0;
   if (source_ == sink_ || unbounded_path(first_, residual_, source_, sink_)) return value_ = kUnbounded;
   greedy_flow();
   std::vector<std::int32_t> label(node_count_, 0);
@@ -431,7 +471,7 @@ std::int64_t FlowNetwork::max_flow(Index source, Index sink) {
   search.start_fresh();
   search.run();
   value_ = inflow_to_sink(residual_);
-  if (value_ < kUnbounded) build_source_tree();
+  if (value_ < kUnbounded) build_base_trees();
   return value_;
 }
 
@@ -573,31 +613,39 @@ void FlowNetwork::greedy_flow() {
   }
 }
 
-// The breadth-first tree of the residual graph from the source, after a finite max_flow().
-void FlowNetwork::build_source_tree() {
-  source_label_.assign(node_count_, 0);
-  source_tree_.assign(node_count_, TreeNode{});
-  std::vector<Index> queue{source_};
-  source_label_[source_] = 1;
-  source_tree_[source_].current = first_[source_];
-  for (std::size_t i = 0; i < queue.size(); ++i) {
-    const Index x = queue[i];
-    for (Index a = first_[x]; a < first_[x + 1]; ++a) {
-      const Residual& r = residual_[a];
-      const Index y = r.head;
-      if (r.capacity == 0 || source_label_[y] != 0) continue;
-      source_label_[y] = source_label_[x] + 1;
-      TreeNode& node = source_tree_[y];
-      node.parent = x;
-      node.arc = a;
-      node.current = first_[y];  // other parents may come before r.mate
-      node.next = source_tree_[x].child;
-      if (node.next != kNone) source_tree_[node.next].previous = y;
-      source_tree_[x].child = y;
-      queue.push_back(y);
+// The breadth-first trees of the residual graph after a finite max_flow(): S from the source
+// (labels 1, 2, ...; a node's arc is its parent's slot) and T into the sink (labels -1, -2, ...; a
+// node's arc is its own slot). A maximum flow leaves no residual path from S to T, so they are
+// disjoint.
+void FlowNetwork::build_base_trees() {
+  base_label_.assign(node_count_, 0);
+  base_tree_.assign(node_count_, TreeNode{});
+  const auto grow = [&](Index root, bool from_source) {
+    const std::int32_t step = from_source ? 1 : -1;
+    std::vector<Index> queue{root};
+    base_label_[root] = step;
+    base_tree_[root].current = first_[root];
+    for (std::size_t i = 0; i < queue.size(); ++i) {
+      const Index x = queue[i];
+      for (Index a = first_[x]; a < first_[x + 1]; ++a) {
+        const Index y = residual_[a].head;
+        const bool open = from_source ? residual_[a].capacity > 0 : reverse_open_[a] != 0;
+        if (!open || base_label_[y] != 0) continue;
+        base_label_[y] = base_label_[x] + step;
+        TreeNode& node = base_tree_[y];
+        node.parent = x;
+        node.arc = from_source ? a : residual_[a].mate;
+        node.current = first_[y];  // other parents may come before this slot's mate
+        node.next = base_tree_[x].child;
+        if (node.next != kNone) base_tree_[node.next].previous = y;
+        base_tree_[x].child = y;
+        queue.push_back(y);
+      }
     }
-  }
-  source_depth_ = source_label_[queue.back()];
+    return base_label_[queue.back()] * step;
+  };
+  source_depth_ = grow(source_, true);
+  sink_depth_ = grow(sink_, false);
 }
 
 std::int64_t FlowNetwork::max_flow_without(std::span<const Index> arcs) const {
@@ -639,12 +687,12 @@ std::int64_t FlowNetwork::max_flow_without(std::span<const Index> arcs, Workspac
     search.run();
     return inflow_to_sink(w.residual);
   }
-  w.label.assign(source_label_.begin(), source_label_.end());
-  w.tree.assign(source_tree_.begin(), source_tree_.end());
+  w.label.assign(base_label_.begin(), base_label_.end());
+  w.tree.assign(base_tree_.begin(), base_tree_.end());
   std::sort(demand.begin(), demand.end());
   demand.erase(std::unique(demand.begin(), demand.end()), demand.end());
   Ibfs search(first_, w.residual, w.reverse_open, w.label, w.tree, w.excess, source_, sink_);
-  search.start_from_source_tree(source_depth_, removed, demand);
+  search.start_from_base_trees(source_depth_, sink_depth_, removed, demand);
   search.run();
   // The flow into the sink less the demand no flow reached: what a maximum flow delivers once the
   // excess left goes back to the source (see the note below).
@@ -666,8 +714,8 @@ std::int64_t FlowNetwork::flow_on(Index arc) const {
 std::vector<std::uint8_t> FlowNetwork::source_side() const {
   std::vector<std::uint8_t> side(node_count_, 0);
   if (source_ == kNone) return side;
-  if (!source_label_.empty()) {  // the tree of the last max_flow()
-    for (Index v = 0; v < node_count_; ++v) side[v] = source_label_[v] > 0 ? 1 : 0;
+  if (!base_label_.empty()) {  // the trees of the last max_flow()
+    for (Index v = 0; v < node_count_; ++v) side[v] = base_label_[v] > 0 ? 1 : 0;
     return side;
   }
   std::vector<Index> queue{source_};

@@ -78,7 +78,7 @@ class FlowNetwork {
   static bool unbounded_path(const std::vector<Index>& first, const std::vector<Residual>& residual, Index source,
                              Index sink);
   void greedy_flow();
-  void build_source_tree();
+  void build_base_trees();
   std::int64_t inflow_to_sink(const std::vector<Residual>& residual) const;
 
   Index node_count_ = 0;
@@ -90,11 +90,12 @@ class FlowNetwork {
   std::vector<Index> arc_slot_;             // arc id -> its forward slot; kNone for a loop
   Index source_ = kNone, sink_ = kNone;
   std::int64_t value_ = 0;  // of the last max_flow()
-  // After a finite max_flow(): a breadth-first tree of the nodes the source reaches in the residual
-  // graph (label: 1 + distance from the source; 0 elsewhere), from which repairs start.
-  std::vector<std::int32_t> source_label_;
-  std::vector<TreeNode> source_tree_;
-  std::int32_t source_depth_ = 0;  // the largest label
+  // After a finite max_flow(): the breadth-first trees of the nodes the source reaches in the
+  // residual graph (label: 1 + distance from the source) and of those that reach the sink (label:
+  // -1 - distance to the sink); 0 elsewhere. Repairs start from them.
+  std::vector<std::int32_t> base_label_;
+  std::vector<TreeNode> base_tree_;
+  std::int32_t source_depth_ = 0, sink_depth_ = 0;  // the largest level of each
 };
 
 /// A maximum flow with vertex capacities and one of its minimum vertex cuts.

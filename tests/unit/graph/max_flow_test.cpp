@@ -245,8 +245,8 @@ TEST(FlowNetwork, GreedyFirstFlowOnShuffledDags) {
 }
 
 // Many repairs through one workspace, on layered networks (where the repair starts from the
-// source's tree and the removed arcs leave orphans, excess and demand inside it): each gives the
-// maximum flow of what is left, and the network keeps its own flow.
+// trees of the source and of the sink, and the removed arcs leave orphans, excess and demand in
+// both): each gives the maximum flow of what is left, and the network keeps its own flow.
 TEST(FlowNetwork, RepairsThroughOneWorkspaceMatchEdmondsKarp) {
   testing::Rng rng(47);
   FlowNetwork::Workspace workspace;
