@@ -454,7 +454,7 @@ std::int64_t saturating_add(std::int64_t a, std::int64_t b) { return b < kUnboun
 
 }  // namespace
 
-std::int64_t FlowNetwork::max_flow(Index source, Index sink) {
+std::int64_t FlowNetwork::max_flow(Index source, Index sink, Repairs repairs) {
   assert(source < node_count_ && sink < node_count_ && node_count_ < (Index{1} << 31));
   finalize();
   source_ = source;
@@ -471,7 +471,7 @@ std::int64_t FlowNetwork::max_flow(Index source, Index sink) {
   search.start_fresh();
   search.run();
   value_ = inflow_to_sink(residual_);
-  if (value_ < kUnbounded) build_base_trees();
+  if (value_ < kUnbounded && repairs == Repairs::prepare) build_base_trees();
   return value_;
 }
 
@@ -687,6 +687,7 @@ std::int64_t FlowNetwork::max_flow_without(std::span<const Index> arcs, Workspac
     search.run();
     return inflow_to_sink(w.residual);
   }
+  assert(!base_label_.empty());  // max_flow() with Repairs::prepare
   w.label.assign(base_label_.begin(), base_label_.end());
   w.tree.assign(base_tree_.begin(), base_tree_.end());
   std::sort(demand.begin(), demand.end());
@@ -854,7 +855,8 @@ CutAndRetained min_vertex_cut_and_without_each(const SupplyGraph& graph, const G
     for (Index v : group) removable[v] = v != source && relevant[v] && !is_sink[v];
   }
   SplitNetwork whole = split_network(graph, mask, source, sinks, capacity, relevant, removable);
-  const std::int64_t whole_flow = whole.network.max_flow(kSource, kSink);
+  const std::int64_t whole_flow = whole.network.max_flow(
+      kSource, kSink, removals.empty() ? FlowNetwork::Repairs::none : FlowNetwork::Repairs::prepare);
   result.cut.max_flow = whole_flow;
   if (whole_flow < kUnbounded) {
     // The cut nearest the source. A vertex split only because it is in a group has an unbounded

@@ -53,9 +53,13 @@ class FlowNetwork {
   /// Reserves room for `arcs` arcs.
   void reserve(std::size_t arcs);
 
+  /// Whether max_flow() keeps its search trees for max_flow_without.
+  enum class Repairs : std::uint8_t { prepare, none };
+
   /// The maximum flow value from source to sink; kUnbounded when unbounded arcs alone join them
-  /// (or when the flow reaches kUnbounded).
-  std::int64_t max_flow(Index source, Index sink);
+  /// (or when the flow reaches kUnbounded). With Repairs::none it skips the two breadth-first
+  /// searches that repairs start from, and max_flow_without may not be called.
+  std::int64_t max_flow(Index source, Index sink, Repairs repairs = Repairs::prepare);
   /// After max_flow(): the maximum flow once `arcs` are removed (capacity 0), found by repairing
   /// the flow there is rather than solving again. The repair works in `workspace`: this network
   /// keeps its flow, and threads with a workspace each may repair at the same time.

@@ -176,9 +176,13 @@ TEST(FlowNetwork, MatchesEdmondsKarpOnLayeredNetworks) {
     }
     FlowNetwork net(n);
     for (const auto& a : arcs) net.add_arc(a.from, a.to, a.capacity);
+    FlowNetwork plain = net;
     const ReferenceFlow expected = edmonds_karp(n, arcs, s, t);
     ASSERT_EQ(net.max_flow(s, t), expected.value) << "round " << round;
     ASSERT_EQ(net.source_side(), expected.source_side) << "round " << round;
+    // Without the trees for repairs: the same value, and the cut from a search of its own.
+    ASSERT_EQ(plain.max_flow(s, t, FlowNetwork::Repairs::none), expected.value) << "round " << round;
+    ASSERT_EQ(plain.source_side(), expected.source_side) << "round " << round;
   }
 }
 
