@@ -1154,7 +1154,9 @@ class DatasetBuilder {
     // Ids that differ only in case are confusing in reports. `folded` holds the lower-case form
     // of each id with an upper-case letter; an all-lower-case id is its own folded form, in `map`.
     std::unordered_map<std::string, std::size_t, IdHash, std::equal_to<>> folded;
+    constexpr std::size_t kAhead = 8;  // overlap the lookups' cache misses, as in resolve()
     for (std::size_t i = 0; i < ids.size(); ++i) {
+      if (i + kAhead < ids.size() && ids[i + kAhead].given()) map.prefetch(ids[i + kAhead].id);
       const Ref& id = ids[i];
       if (!id.given()) continue;
       if (const Index existing = map.find(id.id); existing != i) {
@@ -1279,43 +1281,24 @@ class DatasetBuilder {
     // thread while the facilities are checked here.
     std::future<std::vector<bool>> repeated_later = in_background([this] { return repeated_links(); });
     for (std::size_t i = 0; i < ds_.facilities.size(); ++i) check_facility(ds_.facilities[i], state_.facility_refs[i]);
+    // Each link's own checks read its two facilities, scattered in memory: the links are marked
+    // in two halves on two threads, then reported here in link order, as one pass would.
+    std::vector<std::uint8_t> problems(ds_.links.size(), 0);
+    const std::size_t half = ds_.links.size() / 2;
+    std::future<void> marked_later = in_background([&] { mark_link_problems(half, ds_.links.size(), problems); });
+    mark_link_problems(0, half, problems);
+    marked_later.get();
     const std::vector<bool> repeated = repeated_later.get();
     std::map<std::pair<Index, Index>, double> share_sum;
     std::map<std::pair<Index, Index>, const LinkRefs*> share_first;
     for (std::size_t i = 0; i < ds_.links.size(); ++i) {
-      if (constexpr std::size_t kAhead = 8; i + kAhead < ds_.links.size()) {   // overlap the misses, as in resolve()
-        const Link& ahead = ds_.links[i + kAhead];
-        if (ahead.from < ds_.facilities.size()) __builtin_prefetch(&ds_.facilities[ahead.from]);
-        if (ahead.to < ds_.facilities.size()) __builtin_prefetch(&ds_.facilities[ahead.to]);
-      }
       const Link& l = ds_.links[i];
-      const LinkRefs& refs = state_.link_refs[i];
       if (l.from == kNone || l.to == kNone || l.material == kNone) continue;
-      const Facility& from = ds_.facilities[l.from];
-      const Facility& to = ds_.facilities[l.to];
-      const Material& m = ds_.materials[l.material];
-      if (l.from == l.to) report(Severity::error, "E309", refs.to, fmt::format("link from '{}' to itself", from.id));
-      if (!produces(l.from, l.material)) {
-        auto& diag = report(Severity::error, "E304", refs.material,
-                             fmt::format("'{}' does not list '{}' among its outputs", from.id, m.id));
-        std::vector<std::string> outs;
-        for (const auto& o : from.outputs) if (o.material != kNone) outs.push_back(ds_.materials[o.material].id);
-        if (!outs.empty()) diag.notes.push_back(fmt::format("its outputs: {}", fmt::join(outs, ", ")));
-      }
-      if (!accepts(l.to, l.material)) {
-        auto& diag = report(Severity::error, "E305", refs.material,
-                             fmt::format("'{}' ({} stage) does not accept '{}' ({})", to.id, stage_name(to.stage), m.id,
-                                         form_name(m.form)));
-        diag.notes.push_back(to.inputs_given ? "add it to the facility's 'inputs'"
-                                             : "list it in the facility's 'inputs' to accept other forms than its stage's defaults");
-      }
-      if (repeated[i]) {
-        report(Severity::error, "E316", site(refs), fmt::format("a second link from '{}' to '{}' for '{}'", from.id, to.id, m.id));
-      }
+      if (problems[i] != 0 || repeated[i]) report_link_problems(l, state_.link_refs[i], problems[i], repeated[i]);
       if (l.share && l.status != LinkStatus::ended) {
         auto key = std::make_pair(l.from, l.material);
         share_sum[key] += *l.share;
-        share_first.emplace(key, &refs);
+        share_first.emplace(key, &state_.link_refs[i]);
       }
     }
     for (const auto& [key, sum] : share_sum) {
@@ -1325,6 +1308,49 @@ class DatasetBuilder {
                                      fmt::format("shares of '{}' from '{}' sum to {:.4g}, more than 1",
                                                  ds_.materials[key.second].id, ds_.facilities[key.first].id, sum));
       }
+    }
+  }
+
+  static constexpr std::uint8_t kLinkToItself = 1, kLinkNotProduced = 2, kLinkNotAccepted = 4;
+
+  void report_link_problems(const Link& l, const LinkRefs& refs, std::uint8_t problems, bool repeated) {
+    const Facility& from = ds_.facilities[l.from];
+    const Facility& to = ds_.facilities[l.to];
+    const Material& m = ds_.materials[l.material];
+    if (problems & kLinkToItself) report(Severity::error, "E309", refs.to, fmt::format("link from '{}' to itself", from.id));
+    if (problems & kLinkNotProduced) {
+      auto& diag = report(Severity::error, "E304", refs.material,
+                          fmt::format("'{}' does not list '{}' among its outputs", from.id, m.id));
+      std::vector<std::string> outs;
+      for (const auto& o : from.outputs) if (o.material != kNone) outs.push_back(ds_.materials[o.material].id);
+      if (!outs.empty()) diag.notes.push_back(fmt::format("its outputs: {}", fmt::join(outs, ", ")));
+    }
+    if (problems & kLinkNotAccepted) {
+      auto& diag = report(Severity::error, "E305", refs.material,
+                          fmt::format("'{}' ({} stage) does not accept '{}' ({})", to.id, stage_name(to.stage), m.id,
+                                      form_name(m.form)));
+      diag.notes.push_back(to.inputs_given ? "add it to the facility's 'inputs'"
+                                           : "list it in the facility's 'inputs' to accept other forms than its stage's defaults");
+    }
+    if (repeated) {
+      report(Severity::error, "E316", site(refs), fmt::format("a second link from '{}' to '{}' for '{}'", from.id, to.id, m.id));
+    }
+  }
+  /// Marks the problems of links [begin, end) that are the link's alone (kLink...); reads only.
+  void mark_link_problems(std::size_t begin, std::size_t end, std::vector<std::uint8_t>& problems) const {
+    for (std::size_t i = begin; i < end; ++i) {
+      if (constexpr std::size_t kAhead = 8; i + kAhead < end) {  // overlap the misses, as in resolve()
+        const Link& ahead = ds_.links[i + kAhead];
+        if (ahead.from < ds_.facilities.size()) __builtin_prefetch(&ds_.facilities[ahead.from]);
+        if (ahead.to < ds_.facilities.size()) __builtin_prefetch(&ds_.facilities[ahead.to]);
+      }
+      const Link& l = ds_.links[i];
+      if (l.from == kNone || l.to == kNone || l.material == kNone) continue;
+      std::uint8_t p = 0;
+      if (l.from == l.to) p |= kLinkToItself;
+      if (!produces(l.from, l.material)) p |= kLinkNotProduced;
+      if (!accepts(l.to, l.material)) p |= kLinkNotAccepted;
+      problems[i] = p;
     }
   }
 
