@@ -25,6 +25,49 @@ void fill_rows(Index vertex_count, const std::vector<Index>& key, const std::vec
 void SupplyGraph::index_edges() {
   fill_rows(vertex_count_, edge_source_, edge_target_, out_offset_, out_);
   fill_rows(vertex_count_, edge_target_, edge_source_, in_offset_, in_);
+  order_vertices();
+}
+
+void SupplyGraph::order_vertices() {
+  const Index n = vertex_count_;
+  order_.clear();
+  rank_.clear();
+  // The vertices' own order, the root first: one pass over the edges checks it.
+  const auto own_rank = [&](Index v) { return root_ == kNone ? v : v == root_ ? 0 : v < root_ ? v + 1 : v; };
+  bool own = true;
+  for (Index e = 0; e < edge_source_.size() && own; ++e) {
+    const Index u = edge_source_[e], v = edge_target_[e];
+    own = u == v || own_rank(u) < own_rank(v);
+  }
+  if (own) {
+    order_.resize(n);
+    rank_.resize(n);
+    for (Index v = 0; v < n; ++v) {
+      rank_[v] = own_rank(v);
+      order_[rank_[v]] = v;
+    }
+    return;
+  }
+  std::vector<Index> waiting(n, 0);  // in-edges from vertices not yet placed
+  for (Index e = 0; e < edge_source_.size(); ++e) {
+    if (edge_source_[e] != edge_target_[e]) ++waiting[edge_target_[e]];
+  }
+  order_.reserve(n);
+  for (Index v = 0; v < n; ++v) {
+    if (waiting[v] == 0) order_.push_back(v);
+  }
+  for (std::size_t i = 0; i < order_.size(); ++i) {
+    const Index u = order_[i];
+    for (const Adjacent& a : out(u)) {
+      if (a.vertex != u && --waiting[a.vertex] == 0) order_.push_back(a.vertex);
+    }
+  }
+  if (order_.size() != n) {  // a cycle
+    order_ = {};
+    return;
+  }
+  rank_.resize(n);
+  for (Index r = 0; r < n; ++r) rank_[order_[r]] = r;
 }
 
 SupplyGraph SupplyGraph::build(const Dataset& dataset, const GraphOptions& options) {

@@ -74,11 +74,20 @@ class SupplyGraph {
   /// The edges entering v (tail, edge id), in edge-id order.
   [[nodiscard]] std::span<const Adjacent> in(Index v) const { return row(in_offset_, in_, v); }
 
+  /// A topological order of every vertex over every edge (self-loops aside), or empty when the
+  /// graph has a cycle. It is the vertices' own order, with the root moved first, when that is one
+  /// (a dataset listed upstream first, as `generate` writes it), else Kahn's. Every view of an
+  /// acyclic graph is acyclic in the same order.
+  [[nodiscard]] const std::vector<Index>& topological_order() const { return order_; }
+  /// Each vertex's place in topological_order() (empty with it).
+  [[nodiscard]] const std::vector<Index>& topological_rank() const { return rank_; }
+
  private:
   static std::span<const Adjacent> row(const std::vector<Index>& offset, const std::vector<Adjacent>& items, Index v) {
     return {items.data() + offset[v], items.data() + offset[v + 1]};
   }
   void index_edges();
+  void order_vertices();
 
   Index vertex_count_ = 0;
   Index facility_count_ = 0;
@@ -87,6 +96,7 @@ class SupplyGraph {
   std::vector<Index> edge_source_, edge_target_;
   std::vector<Index> out_offset_, in_offset_;
   std::vector<Adjacent> out_, in_;
+  std::vector<Index> order_, rank_;
 };
 
 /// True when edge e and both its ends are switched on.

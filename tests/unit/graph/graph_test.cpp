@@ -73,6 +73,64 @@ TEST(SupplyGraph, SourceStagesChooseTheRootEdges) {
   EXPECT_EQ(vertices(g.out(g.root())), (std::vector<Index>{0, 1, 2}));
 }
 
+// The vertices' own order with the root first when it is topological, Kahn's when not, none when
+// the graph has a cycle; self-loops never count.
+TEST(SupplyGraph, TopologicalOrder) {
+  const SupplyGraph listed = SupplyGraph::build(three_stage_dataset());  // mine-a, sep-b, mine-c: not in order
+  const std::vector<Index> kahn{4, 0, 2, 1, 3};                            // R first: the only source
+  EXPECT_EQ(listed.topological_order(), kahn);
+  EXPECT_EQ(listed.topological_rank(), (std::vector<Index>{1, 3, 2, 4, 0}));
+
+  const SupplyGraph own = SupplyGraph::from_arcs(4, std::vector<Arc>{{0, 2}, {1, 2}, {2, 2}, {2, 3}, {0, 3}});
+  EXPECT_EQ(own.topological_order(), (std::vector<Index>{0, 1, 2, 3}));
+  EXPECT_EQ(own.topological_rank(), (std::vector<Index>{0, 1, 2, 3}));
+
+  const SupplyGraph cyclic = SupplyGraph::from_arcs(3, std::vector<Arc>{{0, 1}, {1, 2}, {2, 1}});
+  EXPECT_TRUE(cyclic.topological_order().empty());
+  EXPECT_TRUE(cyclic.topological_rank().empty());
+}
+
+// On random graphs: a permutation exactly when acyclic, with every edge going forward.
+TEST(SupplyGraph, TopologicalOrderMatchesBruteForceOnRandomGraphs) {
+  testing::Rng rng(3);
+  int acyclic = 0;
+  for (int round = 0; round < 300; ++round) {
+    const Index n = 1 + rng.below(10);
+    const auto arcs = testing::random_arcs(rng, n, rng.below(2 * n));
+    const SupplyGraph g = SupplyGraph::from_arcs(n, arcs);
+    // Brute force: acyclic when no vertex reaches itself by a path of one or more non-loop edges.
+    bool cycle = false;
+    for (Index v = 0; v < n && !cycle; ++v) {
+      std::vector<std::uint8_t> seen(n, 0);
+      std::vector<Index> stack;
+      for (const Adjacent& a : g.out(v)) {
+        if (a.vertex != v) stack.push_back(a.vertex);
+      }
+      while (!stack.empty() && !cycle) {
+        const Index x = stack.back();
+        stack.pop_back();
+        if (x == v) cycle = true;
+        if (seen[x]) continue;
+        seen[x] = 1;
+        for (const Adjacent& a : g.out(x)) {
+          if (a.vertex != x) stack.push_back(a.vertex);
+        }
+      }
+    }
+    const auto& order = g.topological_order();
+    ASSERT_EQ(order.empty(), cycle) << "round " << round;
+    if (cycle) continue;
+    ++acyclic;
+    ASSERT_EQ(order.size(), n);
+    for (Index r = 0; r < n; ++r) ASSERT_EQ(g.topological_rank()[order[r]], r);
+    for (const Arc& a : arcs) {
+      if (a.from == a.to) continue;
+      ASSERT_LT(g.topological_rank()[a.from], g.topological_rank()[a.to]) << "round " << round;
+    }
+  }
+  EXPECT_GT(acyclic, 50);
+}
+
 TEST(SupplyGraph, EmptyDatasetHasOnlyTheRoot) {
   Dataset d;
   d.build_indexes();
