@@ -133,6 +133,12 @@ std::vector<Index> semi_nca_dominators(const SupplyGraph& graph, const GraphMask
   return idom;
 }
 
+// Whether the edge `a` at v counts: switched on, to a vertex switched on, and not a self-loop
+// (which never changes dominators).
+bool usable(const GraphMask& mask, const Adjacent& a, Index v) {
+  return a.vertex != v && mask.edge(a.edge) && mask.vertex(a.vertex);
+}
+
 // The nearest common ancestor of ranks u and d in the dominator tree found so far (idom_rank, by
 // rank): an ancestor comes earlier in a topological order, so the walk up compares ranks.
 Index meet(Index u, Index d, const std::vector<Index>& idom_rank) {
@@ -148,12 +154,12 @@ Index meet(Index u, Index d, const std::vector<Index>& idom_rank) {
 // v's reachable predecessors (Cooper, Harvey & Kennedy 2001, "A simple, fast dominance
 // algorithm", which converges in one pass in this order). Returns idom(v) as a rank; kNone when no
 // predecessor is reachable. `rank_of` gives a predecessor's rank.
-template <class Usable, class RankOf>
-Index idom_rank_of(const SupplyGraph& graph, Index v, Usable usable, RankOf rank_of, Index entry_rank,
+template <class RankOf>
+Index idom_rank_of(const SupplyGraph& graph, const GraphMask& mask, Index v, RankOf rank_of, Index entry_rank,
                    const std::vector<Index>& idom_rank) {
   Index d = kNone;
   for (const Adjacent& a : graph.in(v)) {
-    if (!usable(a, v)) continue;
+    if (!usable(mask, a, v)) continue;
     const Index u = rank_of(a.vertex);
     if (u != entry_rank && idom_rank[u] == kNone) continue;  // not reachable from the entry
     d = d == kNone ? u : meet(u, d, idom_rank);
@@ -168,9 +174,6 @@ Index idom_rank_of(const SupplyGraph& graph, Index v, Usable usable, RankOf rank
 // usable graph has a cycle (self-loops aside, which never change dominators).
 bool acyclic_dominators(const SupplyGraph& graph, const GraphMask& mask, Index entry, std::vector<Index>& idom) {
   const Index n = graph.vertex_count();
-  const auto usable = [&](const Adjacent& a, Index v) {
-    return a.vertex != v && mask.edge(a.edge) && mask.vertex(a.vertex);
-  };
   std::vector<Index> waiting(n, 0);  // per vertex: usable in-edges from vertices not yet taken
   std::vector<Index> order;          // the queue; a vertex's position in it is its rank
   order.reserve(n);
@@ -179,7 +182,7 @@ bool acyclic_dominators(const SupplyGraph& graph, const GraphMask& mask, Index e
     if (!mask.vertex(v)) continue;
     ++on;
     Index degree = 0;
-    for (const Adjacent& a : graph.in(v)) degree += usable(a, v) ? 1 : 0;
+    for (const Adjacent& a : graph.in(v)) degree += usable(mask, a, v) ? 1 : 0;
     waiting[v] = degree;
     if (degree == 0) order.push_back(v);
   }
@@ -198,11 +201,11 @@ bool acyclic_dominators(const SupplyGraph& graph, const GraphMask& mask, Index e
     if (v == entry) {
       entry_rank = head;
     } else if (entry_rank != kNone) {
-      d = idom_rank_of(graph, v, usable, rank_of, entry_rank, idom_rank);
+      d = idom_rank_of(graph, mask, v, rank_of, entry_rank, idom_rank);
     }
     idom_rank.push_back(d);
     for (const Adjacent& a : graph.out(v)) {
-      if (usable(a, v) && --waiting[a.vertex] == 0) order.push_back(a.vertex);
+      if (usable(mask, a, v) && --waiting[a.vertex] == 0) order.push_back(a.vertex);
     }
     rank[v] = head;
   }
@@ -221,9 +224,6 @@ std::vector<Index> dominators_in_graph_order(const SupplyGraph& graph, const Gra
   const Index n = graph.vertex_count();
   const std::vector<Index>& order = graph.topological_order();
   const std::vector<Index>& rank = graph.topological_rank();
-  const auto usable = [&](const Adjacent& a, Index v) {
-    return a.vertex != v && mask.edge(a.edge) && mask.vertex(a.vertex);
-  };
   const auto rank_of = [&](Index u) { return rank[u]; };
   std::vector<Index> idom(n, kNone);
   if (!mask.vertex(entry)) return idom;
@@ -233,7 +233,7 @@ std::vector<Index> dominators_in_graph_order(const SupplyGraph& graph, const Gra
     if (r + 4 < n) __builtin_prefetch(graph.in(order[r + 4]).data());  // for an order of Kahn's
     const Index v = order[r];
     if (!mask.vertex(v)) continue;
-    idom_rank[r] = idom_rank_of(graph, v, usable, rank_of, entry_rank, idom_rank);
+    idom_rank[r] = idom_rank_of(graph, mask, v, rank_of, entry_rank, idom_rank);
     if (idom_rank[r] != kNone) idom[v] = order[idom_rank[r]];
   }
   return idom;
