@@ -2,6 +2,7 @@
 #include <functional>
 #include <numeric>
 #include <queue>
+#include <stdexcept>
 
 #include "flow_plan_data.hpp"
 
@@ -472,6 +473,14 @@ FlowPlan build_flow_plan(const Dataset& dataset, const FlowOptions& options) {
   p->options = options;
   build_materials(dataset, *p);
   build_facilities(dataset, *p);
+  p->stream_begin.resize(p->slots.size() + 1);
+  std::size_t values = 0;
+  for (Index s = 0; s < p->slots.size(); ++s) {
+    p->stream_begin[s] = static_cast<Index>(values);
+    values += static_cast<std::size_t>(std::popcount(p->slots[s].routes));
+  }
+  if (values >= kNone) throw std::length_error("build_flow_plan: too many output streams");
+  p->stream_begin[p->slots.size()] = static_cast<Index>(values);
   build_groups(dataset, *p);
   build_links(dataset, *p);
   plan_reference_outputs(dataset, *p);

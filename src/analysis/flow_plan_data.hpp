@@ -85,6 +85,11 @@ struct PlanData {
   std::vector<double> proportion;        ///< per link: frozen baseline share of its slot's stream
   std::vector<double> unsold;            ///< per slot: frozen baseline unsold share
 
+  /// Per slot, and one past the last at the end: where its values start in a run's streams. A
+  /// stream holds one value per RE bit of its slot's routes, in element order: no stage rule
+  /// writes an element outside them, so a separated oxide takes 8 bytes instead of a ReVector.
+  std::vector<Index> stream_begin;
+
   std::vector<DemandGroup> groups;
   std::vector<Index> order;              ///< facilities in topological order of their components
   std::vector<Index> component_begin;    ///< into order; one past the last at the end
@@ -101,14 +106,44 @@ inline double tonnes_of(const PlanData& p, Index material, const ReVector& x) {
   return t;
 }
 
+/// RE index of the lowest set bit; the mask must not be 0.
+inline std::size_t lowest_element(std::uint32_t mask) { return static_cast<std::size_t>(std::countr_zero(mask)); }
+
+/// Slot s's stream in `values` (a run's compact streams) as a full vector.
+inline ReVector expand_stream(const PlanData& p, const std::vector<double>& values, Index s) {
+  ReVector x{};
+  const double* v = values.data() + p.stream_begin[s];
+  for (std::uint32_t m = p.slots[s].routes; m != 0; m &= m - 1) x[lowest_element(m)] = *v++;
+  return x;
+}
+
+/// Writes slot s's stream; x must be zero outside the slot's routes.
+inline void store_stream(const PlanData& p, std::vector<double>& values, Index s, const ReVector& x) {
+  double* v = values.data() + p.stream_begin[s];
+  for (std::uint32_t m = p.slots[s].routes; m != 0; m &= m - 1) *v++ = x[lowest_element(m)];
+}
+
+/// into += factor x slot s's stream, over its routes only: elsewhere the stream is zero, and a sum
+/// that starts at +0 is unchanged by adding a zero, so this is what a full vector would give.
+inline void add_stream(const PlanData& p, const std::vector<double>& values, Index s, double factor, ReVector& into) {
+  if (factor == 0) return;
+  const double* v = values.data() + p.stream_begin[s];
+  for (std::uint32_t m = p.slots[s].routes; m != 0; m &= m - 1) into[lowest_element(m)] += factor * *v++;
+}
+
+/// One element of slot s's stream.
+inline double stream_element(const PlanData& p, const std::vector<double>& values, Index s, std::size_t e) {
+  const std::uint32_t routes = p.slots[s].routes;
+  if ((routes >> e & 1u) == 0) return 0.0;
+  return values[p.stream_begin[s] + static_cast<Index>(std::popcount(routes & ((1u << e) - 1u)))];
+}
+
 /// The bound scaled by a capacity factor; 0 x unbounded is 0, not NaN.
 inline double scaled_bound(double bound, double factor) {
   if (factor <= 0) return 0;
   return bound == kUnbounded ? kUnbounded : bound * factor;
 }
 
-/// RE index of the lowest set bit; the mask must not be 0.
-inline std::size_t lowest_element(std::uint32_t mask) { return static_cast<std::size_t>(std::countr_zero(mask)); }
 
 /// The engine's run loop; a struct so that it can be FlowResult's friend.
 struct Runner {
@@ -116,7 +151,7 @@ struct Runner {
   static void run(const FlowPlan& plan, const Disruption& disruption, bool dynamic_split, FlowResult& result);
   /// Fills the per-entry demand rows from the demand groups.
   static void finish_demand(const PlanData& p, const Disruption& disruption, FlowResult& result);
-  static const std::vector<ReVector>& streams(const FlowResult& r) { return r.stream_; }
+  static const std::vector<double>& streams(const FlowResult& r) { return r.stream_; }
   static double carried_share(const FlowResult& r, Index link) { return r.carried_share(link); }
   static const std::vector<double>& extra(const FlowResult& r) { return r.extra_; }
   static const std::vector<double>& unsold(const FlowResult& r) { return r.unsold_; }

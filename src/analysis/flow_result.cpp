@@ -36,6 +36,8 @@ void run_flow(const FlowPlan& plan, const Disruption& disruption, FlowResult& re
   Runner::run(plan, disruption, /*dynamic_split=*/false, result);
 }
 
+ReVector FlowResult::stream(Index slot) const { return flow_detail::expand_stream(plan_.data(), stream_, slot); }
+
 bool FlowResult::takes_part(Index f) const {
   return participates_.empty() ? plan_.data().facilities[f].participates : participates_[f] != 0;
 }
@@ -62,7 +64,7 @@ ReVector FlowResult::received(Index f) const {
   ReVector x{};
   if (!takes_part(f)) return x;
   for (Index i = fp.in_begin; i < fp.in_end; ++i) {
-    add_scaled(x, carried_share(p.in_links[i].link), stream_[p.in_links[i].slot]);
+    flow_detail::add_stream(p, stream_, p.in_links[i].slot, carried_share(p.in_links[i].link), x);
   }
   return x;
 }
@@ -70,18 +72,18 @@ ReVector FlowResult::received(Index f) const {
 ReVector FlowResult::produced(Index f) const {
   const FacilityPlan& fp = plan_.data().facilities[f];
   ReVector x{};
-  for (Index s = fp.slot_begin; s < fp.slot_end; ++s) add_scaled(x, 1.0, stream_[s]);
+  for (Index s = fp.slot_begin; s < fp.slot_end; ++s) flow_detail::add_stream(plan_.data(), stream_, s, 1.0, x);
   return x;
 }
 
 ReVector FlowResult::output(Index f, std::size_t output) const {
-  return stream_[plan_.data().facilities[f].slot_begin + output];
+  return stream(plan_.data().facilities[f].slot_begin + static_cast<Index>(output));
 }
 
 double FlowResult::output_tonnes(Index f, std::size_t output) const {
   const PlanData& p = plan_.data();
   const Index s = p.facilities[f].slot_begin + static_cast<Index>(output);
-  return flow_detail::tonnes_of(p, p.slots[s].material, stream_[s]);
+  return flow_detail::tonnes_of(p, p.slots[s].material, stream(s));
 }
 
 LinkFlow FlowResult::link(Index l) const {
@@ -89,8 +91,8 @@ LinkFlow FlowResult::link(Index l) const {
   LinkFlow flow;
   const Index s = p.link_slot[l];
   if (s == kNone) return flow;
-  add_scaled(flow.carried, carried_share(l), stream_[s]);
-  add_scaled(flow.blocked, blocked_share(l), stream_[s]);
+  flow_detail::add_stream(p, stream_, s, carried_share(l), flow.carried);
+  flow_detail::add_stream(p, stream_, s, blocked_share(l), flow.blocked);
   flow.carried_tonnes = flow_detail::tonnes_of(p, p.slots[s].material, flow.carried);
   flow.blocked_tonnes = flow_detail::tonnes_of(p, p.slots[s].material, flow.blocked);
   return flow;
@@ -98,7 +100,8 @@ LinkFlow FlowResult::link(Index l) const {
 
 double FlowResult::carried(Index l, int element) const {
   const Index s = plan_.data().link_slot[l];
-  return s == kNone ? 0.0 : carried_share(l) * stream_[s][static_cast<std::size_t>(element)];
+  return s == kNone ? 0.0
+                    : carried_share(l) * flow_detail::stream_element(plan_.data(), stream_, s, static_cast<std::size_t>(element));
 }
 
 FacilityFlow FlowResult::facility(Index f) const {
@@ -110,11 +113,11 @@ FacilityFlow FlowResult::facility(Index f) const {
   flow.lost = lost_[f];
   for (Index s = fp.slot_begin; s < fp.slot_end; ++s) {
     const Slot& slot = p.slots[s];
-    add_scaled(flow.produced, 1.0, stream_[s]);
-    add_scaled(flow.unsold, p.unsold[s], stream_[s]);
+    flow_detail::add_stream(p, stream_, s, 1.0, flow.produced);
+    flow_detail::add_stream(p, stream_, s, p.unsold[s], flow.unsold);
     for (Index i = slot.link_begin; i < slot.link_end; ++i) {
-      add_scaled(flow.shipped, carried_share(p.slot_links[i]), stream_[s]);
-      add_scaled(flow.blocked, blocked_share(p.slot_links[i]), stream_[s]);
+      flow_detail::add_stream(p, stream_, s, carried_share(p.slot_links[i]), flow.shipped);
+      flow_detail::add_stream(p, stream_, s, blocked_share(p.slot_links[i]), flow.blocked);
     }
   }
   if (fp.rule != Rule::sink) return flow;

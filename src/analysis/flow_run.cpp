@@ -14,7 +14,7 @@ double factor_at(const std::vector<double>& factors, Index i) { return factors.e
 
 /// The run's mutable arrays, borrowed from the FlowResult being filled.
 struct State {
-  std::vector<ReVector>& stream;
+  std::vector<double>& stream;    // compact: PlanData::stream_begin
   SparseRows& stranded;
   SparseRows& lost;
   std::vector<double>& extra;     // empty unless rule 6 runs live or redirect is on
@@ -60,7 +60,7 @@ class Pass {
   void route(const FacilityPlan& fp, const ReVector& x, std::span<ReVector> out, ReVector& stranded) const;
   void bound_output(const Slot& slot, double factor, double recovery, ReVector& part, ReVector& stranded,
                     ReVector& lost) const;
-  double commit(const FacilityPlan& fp, std::span<const ReVector> out);
+  double commit(const FacilityPlan& fp, std::span<const ReVector> out, bool in_cycle);
   void ship(const Slot& slot, Index s);
   void redirect(const Slot& slot, Index s, double pool);
   double spare_share(Index l, Index s, const ReVector& offered) const;
@@ -82,11 +82,15 @@ ReVector Pass::pull(const FacilityPlan& fp) {
     const InLink& in = p_.in_links[i];
     const double c = carried_share(in);
     if (c == 0) continue;
-    const ReVector& from = s_.stream[in.slot];
-    for (std::uint32_t m = in.carries; m != 0; m &= m - 1) x[lowest_element(m)] += c * from[lowest_element(m)];
+    // in.carries is the slot's routes, so its values are the slot's stream in order.
+    assert(in.carries == p_.slots[in.slot].routes);
+    const double* from = s_.stream.data() + p_.stream_begin[in.slot];
+    const double* v = from;
+    for (std::uint32_t m = in.carries; m != 0; m &= m - 1) x[lowest_element(m)] += c * *v++;
     if (in.group == kNone) continue;
     ReVector& g = s_.group_received[in.group];
-    for (std::uint32_t m = in.carries; m != 0; m &= m - 1) g[lowest_element(m)] += c * from[lowest_element(m)];
+    v = from;
+    for (std::uint32_t m = in.carries; m != 0; m &= m - 1) g[lowest_element(m)] += c * *v++;
   }
   return x;
 }
@@ -208,15 +212,20 @@ void Pass::settle_demand(Index f, const FacilityPlan& fp) {
   }
 }
 
-double Pass::commit(const FacilityPlan& fp, std::span<const ReVector> out) {
+double Pass::commit(const FacilityPlan& fp, std::span<const ReVector> out, bool in_cycle) {
   double change = 0;
   for (Index s = fp.slot_begin; s < fp.slot_end; ++s) {
-    ReVector& old = s_.stream[s];
     const ReVector& now = out[s - fp.slot_begin];
-    for (std::size_t e = 0; e < now.size(); ++e) {
-      change = std::max(change, std::abs(now[e] - old[e]) / std::max(1.0, std::abs(now[e])));
+    assert(std::all_of(now.begin(), now.end(), [&, e = std::size_t{0}](double v) mutable {
+      return (p_.slots[s].routes >> e++ & 1u) != 0 || v == 0.0;
+    }));
+    if (in_cycle) {
+      const ReVector old = expand_stream(p_, s_.stream, s);
+      for (std::size_t e = 0; e < now.size(); ++e) {
+        change = std::max(change, std::abs(now[e] - old[e]) / std::max(1.0, std::abs(now[e])));
+      }
     }
-    old = now;
+    store_stream(p_, s_.stream, s, now);
   }
   return change;
 }
@@ -225,9 +234,7 @@ double Pass::process(Index f, bool in_cycle) {
   const FacilityPlan& fp = p_.facilities[f];
   const bool on = participates(f);
   const ReVector x = on ? pull(fp) : ReVector{};
-  // Outside cycles the outputs are written in place: nobody has read them yet in this run.
-  ReVector* first = in_cycle ? s_.scratch.data() : s_.stream.data() + fp.slot_begin;
-  const std::span<ReVector> out(first, fp.slot_end - fp.slot_begin);
+  const std::span<ReVector> out(s_.scratch.data(), fp.slot_end - fp.slot_begin);
   std::fill(out.begin(), out.end(), ReVector{});
   ReVector stranded{}, lost{};
   const double factor = std::max(0.0, factor_at(d_.capacity_factor, f));
@@ -250,7 +257,7 @@ double Pass::process(Index f, bool in_cycle) {
   }
   s_.stranded.set(f, stranded);
   s_.lost.set(f, lost);
-  const double change = in_cycle ? commit(fp, out) : 0.0;
+  const double change = commit(fp, out, in_cycle);
   if (dynamic_ || d_.redirect) {
     for (Index s = fp.slot_begin; s < fp.slot_end; ++s) ship(p_.slots[s], s);
   }
@@ -259,13 +266,13 @@ double Pass::process(Index f, bool in_cycle) {
 
 void Pass::clear_outputs(Index f) {
   const FacilityPlan& fp = p_.facilities[f];
-  for (Index s = fp.slot_begin; s < fp.slot_end; ++s) s_.stream[s] = ReVector{};
+  std::fill(s_.stream.begin() + p_.stream_begin[fp.slot_begin], s_.stream.begin() + p_.stream_begin[fp.slot_end], 0.0);
 }
 
 /// Rule 6 live (plan building), or redirect of what blocked links would have carried.
 void Pass::ship(const Slot& slot, Index s) {
   if (dynamic_) {
-    const double tonnes = tonnes_of(p_, slot.material, s_.stream[s]);
+    const double tonnes = tonnes_of(p_, slot.material, expand_stream(p_, s_.stream, s));
     split_by_rule(p_, slot, tonnes, s_.extra, s_.unsold[s]);
     return;
   }
@@ -294,7 +301,7 @@ double Pass::intake_so_far(Index customer, Index s, Index group) const {
                                           : fromp.position < sp.position || fromp.component == sp.component;
     const double c = carried_share(in);
     if (!counted || c == 0) continue;
-    const ReVector& x = s_.stream[in.slot];
+    const ReVector x = expand_stream(p_, s_.stream, in.slot);
     double measure = 0;
     if (fp.rule == Rule::sink) {
       if (in.group != group) continue;
@@ -338,7 +345,7 @@ double Pass::spare_share(Index l, Index s, const ReVector& offered) const {
 /// links, in proportion to their customers' spare capacity and up to it; unbounded customers share
 /// it equally.
 void Pass::redirect(const Slot& slot, Index s, double pool) {
-  const ReVector& x = s_.stream[s];
+  const ReVector x = expand_stream(p_, s_.stream, s);
   if (std::all_of(x.begin(), x.end(), [](double v) { return v <= 0; })) return;
   double total = 0;
   int unbounded = 0;
@@ -376,7 +383,7 @@ void Runner::run(const FlowPlan& plan, const Disruption& disruption, bool dynami
   r.plan_ = plan;
   r.pass_ = disruption.pass_factor;
   r.participates_ = disruption.participates;
-  fit(r.stream_, p.slots.size(), ReVector{});
+  fit(r.stream_, p.stream_begin.back(), 0.0);
   r.stranded_.reset(p.facilities.size());
   r.lost_.reset(p.facilities.size());
   fit(r.group_received_, p.groups.size(), ReVector{});

@@ -88,12 +88,12 @@ class ElementTracer {
     const auto& streams = Runner::streams(result_);
     double received = 0;
     for (Index i = fp.in_begin; i < fp.in_end; ++i) {
-      received += Runner::carried_share(result_, p_.in_links[i].link) * streams[p_.in_links[i].slot][element_];
+      received += Runner::carried_share(result_, p_.in_links[i].link) * flow_detail::stream_element(p_, streams, p_.in_links[i].slot, element_);
     }
     if (received <= 0) return {};
     for (Index i = fp.in_begin; i < fp.in_end; ++i) {
       const auto& in = p_.in_links[i];
-      const double weight = Runner::carried_share(result_, in.link) * streams[in.slot][element_] / received;
+      const double weight = Runner::carried_share(result_, in.link) * flow_detail::stream_element(p_, streams, in.slot, element_) / received;
       if (weight <= 0) continue;
       const Index supplier = p_.slots[in.slot].facility;
       const OwnKeys own = own_(p_, supplier, key_base_);

@@ -196,7 +196,9 @@ class FlowResult {
   [[nodiscard]] double blocked_share(Index l) const;
   [[nodiscard]] bool takes_part(Index f) const;
   FlowPlan plan_;
-  std::vector<ReVector> stream_;          // per output slot: element tonnes produced into it
+  [[nodiscard]] ReVector stream(Index slot) const;
+  std::vector<double> stream_;            // per output slot: element tonnes produced into it, compact
+                                          // (PlanData::stream_begin)
   flow_detail::SparseRows stranded_, lost_; // per facility
   std::vector<double> pass_;              // the run's pass factors (empty: all 1)
   std::vector<std::uint8_t> participates_;// the run's participation (empty: the baseline's)
