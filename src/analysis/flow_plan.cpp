@@ -192,6 +192,8 @@ void build_groups(const Dataset& d, PlanData& p) {
           it = p.groups.end() - 1;
         }
         it->quantity += entry.quantity;
+        p.entry_facility.push_back(f);
+        p.entry_group.push_back(static_cast<Index>(it - p.groups.begin()));
         ++p.entry_count;
       }
     }

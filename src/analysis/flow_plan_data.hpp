@@ -96,6 +96,8 @@ struct PlanData {
   std::vector<std::uint8_t> component_cyclic;
   std::size_t max_slots = 0;
   std::size_t entry_count = 0;           ///< demand entries over all sinks
+  std::vector<Index> entry_facility;     ///< per demand row: its sink
+  std::vector<Index> entry_group;        ///< per demand row: its demand group
 };
 
 /// Tonnes of material m in a stream of element tonnes.
@@ -149,8 +151,6 @@ inline double scaled_bound(double bound, double factor) {
 struct Runner {
   /// Runs with rule 6 evaluated on the current output (the baseline) or frozen proportions.
   static void run(const FlowPlan& plan, const Disruption& disruption, bool dynamic_split, FlowResult& result);
-  /// Fills the per-entry demand rows from the demand groups.
-  static void finish_demand(const PlanData& p, const Disruption& disruption, FlowResult& result);
   static const std::vector<double>& streams(const FlowResult& r) { return r.stream_; }
   static double carried_share(const FlowResult& r, Index link) { return r.carried_share(link); }
   static const std::vector<double>& extra(const FlowResult& r) { return r.extra_; }

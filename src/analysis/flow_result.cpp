@@ -130,6 +130,46 @@ FacilityFlow FlowResult::facility(Index f) const {
   return flow;
 }
 
+std::size_t FlowResult::demand_count() const { return plan_.data_ ? plan_.data().entry_count : 0; }
+
+// Demand row `row`: entry k of sink f takes its quantity's share of what its group received and
+// delivered, at the run's demand factor.
+DemandFlow FlowResult::demand_row(std::size_t row) const {
+  const PlanData& p = plan_.data();
+  const Index f = p.entry_facility[row];
+  const Index g = p.entry_group[row];
+  const auto k = static_cast<Index>(row - p.facilities[f].entry_begin);
+  const flow_detail::DemandGroup& group = p.groups[g];
+  const DemandEntry& entry = p.dataset->facilities[f].demand[k];
+  const double factor = std::max(0.0, demand_factor_.empty() ? 1.0 : demand_factor_[f]);
+  const double share = group.quantity > 0 ? entry.quantity / group.quantity : 0.0;
+  const ReVector& received = group_received_[g];
+  DemandFlow d;
+  d.facility = f;
+  d.entry = k;
+  d.material = group.material;
+  d.demand_tonnes = entry.quantity * factor;
+  d.delivered_tonnes = group_delivered_[g] * flow_detail::tonnes_of(p, group.material, received) * share;
+  d.shortfall_tonnes = std::max(0.0, d.demand_tonnes - d.delivered_tonnes);
+  for (std::size_t e = 0; e < received.size(); ++e) {
+    d.demand[e] = group.per_tonne[e] * d.demand_tonnes;
+    d.delivered[e] = group_delivered_[g] * received[e] * share;
+  }
+  return d;
+}
+
+Index FlowResult::facility_of_row(std::size_t row) const { return plan_.data().entry_facility[row]; }
+
+double FlowResult::delivered_in_row(std::size_t row, std::size_t element) const {
+  const PlanData& p = plan_.data();
+  const Index f = p.entry_facility[row];
+  const Index g = p.entry_group[row];
+  const flow_detail::DemandGroup& group = p.groups[g];
+  const DemandEntry& entry = p.dataset->facilities[f].demand[row - p.facilities[f].entry_begin];
+  const double share = group.quantity > 0 ? entry.quantity / group.quantity : 0.0;
+  return group_delivered_[g] * group_received_[g][element] * share;
+}
+
 DemandFlow FlowResult::sink_demand(Index f) const {
   const FacilityPlan& fp = plan_.data().facilities[f];
   DemandFlow total;
@@ -137,7 +177,7 @@ DemandFlow FlowResult::sink_demand(Index f) const {
   if (fp.rule != Rule::sink) return total;
   const std::size_t entries = plan_.dataset().facilities[f].demand.size();
   for (std::size_t k = fp.entry_begin; k < fp.entry_begin + entries; ++k) {
-    const DemandFlow& row = demand_[k];
+    const DemandFlow row = demand_row(k);
     total.demand_tonnes += row.demand_tonnes;
     total.delivered_tonnes += row.delivered_tonnes;
     total.shortfall_tonnes += row.shortfall_tonnes;

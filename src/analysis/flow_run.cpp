@@ -419,36 +419,7 @@ void Runner::run(const FlowPlan& plan, const Disruption& disruption, bool dynami
     r.iterations_ = std::max(r.iterations_, sweeps);
     if (change > p.options.tolerance) r.converged_ = false;
   }
-  finish_demand(p, disruption, r);
-}
-
-void Runner::finish_demand(const PlanData& p, const Disruption& disruption, FlowResult& r) {
-  r.demand_.resize(p.entry_count);
-  std::size_t row = 0;
-  for (Index f = 0; f < p.facilities.size(); ++f) {
-    const FacilityPlan& fp = p.facilities[f];
-    if (fp.group_begin == fp.group_end) continue;
-    const double factor = std::max(0.0, factor_at(disruption.demand_factor, f));
-    const auto& entries = p.dataset->facilities[f].demand;
-    for (Index k = 0; k < entries.size(); ++k) {
-      Index g = fp.group_begin;
-      while (p.groups[g].material != entries[k].material) ++g;
-      const DemandGroup& group = p.groups[g];
-      const double share = group.quantity > 0 ? entries[k].quantity / group.quantity : 0.0;
-      const ReVector& received = r.group_received_[g];
-      DemandFlow& d = r.demand_[row++];
-      d.facility = f;
-      d.entry = k;
-      d.material = group.material;
-      d.demand_tonnes = entries[k].quantity * factor;
-      d.delivered_tonnes = r.group_delivered_[g] * tonnes_of(p, group.material, received) * share;
-      d.shortfall_tonnes = std::max(0.0, d.demand_tonnes - d.delivered_tonnes);
-      for (std::size_t e = 0; e < received.size(); ++e) {
-        d.demand[e] = group.per_tonne[e] * d.demand_tonnes;
-        d.delivered[e] = r.group_delivered_[g] * received[e] * share;
-      }
-    }
-  }
+  r.demand_factor_ = disruption.demand_factor;  // demand rows are computed when read (DemandRows)
 }
 
 }  // namespace chokepoint::flow_detail

@@ -137,8 +137,9 @@ RiskSamples prepare(const Dataset &ds, const RiskOptions &o, Setup &s,
 
   // Rows: consumer countries of demand sinks, elements with baseline demand.
   std::vector<Index> consumers;
-  for (const DemandFlow &row : base.demand())
-    consumers.push_back(ds.facilities[row.facility].country);
+  const DemandRows base_rows = base.demand();
+  for (std::size_t i = 0; i < base_rows.size(); ++i)
+    consumers.push_back(ds.facilities[base_rows.facility(i)].country);
   std::sort(consumers.begin(), consumers.end(), [&](Index a, Index b) {
     return ds.countries[a].code < ds.countries[b].code;
   });
@@ -146,18 +147,20 @@ RiskSamples prepare(const Dataset &ds, const RiskOptions &o, Setup &s,
                   consumers.end());
   for (Index c : consumers) {
     std::vector<Index> sinks;
-    for (Index i = 0; i < base.demand().size(); ++i) {
-      if (ds.facilities[base.demand()[i].facility].country == c)
+    for (Index i = 0; i < base_rows.size(); ++i) {
+      if (ds.facilities[base_rows.facility(i)].country == c)
         sinks.push_back(i);
     }
     auto target = resolve_target(ds, ds.countries[c].code);
+    std::vector<DemandFlow> sink_rows;  // each computed once (DemandRows computes on read)
+    for (Index i : sinks) sink_rows.push_back(base_rows[i]);
     for (int e = 0; e < kRareEarthCount; ++e) {
       RiskRow row;
       row.consumer = ds.countries[c].code;
       row.element = e;
-      for (Index i : sinks) {
-        row.demand += base.demand()[i].demand[e];
-        row.baseline += base.demand()[i].delivered[e];
+      for (const DemandFlow &sink : sink_rows) {
+        row.demand += sink.demand[e];
+        row.baseline += sink.delivered[e];
       }
       if (row.demand <= 0)
         continue;
@@ -309,7 +312,7 @@ RiskSamples run_risk(const Dataset &ds, const RiskOptions &o) {
           RiskRow &row = out.rows[r];
           double delivered = 0;
           for (Index k : s.row_sinks[r])
-            delivered += result.demand()[k].delivered[row.element];
+            delivered += result.demand().delivered(k, row.element);
           row.shortfall[i - out.first] =
               std::max(0.0, row.baseline - delivered);
         }

@@ -202,14 +202,14 @@ ScenarioImpact run_scenario(const Dataset& ds, const Scenario& scenario, const S
   const auto& base_rows = base.demand();
   impact.sinks.reserve(base_rows.size());
   for (std::size_t i = 0; i < base_rows.size(); ++i) {
-    const DemandFlow& b = base_rows[i];
+    const DemandFlow b = base_rows[i];
     SinkImpact s;
     s.facility = b.facility;
     s.entry = b.entry;
     s.material = b.material;
     s.demand_tonnes = b.demand_tonnes * d.demand_factor[b.facility];
     s.baseline_tonnes = b.delivered_tonnes;
-    const DemandFlow* c = contracts ? &contracts->demand()[i] : nullptr;
+    const std::optional<DemandFlow> c = contracts ? std::optional<DemandFlow>(contracts->demand()[i]) : std::nullopt;
     const DemandFlow* m = market && market->ok && i < market->demand.size() ? &market->demand[i] : nullptr;
     if (c) s.contracts_tonnes = c->delivered_tonnes;
     if (m) s.market_tonnes = m->delivered_tonnes;

@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <span>
@@ -155,6 +157,55 @@ class FlowPlan {
   std::shared_ptr<const flow_detail::PlanData> data_;
 };
 
+class FlowResult;
+
+/// The demand rows of a run, one per demand entry of every demand sink, in facility then entry
+/// order. Each row is computed when read, from the run's per-group arrays: stored, they were 312
+/// bytes each (78 MB of every run at 1e6 facilities). A row read twice is computed twice, so a
+/// loop that needs one row many times keeps a copy.
+class DemandRows {
+ public:
+  class Iterator {
+   public:
+    using iterator_category = std::input_iterator_tag;
+    using value_type = DemandFlow;
+    using difference_type = std::ptrdiff_t;
+    using reference = DemandFlow;
+    using pointer = void;
+    Iterator() = default;
+    Iterator(const FlowResult* result, std::size_t row) : result_(result), row_(row) {}
+    DemandFlow operator*() const;
+    Iterator& operator++() {
+      ++row_;
+      return *this;
+    }
+    Iterator operator++(int) {
+      Iterator before = *this;
+      ++row_;
+      return before;
+    }
+    friend bool operator==(const Iterator& a, const Iterator& b) { return a.row_ == b.row_; }
+
+   private:
+    const FlowResult* result_ = nullptr;
+    std::size_t row_ = 0;
+  };
+
+  explicit DemandRows(const FlowResult& result) : result_(&result) {}
+  [[nodiscard]] std::size_t size() const;
+  [[nodiscard]] bool empty() const { return size() == 0; }
+  [[nodiscard]] DemandFlow operator[](std::size_t row) const;
+  /// The sink of one row, without building the row.
+  [[nodiscard]] Index facility(std::size_t row) const;
+  /// Element tonnes delivered to one row, without building the row.
+  [[nodiscard]] double delivered(std::size_t row, int element) const;
+  [[nodiscard]] Iterator begin() const { return {result_, 0}; }
+  [[nodiscard]] Iterator end() const { return {result_, size()}; }
+
+ private:
+  const FlowResult* result_;
+};
+
 /// The result of one run: compact per-run arrays, read through accessors that return plain structs
 /// keyed by dataset indices (per-facility vectors are derived on request so 1e6 facilities stay small).
 class FlowResult {
@@ -178,7 +229,7 @@ class FlowResult {
   /// Element tonnes that arrived over link l, for one RE index.
   [[nodiscard]] double carried(Index l, int element) const;
   /// One row per demand entry of every demand sink, in facility then entry order.
-  [[nodiscard]] const std::vector<DemandFlow>& demand() const { return demand_; }
+  [[nodiscard]] DemandRows demand() const;
   /// A demand sink's entries summed (entry and material kNone; tonnes add across its materials;
   /// its shortfall() is that of the sums).
   [[nodiscard]] DemandFlow sink_demand(Index f) const;
@@ -191,6 +242,11 @@ class FlowResult {
 
  private:
   friend struct flow_detail::Runner;
+  friend class DemandRows;
+  [[nodiscard]] std::size_t demand_count() const;
+  [[nodiscard]] DemandFlow demand_row(std::size_t row) const;
+  [[nodiscard]] double delivered_in_row(std::size_t row, std::size_t element) const;
+  [[nodiscard]] Index facility_of_row(std::size_t row) const;
   [[nodiscard]] double pass_share(Index l) const;     // pass factor x customer takes part
   [[nodiscard]] double carried_share(Index l) const;  // of the supplier's output stream
   [[nodiscard]] double blocked_share(Index l) const;
@@ -208,10 +264,19 @@ class FlowResult {
   std::vector<ReVector> group_received_;  // per demand group (sink, material)
   std::vector<double> group_delivered_;   // per demand group: delivered share of what it received
   std::vector<ReVector> scratch_;         // per output of the facility being processed
-  std::vector<DemandFlow> demand_;
+  std::vector<double> demand_factor_;     // the run's demand factors (empty: all 1)
   bool converged_ = true;
   int iterations_ = 0;
 };
+
+inline DemandRows FlowResult::demand() const { return DemandRows(*this); }
+inline DemandFlow DemandRows::Iterator::operator*() const { return result_->demand_row(row_); }
+inline std::size_t DemandRows::size() const { return result_->demand_count(); }
+inline DemandFlow DemandRows::operator[](std::size_t row) const { return result_->demand_row(row); }
+inline Index DemandRows::facility(std::size_t row) const { return result_->facility_of_row(row); }
+inline double DemandRows::delivered(std::size_t row, int element) const {
+  return result_->delivered_in_row(row, static_cast<std::size_t>(element));
+}
 
 /// Builds the plan: participation, links on the date, topological order of the strongly connected
 /// components, and the baseline run whose link proportions (model.md rule 6) are then frozen.

@@ -463,6 +463,49 @@ TEST(Flow, CommissionedMineShipsByTheRuleAtItsCapacity) {
   expect_conserved(r);
 }
 
+TEST(Flow, DemandRowsAreComputedOnReadFromTheRunTheyBelongTo) {
+  Chain c;
+  // Two entries of one material share one demand group by quantity, 3:1.
+  auto& entries = c.b.at(c.sink).demand;
+  entries.push_back(entries[0]);
+  entries[0].quantity = 1500;
+  entries[1].quantity = 500;
+  const Dataset d = c.b.build();
+  const FlowPlan plan = build_flow_plan(d);
+  FlowResult r = run_flow(plan);
+  const DemandRows rows = r.demand();
+  ASSERT_EQ(rows.size(), 2u);
+  std::size_t i = 0;
+  for (const DemandFlow& row : rows) {
+    const DemandFlow again = rows[i];
+    EXPECT_EQ(row.facility, c.sink);
+    EXPECT_EQ(rows.facility(i), c.sink);
+    EXPECT_EQ(row.entry, i);
+    EXPECT_EQ(row.delivered_tonnes, again.delivered_tonnes);
+    for (int e = 0; e < kRareEarthCount; ++e) {
+      EXPECT_EQ(rows.delivered(i, e), row.delivered[static_cast<std::size_t>(e)]) << "row " << i << " element " << e;
+    }
+    ++i;
+  }
+  EXPECT_EQ(i, 2u);
+  EXPECT_NEAR(rows[0].demand_tonnes, 1500, 1e-9);
+  EXPECT_GT(rows[1].delivered_tonnes, 0);
+  EXPECT_NEAR(rows[0].delivered_tonnes, 3 * rows[1].delivered_tonnes, 1e-9);
+  EXPECT_NEAR(r.sink_demand(c.sink).delivered_tonnes, rows[0].delivered_tonnes + rows[1].delivered_tonnes, 1e-9);
+  // A result run again in place reads the new run's demand factors, as a fresh one does.
+  Disruption less;
+  less.demand_factor.assign(d.facilities.size(), 1.0);
+  less.demand_factor[c.sink] = 0.1;
+  run_flow(plan, less, r);
+  const FlowResult fresh = run_flow(plan, less);
+  EXPECT_NEAR(r.demand()[1].demand_tonnes, 50, 1e-9);
+  EXPECT_EQ(r.demand()[0].delivered_tonnes, fresh.demand()[0].delivered_tonnes);
+  EXPECT_EQ(r.demand()[1].shortfall_tonnes, fresh.demand()[1].shortfall_tonnes);
+  run_flow(plan, Disruption{}, r);
+  EXPECT_NEAR(r.demand()[1].demand_tonnes, 500, 1e-9);
+  expect_conserved(r);
+}
+
 TEST(Flow, DemandFactorScalesDemand) {
   Chain c;
   const Dataset d = c.b.build();

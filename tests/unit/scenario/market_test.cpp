@@ -30,7 +30,9 @@ using test_support::factor;
 using test_support::re;
 
 
-double weighted_delivery(const Dataset& d, const std::vector<DemandFlow>& rows) {
+// Rows: a market result's vector of DemandFlow or a contracts run's DemandRows.
+template <class Rows>
+double weighted_delivery(const Dataset& d, const Rows& rows) {
   double total = 0;
   for (const DemandFlow& row : rows) total += d.facilities[row.facility].priority * row.delivered_tonnes;
   return total;
@@ -93,7 +95,7 @@ struct Chain {
   }
 };
 
-void expect_at_least(const std::vector<DemandFlow>& market, const std::vector<DemandFlow>& contracts) {
+void expect_at_least(const std::vector<DemandFlow>& market, const DemandRows& contracts) {
   ASSERT_EQ(market.size(), contracts.size());
   for (std::size_t i = 0; i < market.size(); ++i) {
     EXPECT_EQ(market[i].facility, contracts[i].facility);
