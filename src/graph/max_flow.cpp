@@ -772,12 +772,17 @@ SplitNetwork split_network(const SupplyGraph& graph, const GraphMask& mask, Inde
   s.in_node.assign(n, kNone);
   s.out_node.assign(n, kNone);
   Index nodes = 2;
+  std::size_t arcs = 0;  // at most: the out-edges of the vertices that have an out-node
   for (Index v = 0; v < n; ++v) {
     switch (role[v]) {
       case Role::outside: break;
       case Role::sink: s.in_node[v] = s.out_node[v] = kSink; break;
-      case Role::plain: s.in_node[v] = s.out_node[v] = v == source ? kSource : nodes++; break;
+      case Role::plain:
+        s.in_node[v] = s.out_node[v] = v == source ? kSource : nodes++;
+        arcs += graph.out(v).size();
+        break;
       case Role::split: {
+        arcs += graph.out(v).size();
         bool from_source = false, from_elsewhere = false, to_sink = false, to_elsewhere = false;
         for (const Adjacent& a : graph.in(v)) {
           if (role[a.vertex] != Role::outside && a.vertex != v && mask.edge(a.edge)) {
@@ -795,6 +800,7 @@ SplitNetwork split_network(const SupplyGraph& graph, const GraphMask& mask, Inde
     }
   }
   s.network = FlowNetwork(nodes);
+  s.network.reserve(s.split.size() + arcs);
   for (Index v : s.split) s.network.add_arc(s.in_node[v], s.out_node[v], capacity[v]);
   for (Index u = 0; u < n; ++u) {
     if (role[u] == Role::outside || role[u] == Role::sink || s.out_node[u] == kSink) continue;
