@@ -261,9 +261,18 @@ void build_links(const Dataset& d, PlanData& p) {
     if (s == kNone) continue;
     const Link& link = d.links[l];
     p.slot_links[p.slots[s].link_end++] = l;
-    p.in_links[p.facilities[link.to].in_end++] =
-        InLink{l, s, group_for(p, link.to, link.material), p.slots[s].routes, 0.0};
+    const Index g = group_for(p, link.to, link.material);
+    p.in_links[p.facilities[link.to].in_end++] = InLink{l, s, g, p.slots[s].routes, 0.0};
+    if (g != kNone) p.groups[g].carries |= p.slots[s].routes;
   }
+  // A run keeps, per group, one value per element its links can bring: the rest stays zero.
+  std::size_t values = 0;
+  for (flow_detail::DemandGroup& group : p.groups) {
+    group.received_begin = static_cast<Index>(values);
+    values += static_cast<std::size_t>(std::popcount(group.carries));
+    if (values >= kNone) throw std::length_error("build_flow_plan: too many demand groups");
+  }
+  p.received_values = values;
 }
 
 /// Where rule 6 is evaluated for a supplier that shipped nothing in the baseline.
@@ -415,13 +424,14 @@ void freeze_baseline(const FlowPlan& plan, PlanData& p) {
   for (Index l = 0; l < p.link_slot.size(); ++l) p.proportion[l] = p.link_slot[l] == kNone ? 0.0 : carried[l];
   for (InLink& in : p.in_links) in.proportion = p.proportion[in.link];
   p.unsold = flow_detail::Runner::unsold(baseline);
-  const auto& received = flow_detail::Runner::group_received(baseline);
+  const auto& values = flow_detail::Runner::group_received(baseline);
   for (Index g = 0; g < p.groups.size(); ++g) {
     flow_detail::DemandGroup& group = p.groups[g];
     if (!p.dataset->materials[group.material].mixed) continue;
-    const double tonnes = flow_detail::tonnes_of(p, group.material, received[g]);
+    const ReVector received = flow_detail::expand_received(p, values, g);
+    const double tonnes = flow_detail::tonnes_of(p, group.material, received);
     for (std::size_t e = 0; e < group.per_tonne.size(); ++e) {
-      group.per_tonne[e] = tonnes > 0 ? received[g][e] / tonnes : 0.0;
+      group.per_tonne[e] = tonnes > 0 ? received[e] / tonnes : 0.0;
     }
   }
 }

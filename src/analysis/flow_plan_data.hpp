@@ -48,6 +48,8 @@ struct DemandGroup {
   Index material = kNone;
   double quantity = 0;           ///< sum over the entries, t in the material's basis
   ReVector per_tonne{};          ///< element tonnes per tonne demanded
+  std::uint32_t carries = 0;     ///< RE bits its links can bring (the union of their carries)
+  Index received_begin = 0;      ///< where a run's compact `received` values for it start
 };
 
 struct FacilityPlan {
@@ -96,6 +98,7 @@ struct PlanData {
   std::vector<std::uint8_t> component_cyclic;
   std::size_t max_slots = 0;
   std::size_t entry_count = 0;           ///< demand entries over all sinks
+  std::size_t received_values = 0;       ///< sum over groups of their carries' bits
   std::vector<Index> entry_facility;     ///< per demand row: its sink
   std::vector<Index> entry_group;        ///< per demand row: its demand group
 };
@@ -133,6 +136,21 @@ inline void add_stream(const PlanData& p, const std::vector<double>& values, Ind
   for (std::uint32_t m = p.slots[s].routes; m != 0; m &= m - 1) into[lowest_element(m)] += factor * *v++;
 }
 
+/// What demand group g received in `values` (a run's compact per-group arrays) as a full vector.
+inline ReVector expand_received(const PlanData& p, const std::vector<double>& values, Index g) {
+  ReVector x{};
+  const double* v = values.data() + p.groups[g].received_begin;
+  for (std::uint32_t m = p.groups[g].carries; m != 0; m &= m - 1) x[lowest_element(m)] = *v++;
+  return x;
+}
+
+/// One element of what demand group g received (0 for one its links cannot bring).
+inline double received_element(const PlanData& p, const std::vector<double>& values, Index g, std::size_t e) {
+  const std::uint32_t carries = p.groups[g].carries;
+  if ((carries >> e & 1u) == 0) return 0.0;
+  return values[p.groups[g].received_begin + static_cast<Index>(std::popcount(carries & ((1u << e) - 1u)))];
+}
+
 /// One element of slot s's stream.
 inline double stream_element(const PlanData& p, const std::vector<double>& values, Index s, std::size_t e) {
   const std::uint32_t routes = p.slots[s].routes;
@@ -155,7 +173,7 @@ struct Runner {
   static double carried_share(const FlowResult& r, Index link) { return r.carried_share(link); }
   static const std::vector<double>& extra(const FlowResult& r) { return r.extra_; }
   static const std::vector<double>& unsold(const FlowResult& r) { return r.unsold_; }
-  static const std::vector<ReVector>& group_received(const FlowResult& r) { return r.group_received_; }
+  static const std::vector<double>& group_received(const FlowResult& r) { return r.group_received_; }
 };
 
 /// Rule 6 for one slot at output `output_tonnes`: writes each of its links' share of the stream.

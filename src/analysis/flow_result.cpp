@@ -124,8 +124,9 @@ FacilityFlow FlowResult::facility(Index f) const {
   // Excess: what reached no demand group, plus each group's undelivered part.
   flow.excess = flow.received;
   for (Index g = fp.group_begin; g < fp.group_end; ++g) {
-    add_scaled(flow.delivered, group_delivered_[g], group_received_[g]);
-    add_scaled(flow.excess, -group_delivered_[g], group_received_[g]);
+    const ReVector received = flow_detail::expand_received(p, group_received_, g);
+    add_scaled(flow.delivered, group_delivered_[g], received);
+    add_scaled(flow.excess, -group_delivered_[g], received);
   }
   return flow;
 }
@@ -143,7 +144,7 @@ DemandFlow FlowResult::demand_row(std::size_t row) const {
   const DemandEntry& entry = p.dataset->facilities[f].demand[k];
   const double factor = std::max(0.0, demand_factor_.empty() ? 1.0 : demand_factor_[f]);
   const double share = group.quantity > 0 ? entry.quantity / group.quantity : 0.0;
-  const ReVector& received = group_received_[g];
+  const ReVector received = flow_detail::expand_received(p, group_received_, g);
   DemandFlow d;
   d.facility = f;
   d.entry = k;
@@ -167,7 +168,7 @@ double FlowResult::delivered_in_row(std::size_t row, std::size_t element) const 
   const flow_detail::DemandGroup& group = p.groups[g];
   const DemandEntry& entry = p.dataset->facilities[f].demand[row - p.facilities[f].entry_begin];
   const double share = group.quantity > 0 ? entry.quantity / group.quantity : 0.0;
-  return group_delivered_[g] * group_received_[g][element] * share;
+  return group_delivered_[g] * flow_detail::received_element(p, group_received_, g, element) * share;
 }
 
 DemandFlow FlowResult::sink_demand(Index f) const {

@@ -20,7 +20,7 @@ struct State {
   std::vector<double>& extra;     // empty unless rule 6 runs live or redirect is on
   std::vector<double>& keep;      // empty unless redirect is on
   std::vector<double>& unsold;    // written only while rule 6 runs live
-  std::vector<ReVector>& group_received;
+  std::vector<double>& group_received;  // compact: DemandGroup::received_begin
   std::vector<double>& group_delivered;
   std::vector<ReVector>& scratch;
 };
@@ -61,6 +61,13 @@ class Pass {
   void bound_output(const Slot& slot, double factor, double recovery, ReVector& part, ReVector& stranded,
                     ReVector& lost) const;
   double commit(const FacilityPlan& fp, std::span<const ReVector> out, bool in_cycle);
+  void clear_received(const FacilityPlan& fp) {
+    if (fp.group_begin == fp.group_end) return;
+    const auto begin = s_.group_received.begin();
+    const Index end = fp.group_end < p_.groups.size() ? p_.groups[fp.group_end].received_begin
+                                                       : static_cast<Index>(p_.received_values);
+    std::fill(begin + p_.groups[fp.group_begin].received_begin, begin + end, 0.0);
+  }
   void ship(const Slot& slot, Index s);
   void redirect(const Slot& slot, Index s, double pool);
   double spare_share(Index l, Index s, const ReVector& offered) const;
@@ -76,7 +83,7 @@ class Pass {
 /// What arrives at a participating facility; only the elements each supplier's output can hold
 /// are read, so a separated oxide costs one cache line, not three.
 ReVector Pass::pull(const FacilityPlan& fp) {
-  for (Index g = fp.group_begin; g < fp.group_end; ++g) s_.group_received[g] = ReVector{};
+  clear_received(fp);
   ReVector x{};
   for (Index i = fp.in_begin; i < fp.in_end; ++i) {
     const InLink& in = p_.in_links[i];
@@ -88,9 +95,13 @@ ReVector Pass::pull(const FacilityPlan& fp) {
     const double* v = from;
     for (std::uint32_t m = in.carries; m != 0; m &= m - 1) x[lowest_element(m)] += c * *v++;
     if (in.group == kNone) continue;
-    ReVector& g = s_.group_received[in.group];
+    const DemandGroup& group = p_.groups[in.group];
+    double* g = s_.group_received.data() + group.received_begin;
     v = from;
-    for (std::uint32_t m = in.carries; m != 0; m &= m - 1) g[lowest_element(m)] += c * *v++;
+    for (std::uint32_t m = in.carries; m != 0; m &= m - 1) {
+      const std::uint32_t bit = m & (~m + 1u);
+      g[std::popcount(group.carries & (bit - 1u))] += c * *v++;
+    }
   }
   return x;
 }
@@ -206,7 +217,7 @@ void Pass::settle_demand(Index f, const FacilityPlan& fp) {
   const double factor = factor_at(d_.demand_factor, f);
   for (Index g = fp.group_begin; g < fp.group_end; ++g) {
     const DemandGroup& group = p_.groups[g];
-    const double received = tonnes_of(p_, group.material, s_.group_received[g]);
+    const double received = tonnes_of(p_, group.material, expand_received(p_, s_.group_received, g));
     const double demand = group.quantity * std::max(0.0, factor);
     s_.group_delivered[g] = received > 0 ? std::min(1.0, demand / received) : 0.0;
   }
@@ -250,10 +261,8 @@ double Pass::process(Index f, bool in_cycle) {
       case Rule::sink: settle_demand(f, fp); break;
     }
   } else {
-    for (Index g = fp.group_begin; g < fp.group_end; ++g) {
-      s_.group_received[g] = ReVector{};
-      s_.group_delivered[g] = 0.0;
-    }
+    clear_received(fp);
+    for (Index g = fp.group_begin; g < fp.group_end; ++g) s_.group_delivered[g] = 0.0;
   }
   s_.stranded.set(f, stranded);
   s_.lost.set(f, lost);
@@ -386,7 +395,7 @@ void Runner::run(const FlowPlan& plan, const Disruption& disruption, bool dynami
   fit(r.stream_, p.stream_begin.back(), 0.0);
   r.stranded_.reset(p.facilities.size());
   r.lost_.reset(p.facilities.size());
-  fit(r.group_received_, p.groups.size(), ReVector{});
+  fit(r.group_received_, p.received_values, 0.0);
   fit(r.group_delivered_, p.groups.size(), 0.0);
   fit(r.scratch_, std::max<std::size_t>(p.max_slots, 1), ReVector{});
   const bool extra = dynamic_split || disruption.redirect;

@@ -261,7 +261,8 @@ class FlowResult {
   std::vector<double> extra_;             // per link: share added by redirect or rule 6 (empty: none)
   std::vector<double> keep_;              // per slot: share of its blocked flow redirect left blocked
   std::vector<double> unsold_;            // per slot, while the plan is built
-  std::vector<ReVector> group_received_;  // per demand group (sink, material)
+  std::vector<double> group_received_;    // per demand group (sink, material), compact: one value per
+                                          // element its links can bring (DemandGroup::carries)
   std::vector<double> group_delivered_;   // per demand group: delivered share of what it received
   std::vector<ReVector> scratch_;         // per output of the facility being processed
   std::vector<double> demand_factor_;     // the run's demand factors (empty: all 1)
