@@ -139,6 +139,9 @@ void plan_intake(FacilityPlan& fp, const PlanData& p) {
 void build_facilities(const Dataset& d, PlanData& p) {
   const Index n = static_cast<Index>(d.facilities.size());
   p.facilities.resize(n);
+  std::size_t outputs = 0;
+  for (const Facility& fac : d.facilities) outputs += fac.outputs.size();
+  p.slots.reserve(outputs);
   for (Index f = 0; f < n; ++f) {
     const Facility& fac = d.facilities[f];
     FacilityPlan& fp = p.facilities[f];
@@ -158,7 +161,7 @@ void build_facilities(const Dataset& d, PlanData& p) {
         for (double& x : emission) x *= amount;
         slot.mix = static_cast<Index>(p.emission.size());
         slot.routes = mask_of(emission);
-        p.emission.push_back(emission);
+        for (std::uint32_t m = slot.routes; m != 0; m &= m - 1) p.emission.push_back(emission[flow_detail::lowest_element(m)]);
       }
       fp.mixed_outputs = fp.mixed_outputs || slot.mixed;
       p.slots.push_back(slot);
@@ -485,6 +488,7 @@ FlowPlan build_flow_plan(const Dataset& dataset, const FlowOptions& options) {
   p->options = options;
   build_materials(dataset, *p);
   build_facilities(dataset, *p);
+  p->emission.shrink_to_fit();
   p->stream_begin.resize(p->slots.size() + 1);
   std::size_t values = 0;
   for (Index s = 0; s < p->slots.size(); ++s) {

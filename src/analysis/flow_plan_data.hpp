@@ -28,7 +28,7 @@ struct Slot {
   double reference_output = 1;       ///< rule 6 is evaluated at this when the baseline output is 0
   std::uint32_t routes = 0;          ///< RE bits routed into it (fixed outputs) or left over (mixed)
   Index weights = kNone;             ///< into PlanData::route_weights when an element is shared; else 1
-  Index mix = kNone;                 ///< mines: into PlanData::emission
+  Index mix = kNone;                 ///< mines: where its values start in PlanData::emission
   Index link_begin = 0, link_end = 0;  ///< into PlanData::slot_links
   bool mixed = false;
 };
@@ -52,12 +52,13 @@ struct DemandGroup {
   Index received_begin = 0;      ///< where a run's compact `received` values for it start
 };
 
+/// Fields ordered to leave no padding (64 bytes): a large chain has a million of them.
 struct FacilityPlan {
+  double recovery = 1;
+  double feed_bound = kUnbounded;    ///< separate: t REO of feed; others: intake estimate for redirect
   Rule rule = Rule::sink;
   bool participates = false;     ///< baseline participation
   bool mixed_outputs = false;    ///< has at least one mixed output
-  double recovery = 1;
-  double feed_bound = kUnbounded;    ///< separate: t REO of feed; others: intake estimate for redirect
   Intake intake = Intake::none;
   std::uint32_t strands = 0;     ///< RE bits with no output to go to
   Index slot_begin = 0, slot_end = 0;
@@ -67,6 +68,7 @@ struct FacilityPlan {
   Index position = 0;            ///< in the processing order
   Index component = 0;
 };
+static_assert(sizeof(FacilityPlan) == 64);
 
 struct PlanData {
   const Dataset* dataset = nullptr;
@@ -75,7 +77,8 @@ struct PlanData {
   std::vector<FacilityPlan> facilities;
   std::vector<Slot> slots;
   std::vector<ReVector> route_weights;   ///< per-element share of a slot when outputs share an element
-  std::vector<ReVector> emission;        ///< mines: element tonnes per tonne of output
+  std::vector<double> emission;          ///< mines: element tonnes at full output, one value per RE bit
+                                         ///< of the slot's routes (the elements of its mix)
   std::vector<ReVector> material_tonnes; ///< per material: material tonnes per element tonne
   std::vector<ReVector> material_content;///< per material: element tonnes per material tonne
 

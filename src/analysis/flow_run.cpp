@@ -110,9 +110,10 @@ void Pass::emit(const FacilityPlan& fp, double factor, std::span<ReVector> out) 
   for (Index s = fp.slot_begin; s < fp.slot_end; ++s) {
     const Slot& slot = p_.slots[s];
     if (slot.mix == kNone) continue;
-    const ReVector& emission = p_.emission[slot.mix];
+    // The mix's other elements are zero, as `out` already is.
+    const double* v = p_.emission.data() + slot.mix;
     ReVector& o = out[s - fp.slot_begin];
-    for (std::size_t e = 0; e < o.size(); ++e) o[e] = factor * emission[e];
+    for (std::uint32_t m = slot.routes; m != 0; m &= m - 1) o[lowest_element(m)] = factor * *v++;
   }
 }
 
