@@ -230,7 +230,8 @@ StructureReport analyze_structure(const Dataset& dataset, const SupplyGraph& gra
   report.dataset = dataset.label();
   report.method = fmt::format(
       "G_e per element with a root R joined to the mines of e; must-pass facilities: dominators from R "
-      "(Lengauer-Tarjan, semi-NCA); must-pass countries: reachability without each country; minimum cut and "
+      "(Cooper-Harvey-Kennedy in topological order when G_e is acyclic, else Lengauer-Tarjan semi-NCA); "
+      "must-pass countries: reachability without each country; minimum cut and "
       "max-flow: incremental breadth-first search (IBFS) with node splitting, capacities in units of {} t; "
       "articulation points and bridges: Hopcroft-Tarjan; betweenness: Brandes, {}",
       options.tonne_resolution,

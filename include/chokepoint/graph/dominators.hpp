@@ -1,5 +1,6 @@
 #pragma once
-/// Dominator trees (Lengauer & Tarjan 1979, TOPLAS 1(1); the semi-NCA variant of Georgiadis 2005).
+/// Dominator trees: one Cooper-Harvey-Kennedy pass (2001) in topological order when the view is
+/// acyclic, else Lengauer & Tarjan 1979 (TOPLAS 1(1)) in the semi-NCA variant of Georgiadis 2005.
 
 #include <span>
 #include <vector>
