@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <initializer_list>
 #include <optional>
@@ -461,6 +462,43 @@ TEST(Flow, CommissionedMineShipsByTheRuleAtItsCapacity) {
   EXPECT_NEAR(r.link(small).carried_tonnes, 200, 1e-9);
   EXPECT_NEAR(r.link(large).carried_tonnes, 600, 1e-9);
   expect_conserved(r);
+}
+
+// SparseRows keeps a row's entries other than +0 only, and reads back exactly what was set:
+// rewritten with fewer or with new elements, to zero, with a -0 entry, and after a reset.
+TEST(SparseRows, ReadsBackExactlyWhatWasSet) {
+  flow_detail::SparseRows rows;
+  rows.reset(4);
+  const ReVector zero{};
+  ReVector a{};
+  a[1] = 2.5;
+  a[7] = -1.0;
+  rows.set(2, zero);  // an all-zero first write takes no row
+  EXPECT_EQ(rows[2], zero);
+  rows.set(2, a);
+  EXPECT_EQ(rows[2], a);
+  ReVector fewer{};
+  fewer[7] = 3.0;
+  rows.set(2, fewer);
+  EXPECT_EQ(rows[2], fewer);
+  ReVector more = a;
+  more[0] = 1e-300;
+  more[16] = 4.0;
+  rows.set(2, more);
+  EXPECT_EQ(rows[2], more);
+  rows.set(2, zero);
+  EXPECT_EQ(rows[2], zero);
+  ReVector negative_zero{};
+  negative_zero[3] = 1.0;
+  negative_zero[4] = -0.0;
+  rows.set(1, negative_zero);
+  EXPECT_TRUE(std::signbit(rows[1][4]));
+  EXPECT_EQ(rows[1][3], 1.0);
+  EXPECT_EQ(rows[0], zero);
+  EXPECT_EQ(rows[3], zero);
+  rows.reset(4);
+  EXPECT_EQ(rows[1], zero);
+  EXPECT_EQ(rows[2], zero);
 }
 
 TEST(Flow, DemandRowsAreComputedOnReadFromTheRunTheyBelongTo) {
