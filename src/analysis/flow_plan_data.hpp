@@ -117,18 +117,19 @@ inline double tonnes_of(const PlanData& p, Index material, const ReVector& x) {
 /// RE index of the lowest set bit; the mask must not be 0.
 inline std::size_t lowest_element(std::uint32_t mask) { return static_cast<std::size_t>(std::countr_zero(mask)); }
 
-/// Slot s's stream in `values` (a run's compact streams) as a full vector.
+/// Slot s's stream in `values` (a run's compact streams, PlanData::stream_begin) as a full vector.
 inline ReVector expand_stream(const PlanData& p, const std::vector<double>& values, Index s) {
-  ReVector x{};
-  const double* v = values.data() + p.stream_begin[s];
-  for (std::uint32_t m = p.slots[s].routes; m != 0; m &= m - 1) x[lowest_element(m)] = *v++;
-  return x;
+  return expand_compact(values.data() + p.stream_begin[s], p.slots[s].routes);
 }
 
 /// Writes slot s's stream; x must be zero outside the slot's routes.
 inline void store_stream(const PlanData& p, std::vector<double>& values, Index s, const ReVector& x) {
-  double* v = values.data() + p.stream_begin[s];
-  for (std::uint32_t m = p.slots[s].routes; m != 0; m &= m - 1) *v++ = x[lowest_element(m)];
+  store_compact(values.data() + p.stream_begin[s], p.slots[s].routes, x);
+}
+
+/// One element of slot s's stream.
+inline double stream_element(const PlanData& p, const std::vector<double>& values, Index s, std::size_t e) {
+  return compact_element(values.data() + p.stream_begin[s], p.slots[s].routes, e);
 }
 
 /// into += factor x slot s's stream, over its routes only: elsewhere the stream is zero, and a sum
@@ -141,24 +142,12 @@ inline void add_stream(const PlanData& p, const std::vector<double>& values, Ind
 
 /// What demand group g received in `values` (a run's compact per-group arrays) as a full vector.
 inline ReVector expand_received(const PlanData& p, const std::vector<double>& values, Index g) {
-  ReVector x{};
-  const double* v = values.data() + p.groups[g].received_begin;
-  for (std::uint32_t m = p.groups[g].carries; m != 0; m &= m - 1) x[lowest_element(m)] = *v++;
-  return x;
+  return expand_compact(values.data() + p.groups[g].received_begin, p.groups[g].carries);
 }
 
 /// One element of what demand group g received (0 for one its links cannot bring).
 inline double received_element(const PlanData& p, const std::vector<double>& values, Index g, std::size_t e) {
-  const std::uint32_t carries = p.groups[g].carries;
-  if ((carries >> e & 1u) == 0) return 0.0;
-  return values[p.groups[g].received_begin + static_cast<Index>(std::popcount(carries & ((1u << e) - 1u)))];
-}
-
-/// One element of slot s's stream.
-inline double stream_element(const PlanData& p, const std::vector<double>& values, Index s, std::size_t e) {
-  const std::uint32_t routes = p.slots[s].routes;
-  if ((routes >> e & 1u) == 0) return 0.0;
-  return values[p.stream_begin[s] + static_cast<Index>(std::popcount(routes & ((1u << e) - 1u)))];
+  return compact_element(values.data() + p.groups[g].received_begin, p.groups[g].carries, e);
 }
 
 /// The bound scaled by a capacity factor; 0 x unbounded is 0, not NaN.

@@ -26,6 +26,23 @@ namespace flow_detail {
 struct PlanData;
 struct Runner;
 
+/// Compact element vectors: the values of the elements whose bits are set in `mask`, in element
+/// order; every other element is +0.
+inline ReVector expand_compact(const double* values, std::uint32_t mask) {
+  ReVector x{};
+  for (std::uint32_t m = mask; m != 0; m &= m - 1) x[static_cast<std::size_t>(std::countr_zero(m))] = *values++;
+  return x;
+}
+/// Writes x's elements of `mask`; x's other elements must be +0 for expand_compact to give x back.
+inline void store_compact(double* values, std::uint32_t mask, const ReVector& x) {
+  for (std::uint32_t m = mask; m != 0; m &= m - 1) *values++ = x[static_cast<std::size_t>(std::countr_zero(m))];
+}
+/// One element of a compact vector.
+inline double compact_element(const double* values, std::uint32_t mask, std::size_t e) {
+  if ((mask >> e & 1u) == 0) return 0.0;
+  return values[std::popcount(mask & ((1u << e) - 1u))];
+}
+
 /// Per-facility element vectors that are zero at most facilities and in most elements (stranded,
 /// lost): only rows written non-zero take room, and a row only its entries that are not +0 (a mask
 /// and one value per bit), so a run over a million facilities holds neither 136 bytes per facility
@@ -38,12 +55,9 @@ class SparseRows {
     values_.clear();
   }
   [[nodiscard]] ReVector operator[](Index f) const {
-    ReVector x{};
-    if (row_[f] == kNone) return x;
+    if (row_[f] == kNone) return ReVector{};
     const Row& r = rows_[row_[f]];
-    const double* v = values_.data() + r.begin;
-    for (std::uint32_t m = r.mask; m != 0; m &= m - 1) x[static_cast<std::size_t>(std::countr_zero(m))] = *v++;
-    return x;
+    return expand_compact(values_.data() + r.begin, r.mask);
   }
   void set(Index f, const ReVector& x) {
     std::uint32_t mask = 0;  // entries other than +0 (a -0 is kept, as a full row would keep it)
@@ -51,8 +65,7 @@ class SparseRows {
     if (row_[f] != kNone && (mask & ~rows_[row_[f]].mask) == 0) {
       // Written again (a cycle's sweeps) with no new element: in place.
       const Row& r = rows_[row_[f]];
-      double* v = values_.data() + r.begin;
-      for (std::uint32_t m = r.mask; m != 0; m &= m - 1) *v++ = x[static_cast<std::size_t>(std::countr_zero(m))];
+      store_compact(values_.data() + r.begin, r.mask, x);
       return;
     }
     if (row_[f] == kNone && std::none_of(x.begin(), x.end(), [](double v) { return v != 0.0; })) return;
