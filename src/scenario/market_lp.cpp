@@ -243,12 +243,13 @@ class ProgramBuilder {
 
   /// The tonnes each group received in the reference run: the contracts run when given, else the baseline.
   void set_references() {
-    const auto& rows = baseline_.demand();
+    const DemandRows rows = baseline_.demand();
     for (std::size_t i = 0; i < rows.size(); ++i) {
-      const Index g = group_of(rows[i].facility, rows[i].material);
+      const DemandFlow row = rows[i];  // computed on read: once
+      const Index g = group_of(row.facility, row.material);
       if (g == kNone) continue;
       const bool given = i < inputs_.reference_delivered.size();
-      model_.groups[g].reference += std::max(0.0, given ? inputs_.reference_delivered[i] : rows[i].delivered_tonnes);
+      model_.groups[g].reference += std::max(0.0, given ? inputs_.reference_delivered[i] : row.delivered_tonnes);
     }
   }
 
