@@ -85,7 +85,12 @@ class Pass {
 ReVector Pass::pull(const FacilityPlan& fp) {
   clear_received(fp);
   ReVector x{};
+  constexpr Index kAhead = 16;
+  const Index links = static_cast<Index>(p_.in_links.size());
   for (Index i = fp.in_begin; i < fp.in_end; ++i) {
+    // The streams are read scattered; the in-links of the facilities processed next follow these
+    // in memory, so fetch a stream kAhead links ahead to overlap the misses.
+    if (i + kAhead < links) __builtin_prefetch(s_.stream.data() + p_.stream_begin[p_.in_links[i + kAhead].slot]);
     const InLink& in = p_.in_links[i];
     const double c = carried_share(in);
     if (c == 0) continue;
