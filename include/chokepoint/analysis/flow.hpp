@@ -194,7 +194,8 @@ class FlowResult;
 /// The demand rows of a run, one per demand entry of every demand sink, in facility then entry
 /// order. Each row is computed when read, from the run's per-group arrays: stored, they were 312
 /// bytes each (78 MB of every run at 1e6 facilities). A row read twice is computed twice, so a
-/// loop that needs one row many times keeps a copy.
+/// loop that needs one row many times keeps a copy. The view reads its FlowResult, which must
+/// outlive it (not `run_flow(plan).demand()`: that result is gone at the end of the statement).
 class DemandRows {
  public:
   class Iterator {
@@ -283,8 +284,8 @@ class FlowResult {
   [[nodiscard]] double carried_share(Index l) const;  // of the supplier's output stream
   [[nodiscard]] double blocked_share(Index l) const;
   [[nodiscard]] bool takes_part(Index f) const;
+  [[nodiscard]] ReVector stream(Index slot) const;  // one slot's stream as a full vector
   FlowPlan plan_;
-  [[nodiscard]] ReVector stream(Index slot) const;
   std::vector<double> stream_;            // per output slot: element tonnes produced into it, compact
                                           // (PlanData::stream_begin)
   flow_detail::SparseRows stranded_, lost_; // per facility
