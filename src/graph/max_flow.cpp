@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cassert>
 #include <exception>
+#include <stdexcept>
 #include <thread>
 
 #include "chokepoint/graph/reachability.hpp"
@@ -35,8 +36,8 @@ void FlowNetwork::finalize() {
     ++first_[arc_to_[a] + 1];
   }
   for (Index v = 0; v < node_count_; ++v) first_[v + 1] += first_[v];
+  if (first_[node_count_] >= Residual::kOpen) throw std::length_error("FlowNetwork: too many arcs for 31-bit slots");
   residual_.resize(first_[node_count_]);
-  reverse_open_.resize(first_[node_count_]);
   arc_slot_.assign(arcs, kNone);
   std::vector<Index> fill(first_.begin(), first_.end() - 1);
   for (std::size_t a = 0; a < arcs; ++a) {
@@ -44,9 +45,7 @@ void FlowNetwork::finalize() {
     const Index forward = fill[arc_from_[a]]++;
     const Index backward = fill[arc_to_[a]]++;
     residual_[forward] = {arc_to_[a], backward, arc_capacity_[a]};
-    residual_[backward] = {arc_from_[a], forward, 0};
-    reverse_open_[forward] = 0;
-    reverse_open_[backward] = arc_capacity_[a] > 0 ? 1 : 0;
+    residual_[backward] = {arc_from_[a], forward | (arc_capacity_[a] > 0 ? Residual::kOpen : 0), 0};
     arc_slot_[a] = forward;
   }
 }
@@ -86,12 +85,10 @@ class FlowNetwork::Ibfs {
   // `label`, `tree` and `excess` have one entry per node. `excess`: per node, flow to be sent on
   // (> 0) or received (< 0) besides the source's and the sink's; such nodes are roots of S or T as
   // long as it lasts.
-  Ibfs(const std::vector<Index>& first, std::vector<Residual>& residual, std::vector<std::uint8_t>& reverse_open,
-       std::vector<std::int32_t>& label, std::vector<TreeNode>& tree, std::vector<std::int64_t>& excess, Index source,
+  Ibfs(const std::vector<Index>& first, std::vector<Residual>& residual, std::vector<std::int32_t>& label, std::vector<TreeNode>& tree, std::vector<std::int64_t>& excess, Index source,
        Index sink)
       : first_(first),
         residual_(residual),
-        reverse_open_(reverse_open),
         label_(label),
         tree_(tree),
         excess_(excess),
@@ -135,7 +132,7 @@ class FlowNetwork::Ibfs {
     excess_[sink_] = -kUnbounded;
     // S: a node hangs from its parent by the parent's slot; the tail of a slot is its mate's head.
     for (Index a : removed) {
-      const Index child = residual_[a].head, parent = residual_[residual_[a].mate].head;
+      const Index child = residual_[a].head, parent = residual_[residual_[a].mate()].head;
       if (label_[child] > 0 && tree_[child].parent == parent && tree_[child].arc == a) {
         if (excess_[child] > 0) {
           detach(child);
@@ -145,13 +142,13 @@ class FlowNetwork::Ibfs {
       }
     }
     for (Index a : removed) {
-      const Index v = residual_[residual_[a].mate].head;
+      const Index v = residual_[residual_[a].mate()].head;
       if (label_[v] > 0 && excess_[v] > 0 && !is_root(v)) detach(v);
     }
     adopt<true>();
     // T: a node hangs from its parent by its own slot.
     for (Index a : removed) {
-      const Index child = residual_[residual_[a].mate].head, parent = residual_[a].head;
+      const Index child = residual_[residual_[a].mate()].head, parent = residual_[a].head;
       if (label_[child] < 0 && tree_[child].parent == parent && tree_[child].arc == a) {
         if (excess_[child] < 0) {
           detach(child);
@@ -175,7 +172,7 @@ class FlowNetwork::Ibfs {
     }
     // Nodes with excess: the tails of removed slots (loops have none).
     for (Index a : removed) {
-      const Index v = residual_[residual_[a].mate].head;
+      const Index v = residual_[residual_[a].mate()].head;
       if (v == source_ || v == sink_) continue;
       serve_fully<false>(v);
       if (excess_[v] > 0 && label_[v] == 0) {
@@ -216,7 +213,7 @@ class FlowNetwork::Ibfs {
   // for S, v -> u for T.
   template <bool kS>
   [[nodiscard]] bool open(Index a) const {
-    return kS ? residual_[a].capacity > 0 : reverse_open_[a] != 0;
+    return kS ? residual_[a].capacity > 0 : residual_[a].back_open();
   }
   template <bool kS>
   [[nodiscard]] bool in_tree(Index v) const {
@@ -227,10 +224,11 @@ class FlowNetwork::Ibfs {
 
   void push(Index a, std::int64_t delta) {
     Residual& r = residual_[a];
+    Residual& back = residual_[r.mate()];
     r.capacity -= delta;
-    residual_[r.mate].capacity += delta;
-    reverse_open_[a] = 1;
-    if (r.capacity == 0) reverse_open_[r.mate] = 0;
+    back.capacity += delta;
+    r.set_back_open(true);
+    if (r.capacity == 0) back.set_back_open(false);
   }
 
   // v's parent becomes the head of slot a at v.
@@ -240,7 +238,7 @@ class FlowNetwork::Ibfs {
     const Index p = residual_[a].head;
     TreeNode& parent = tree_[p];
     node.parent = p;
-    node.arc = kS ? residual_[a].mate : a;
+    node.arc = kS ? residual_[a].mate() : a;
     node.current = a;
     node.previous = kNone;
     node.next = parent.child;
@@ -287,14 +285,14 @@ class FlowNetwork::Ibfs {
         const Index y = residual_[a].head;
         if (label_[y] == 0) {
           label_[y] = added;
-          attach<kS>(y, residual_[a].mate);
+          attach<kS>(y, residual_[a].mate());
           tree_[y].current = first_[y];  // no slot of y has been looked at yet
           next.push_back(y);
         } else if (in_tree<!kS>(y)) {
           if (kS) {
             augment(x, a);
           } else {
-            augment(y, residual_[a].mate);
+            augment(y, residual_[a].mate());
           }
           if (label_[x] != scanned) break;
           if (open<kS>(a)) continue;  // the same arc can carry more
@@ -436,7 +434,6 @@ class FlowNetwork::Ibfs {
 
   const std::vector<Index>& first_;
   std::vector<Residual>& residual_;
-  std::vector<std::uint8_t>& reverse_open_;
   std::vector<std::int32_t>& label_;  // level in S (> 0) or minus level in T (< 0); 0 outside both
   std::vector<TreeNode>& tree_;
   std::vector<std::int64_t>& excess_;  // kUnbounded at the source, -kUnbounded at the sink
@@ -467,7 +464,7 @@ std::int64_t FlowNetwork::max_flow(Index source, Index sink, Repairs repairs) {
   std::vector<std::int32_t> label(node_count_, 0);
   std::vector<TreeNode> tree(node_count_);
   std::vector<std::int64_t> excess(node_count_, 0);
-  Ibfs search(first_, residual_, reverse_open_, label, tree, excess, source_, sink_);
+  Ibfs search(first_, residual_, label, tree, excess, source_, sink_);
   search.start_fresh();
   search.run();
   value_ = inflow_to_sink(residual_);
@@ -481,7 +478,7 @@ std::int64_t FlowNetwork::inflow_to_sink(const std::vector<Residual>& residual) 
   std::int64_t flow = 0;
   for (Index a = 0; a < arc_capacity_.size(); ++a) {
     if (arc_to_[a] != sink_ || arc_slot_[a] == kNone) continue;
-    flow = saturating_add(flow, residual[residual[arc_slot_[a]].mate].capacity);
+    flow = saturating_add(flow, residual[residual[arc_slot_[a]].mate()].capacity);
   }
   return flow;
 }
@@ -577,10 +574,11 @@ void FlowNetwork::greedy_flow() {
       const std::int64_t room = r.head == sink_ ? kUnbounded : claimed[r.head] - received[r.head];
       const std::int64_t c = std::min({r.capacity, room, need});
       if (c <= 0) continue;
+      Residual& back = residual_[r.mate()];
       r.capacity -= c;
-      residual_[r.mate].capacity += c;
-      reverse_open_[a] = 1;
-      if (r.capacity == 0) reverse_open_[r.mate] = 0;
+      back.capacity += c;
+      r.set_back_open(true);
+      if (r.capacity == 0) back.set_back_open(false);
       if (r.head != sink_) received[r.head] += c;
       need -= c;
       got += c;
@@ -599,13 +597,13 @@ void FlowNetwork::greedy_flow() {
     std::int64_t surplus = claimed[u] - received[u];
     for (Index a = first_[u]; a < first_[u + 1] && surplus > 0; ++a) {
       Residual& r = residual_[a];
-      if (!reverse_open_[a] || !is_forward[a] || position[r.head] < position[u]) continue;
-      Residual& back = residual_[r.mate];
+      if (!r.back_open() || !is_forward[a] || position[r.head] < position[u]) continue;
+      Residual& back = residual_[r.mate()];
       const std::int64_t d = std::min(surplus, back.capacity);
       back.capacity -= d;
       r.capacity += d;
-      reverse_open_[r.mate] = 1;
-      if (back.capacity == 0) reverse_open_[a] = 0;
+      back.set_back_open(true);
+      if (back.capacity == 0) r.set_back_open(false);
       if (r.head != sink_) received[r.head] -= d;
       surplus -= d;
     }
@@ -629,12 +627,12 @@ void FlowNetwork::build_base_trees() {
       const Index x = queue[i];
       for (Index a = first_[x]; a < first_[x + 1]; ++a) {
         const Index y = residual_[a].head;
-        const bool open = from_source ? residual_[a].capacity > 0 : reverse_open_[a] != 0;
+        const bool open = from_source ? residual_[a].capacity > 0 : residual_[a].back_open();
         if (!open || base_label_[y] != 0) continue;
         base_label_[y] = base_label_[x] + step;
         TreeNode& node = base_tree_[y];
         node.parent = x;
-        node.arc = from_source ? a : residual_[a].mate;
+        node.arc = from_source ? a : residual_[a].mate();
         node.current = first_[y];  // other parents may come before this slot's mate
         node.next = base_tree_[x].child;
         if (node.next != kNone) base_tree_[node.next].previous = y;
@@ -658,7 +656,6 @@ std::int64_t FlowNetwork::max_flow_without(std::span<const Index> arcs, Workspac
   if (source_ == sink_) return kUnbounded;
   // Copies into buffers that keep their size: no allocation (nor page faults) after the first.
   w.residual.assign(residual_.begin(), residual_.end());
-  w.reverse_open.assign(reverse_open_.begin(), reverse_open_.end());
   w.excess.assign(node_count_, 0);
   std::vector<Index> removed;  // both slots of each removed arc
   std::vector<Index> demand;
@@ -666,14 +663,15 @@ std::int64_t FlowNetwork::max_flow_without(std::span<const Index> arcs, Workspac
   for (Index arc : arcs) {
     const Index forward = arc_slot_[arc];
     if (forward == kNone) continue;
-    const Index backward = w.residual[forward].mate;
+    const Index backward = w.residual[forward].mate();
     const std::int64_t flow = w.residual[backward].capacity;  // 0 when listed twice
     w.excess[arc_from_[arc]] += flow;
     w.excess[arc_to_[arc]] -= flow;
     if (arc_to_[arc] == sink_) lost_into_sink += flow;
     if (flow > 0 && arc_to_[arc] != sink_) demand.push_back(arc_to_[arc]);
     w.residual[forward].capacity = w.residual[backward].capacity = 0;
-    w.reverse_open[forward] = w.reverse_open[backward] = 0;
+    w.residual[forward].set_back_open(false);
+    w.residual[backward].set_back_open(false);
     removed.push_back(forward);
     removed.push_back(backward);
   }
@@ -682,7 +680,7 @@ std::int64_t FlowNetwork::max_flow_without(std::span<const Index> arcs, Workspac
     if (unbounded_path(first_, w.residual, source_, sink_)) return kUnbounded;
     w.label.assign(node_count_, 0);
     w.tree.assign(node_count_, TreeNode{});
-    Ibfs search(first_, w.residual, w.reverse_open, w.label, w.tree, w.excess, source_, sink_);
+    Ibfs search(first_, w.residual, w.label, w.tree, w.excess, source_, sink_);
     search.start_fresh();
     search.run();
     return inflow_to_sink(w.residual);
@@ -692,7 +690,7 @@ std::int64_t FlowNetwork::max_flow_without(std::span<const Index> arcs, Workspac
   w.tree.assign(base_tree_.begin(), base_tree_.end());
   std::sort(demand.begin(), demand.end());
   demand.erase(std::unique(demand.begin(), demand.end()), demand.end());
-  Ibfs search(first_, w.residual, w.reverse_open, w.label, w.tree, w.excess, source_, sink_);
+  Ibfs search(first_, w.residual, w.label, w.tree, w.excess, source_, sink_);
   search.start_from_base_trees(source_depth_, sink_depth_, removed, demand);
   search.run();
   // The flow into the sink less the demand no flow reached: what a maximum flow delivers once the

@@ -17,11 +17,18 @@ inline constexpr std::int64_t kUnbounded = std::int64_t{1} << 62;
 /// incrementally updated search trees (IBFS), from a greedy first flow.
 class FlowNetwork {
  private:
-  // One direction of an arc in the residual graph; the other direction is at `mate`.
+  // One direction of an arc in the residual graph; the other direction is at mate(). The top bit
+  // of `mate_open` tells whether the slot at mate() has capacity: the searches ask that of every
+  // slot they scan, and a flag kept here is read with the slot instead of from the mate's row.
   struct Residual {
+    static constexpr Index kOpen = Index{1} << 31;
     Index head;
-    Index mate;
+    Index mate_open;
     std::int64_t capacity;
+
+    [[nodiscard]] Index mate() const { return mate_open & ~kOpen; }
+    [[nodiscard]] bool back_open() const { return (mate_open & kOpen) != 0; }
+    void set_back_open(bool open) { mate_open = open ? mate_open | kOpen : mate_open & ~kOpen; }
   };
   // A node's place in a search tree.
   struct TreeNode {
@@ -38,7 +45,6 @@ class FlowNetwork {
    private:
     friend class FlowNetwork;
     std::vector<Residual> residual;
-    std::vector<std::uint8_t> reverse_open;
     std::vector<std::int32_t> label;
     std::vector<TreeNode> tree;
     std::vector<std::int64_t> excess;
@@ -90,7 +96,6 @@ class FlowNetwork {
   std::vector<std::int64_t> arc_capacity_;
   std::vector<Index> first_;  // CSR rows of residual_
   std::vector<Residual> residual_;
-  std::vector<std::uint8_t> reverse_open_;  // per slot: whether the slot at `mate` has capacity
   std::vector<Index> arc_slot_;             // arc id -> its forward slot; kNone for a loop
   Index source_ = kNone, sink_ = kNone;
   std::int64_t value_ = 0;  // of the last max_flow()
