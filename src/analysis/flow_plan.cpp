@@ -191,7 +191,7 @@ void build_groups(const Dataset& d, PlanData& p) {
         auto it = std::find_if(p.groups.begin() + fp.group_begin, p.groups.end(),
                                [&](const flow_detail::DemandGroup& g) { return g.material == entry.material; });
         if (it == p.groups.end()) {
-          p.groups.push_back({f, entry.material, 0.0, p.material_content[entry.material]});
+          p.groups.push_back({f, entry.material, 0.0});
           it = p.groups.end() - 1;
         }
         it->quantity += entry.quantity;
@@ -433,9 +433,10 @@ void freeze_baseline(const FlowPlan& plan, PlanData& p) {
     if (!p.dataset->materials[group.material].mixed) continue;
     const ReVector received = flow_detail::expand_received(p, values, g);
     const double tonnes = flow_detail::tonnes_of(p, group.material, received);
-    for (std::size_t e = 0; e < group.per_tonne.size(); ++e) {
-      group.per_tonne[e] = tonnes > 0 ? received[e] / tonnes : 0.0;
-    }
+    ReVector mix{};
+    for (std::size_t e = 0; e < mix.size(); ++e) mix[e] = tonnes > 0 ? received[e] / tonnes : 0.0;
+    group.mix = static_cast<Index>(p.group_mixes.size());
+    p.group_mixes.push_back(mix);
   }
 }
 

@@ -47,9 +47,9 @@ struct DemandGroup {
   Index facility = kNone;
   Index material = kNone;
   double quantity = 0;           ///< sum over the entries, t in the material's basis
-  ReVector per_tonne{};          ///< element tonnes per tonne demanded
   std::uint32_t carries = 0;     ///< RE bits its links can bring (the union of their carries)
   Index received_begin = 0;      ///< where a run's compact `received` values for it start
+  Index mix = kNone;             ///< mixed materials: into PlanData::group_mixes (see per_tonne)
 };
 
 /// Fields ordered to leave no padding (64 bytes): a large chain has a million of them.
@@ -96,6 +96,7 @@ struct PlanData {
   std::vector<Index> stream_begin;
 
   std::vector<DemandGroup> groups;
+  std::vector<ReVector> group_mixes;     ///< per demand group of a mixed material: its baseline mix
   std::vector<Index> order;              ///< facilities in topological order of their components
   std::vector<Index> component_begin;    ///< into order; one past the last at the end
   std::vector<std::uint8_t> component_cyclic;
@@ -112,6 +113,13 @@ inline double tonnes_of(const PlanData& p, Index material, const ReVector& x) {
   double t = 0;
   for (std::size_t e = 0; e < x.size(); ++e) t += w[e] * x[e];
   return t;
+}
+
+/// Element tonnes per tonne a demand group asks for: its material's composition, or for a mixed
+/// material the mix the group received in the baseline (kept apart: a sink's group is 32 bytes
+/// instead of 160, and a large chain has a quarter of a million of them).
+inline const ReVector& per_tonne(const PlanData& p, const DemandGroup& g) {
+  return g.mix == kNone ? p.material_content[g.material] : p.group_mixes[g.mix];
 }
 
 /// RE index of the lowest set bit; the mask must not be 0.

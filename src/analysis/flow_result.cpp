@@ -152,8 +152,9 @@ DemandFlow FlowResult::demand_row(std::size_t row) const {
   d.demand_tonnes = entry.quantity * factor;
   d.delivered_tonnes = group_delivered_[g] * flow_detail::tonnes_of(p, group.material, received) * share;
   d.shortfall_tonnes = std::max(0.0, d.demand_tonnes - d.delivered_tonnes);
+  const ReVector& per_tonne = flow_detail::per_tonne(p, group);
   for (std::size_t e = 0; e < received.size(); ++e) {
-    d.demand[e] = group.per_tonne[e] * d.demand_tonnes;
+    d.demand[e] = per_tonne[e] * d.demand_tonnes;
     d.delivered[e] = group_delivered_[g] * received[e] * share;
   }
   return d;
