@@ -28,6 +28,7 @@
 #include <iterator>
 #include <map>
 #include <span>
+#include <random>
 #include <stdexcept>
 #include <thread>
 #include <string>
@@ -477,6 +478,27 @@ struct RunOptions {
   Json* json = nullptr;               // --json: one entry per size
 };
 
+// Nanoseconds per load when each load's address comes from the one before (a pointer chase over
+// `bytes`, one pointer per cache line, in a random cycle): the cost of each step of a search that
+// cannot know its next vertex early, such as a depth-first search.
+double memory_latency_ns(std::size_t bytes) {
+  constexpr std::size_t kLine = 64 / sizeof(std::uint64_t);
+  const std::size_t lines = bytes / 64;
+  std::vector<std::uint64_t> order(lines);
+  for (std::size_t i = 0; i < lines; ++i) order[i] = i;
+  std::mt19937_64 rng(7);
+  std::shuffle(order.begin() + 1, order.end(), rng);
+  std::vector<std::uint64_t> next(lines * kLine);
+  for (std::size_t i = 0; i < lines; ++i) next[order[i] * kLine] = order[(i + 1) % lines] * kLine;
+  constexpr std::size_t kHops = 2'000'000;
+  std::uint64_t at = 0;
+  const double s = timed([&] {
+    for (std::size_t i = 0; i < kHops; ++i) at = next[at];
+  });
+  if (at == lines * kLine) std::fprintf(stderr, "?");  // keeps the chase
+  return s * 1e9 / kHops;
+}
+
 void run_size(std::size_t n, const RunOptions& options, Table& t) {
   const std::uint64_t seed = options.seed;
   Json seconds = Json::object();
@@ -730,5 +752,8 @@ int main(int argc, char** argv) {
     }
     fmt::print("{}\n", line);
   }
+  fmt::print("\nMemory latency of this machine (dependent loads, one per cache line): {:.0f} ns over 1 MiB, "
+             "{:.0f} ns over 64 MiB.\n",
+             memory_latency_ns(std::size_t{1} << 20), memory_latency_ns(std::size_t{64} << 20));
   return 0;
 }
