@@ -1498,7 +1498,26 @@ std::vector<fs::path> dataset_files(const fs::path& path, const LoadLimits& limi
     diagnostics.error("E001", {shown, 0, 0, 1}, dangling ? "dangling symbolic link" : "no such file or directory");
     return files;
   }
-  if (fs::is_regular_file(status)) return {path};
+  if (fs::is_regular_file(status)) {
+    // A YAML file of a directory dataset, given alone, reads without the tables beside it: say so,
+    // as the facilities and links they hold would silently be missing from every result.
+    if (is_yaml_file(path)) {
+      std::vector<std::string> tables;
+      const fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+      for (fs::directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end; !ec && it != end;
+           it.increment(ec)) {
+        if (is_table_file(it->path()) && !it->is_directory(ec)) tables.push_back(it->path().filename().string());
+      }
+      if (!tables.empty()) {
+        std::sort(tables.begin(), tables.end());
+        diagnostics.warning("W405", {shown, 0, 0, 1},
+                            fmt::format("the dataset is this one file, so the CSV tables beside it ({}) are not "
+                                        "read; to read them, give the directory '{}' as the dataset",
+                                        fmt::join(tables, ", "), dir.generic_string()));
+      }
+    }
+    return {path};
+  }
   if (!fs::is_directory(status)) {
     diagnostics.error("E003", {shown, 0, 0, 1}, "not a regular file or directory");
     return files;

@@ -417,6 +417,36 @@ TEST_F(CsvTables, OtherCsvFilesAreIgnoredWithAWarning) {
   EXPECT_EQ(found, (std::vector<std::string>{"W404", "W403"}));
 }
 
+// dataset.yaml of a directory dataset, given alone, is a dataset without the tables beside it:
+// it loads, with W405 naming them and the directory to give instead. The directory form does not warn.
+TEST_F(CsvTables, AYamlFileBesideTablesWarnsThatTheyAreNotRead) {
+  auto whole = load({{"facilities.csv", "id,name,country,stage\nu,U,US,demand\n"},
+                     {"demand.csv", "facility,material,quantity\nu,conc,1\n"},
+                     {"notes.csv", "a\n1\n"}});
+  ASSERT_TRUE(whole.dataset);
+  EXPECT_EQ(whole.dataset->facilities.size(), 1u);
+  for (const auto& d : whole.diagnostics.items()) EXPECT_NE(d.code, "W405");
+
+  auto alone = load_dataset(dir_ / "dataset.yaml");
+  ASSERT_TRUE(alone.dataset);
+  EXPECT_TRUE(alone.dataset->facilities.empty());
+  ASSERT_EQ(alone.diagnostics.items().size(), 1u);
+  const Diagnostic& d = alone.diagnostics.items().front();
+  EXPECT_EQ(d.code, "W405");
+  EXPECT_EQ(d.severity, Severity::warning);
+  EXPECT_EQ(d.where.file.str(), (dir_ / "dataset.yaml").generic_string());
+  EXPECT_NE(d.message.find("(demand.csv, facilities.csv)"), std::string::npos) << d.message;
+  EXPECT_NE(d.message.find("'" + dir_.generic_string() + "'"), std::string::npos) << d.message;
+
+  // A YAML file with no tables beside it: no warning.
+  test_support::ScratchDir other{"csv-alone"};
+  {
+    std::ofstream out(other.path() / "one.yaml", std::ios::binary);
+    out << kHeader;
+  }
+  EXPECT_TRUE(load_dataset(other.path() / "one.yaml").diagnostics.empty());
+}
+
 TEST_F(CsvTables, StrictWarnsAboutUnsourcedCsvLinks) {
   LoadOptions strict;
   strict.strict = true;
