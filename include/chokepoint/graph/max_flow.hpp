@@ -87,7 +87,8 @@ class FlowNetwork {
   void finalize();
   static bool unbounded_path(const std::vector<Index>& first, const std::vector<Residual>& residual, Index source,
                              Index sink);
-  void greedy_flow();
+  void greedy_flow(std::vector<Residual>& residual) const;
+  void fill_without_flow(std::vector<Residual>& residual) const;
   void build_base_trees();
   std::int64_t inflow_to_sink(const std::vector<Residual>& residual) const;
 
