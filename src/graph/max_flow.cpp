@@ -624,6 +624,14 @@ void FlowNetwork::build_base_trees() {
     base_label_[root] = step;
     base_tree_[root].current = first_[root];
     for (std::size_t i = 0; i < queue.size(); ++i) {
+      // The queue says which rows come next: start loading them (the row 8 ahead, and where the
+      // row 16 ahead starts), as breadth-first searches over the graph do.
+      if (i + 16 < queue.size()) __builtin_prefetch(&first_[queue[i + 16]]);
+      if (i + 8 < queue.size()) {
+        const Index z = queue[i + 8];
+        __builtin_prefetch(&residual_[first_[z]]);
+        __builtin_prefetch(&base_tree_[z]);
+      }
       const Index x = queue[i];
       for (Index a = first_[x]; a < first_[x + 1]; ++a) {
         const Index y = residual_[a].head;
