@@ -674,38 +674,21 @@ void FlowNetwork::fill_without_flow(std::vector<Residual>& residual) const {
 std::int64_t FlowNetwork::max_flow_without(std::span<const Index> arcs, Workspace& w) const {
   assert(source_ != kNone);
   if (source_ == sink_) return kUnbounded;
-  if (value_ < kUnbounded) {
-    // When the removed arcs carry most of the flow (a country that holds most of the chain), a
-    // repair unwinds nearly all of the solve; solving what is left from nothing, with the greedy
-    // first flow, is then the cheaper way (one repair of 0.6-0.8 s becomes a solve of about
-    // 0.2 s at 1e6 facilities). Either way gives the maximum flow.
-    std::int64_t carried = 0;
-    for (Index arc : arcs) {
-      if (arc_slot_[arc] != kNone) carried = saturating_add(carried, residual_[residual_[arc_slot_[arc]].mate()].capacity);
-    }
-    if (carried > value_ / 2) {
-      fill_without_flow(w.residual);
-      for (Index arc : arcs) {
-        const Index forward = arc_slot_[arc];
-        if (forward == kNone) continue;
-        Residual& f = w.residual[forward];
-        Residual& b = w.residual[f.mate()];
-        f.capacity = b.capacity = 0;
-        f.set_back_open(false);
-        b.set_back_open(false);
-      }
-      greedy_flow(w.residual);
-      w.label.assign(node_count_, 0);
-      w.tree.assign(node_count_, TreeNode{});
-      w.excess.assign(node_count_, 0);
-      Ibfs search(first_, w.residual, w.label, w.tree, w.excess, source_, sink_);
-      search.start_fresh();
-      search.run();
-      return inflow_to_sink(w.residual);
-    }
+  // When the removed arcs carry most of the flow (a country that holds most of the chain), a
+  // repair unwinds nearly all of the solve; solving what is left from nothing, with the greedy
+  // first flow, is then the cheaper way (one repair of 0.6-0.8 s becomes a solve of about 0.2 s
+  // at 1e6 facilities). Either way gives the maximum flow.
+  std::int64_t carried = 0;
+  for (Index arc : arcs) {
+    if (arc_slot_[arc] != kNone) carried = saturating_add(carried, residual_[residual_[arc_slot_[arc]].mate()].capacity);
   }
+  const bool afresh = value_ < kUnbounded && carried > value_ / 2;
   // Copies into buffers that keep their size: no allocation (nor page faults) after the first.
-  w.residual.assign(residual_.begin(), residual_.end());
+  if (afresh) {
+    fill_without_flow(w.residual);
+  } else {
+    w.residual.assign(residual_.begin(), residual_.end());
+  }
   w.excess.assign(node_count_, 0);
   std::vector<Index> removed;  // both slots of each removed arc
   std::vector<Index> demand;
@@ -714,7 +697,7 @@ std::int64_t FlowNetwork::max_flow_without(std::span<const Index> arcs, Workspac
     const Index forward = arc_slot_[arc];
     if (forward == kNone) continue;
     const Index backward = w.residual[forward].mate();
-    const std::int64_t flow = w.residual[backward].capacity;  // 0 when listed twice
+    const std::int64_t flow = w.residual[backward].capacity;  // 0 when listed twice, or afresh
     w.excess[arc_from_[arc]] += flow;
     w.excess[arc_to_[arc]] -= flow;
     if (arc_to_[arc] == sink_) lost_into_sink += flow;
@@ -725,9 +708,14 @@ std::int64_t FlowNetwork::max_flow_without(std::span<const Index> arcs, Workspac
     removed.push_back(forward);
     removed.push_back(backward);
   }
-  if (value_ >= kUnbounded) {
-    // No flow to start from (the network was unbounded): solve what is left from nothing.
-    if (unbounded_path(first_, w.residual, source_, sink_)) return kUnbounded;
+  if (afresh || value_ >= kUnbounded) {
+    // Solve what is left from nothing: afresh (above), or with no flow to start from (the
+    // network was unbounded).
+    if (afresh) {
+      greedy_flow(w.residual);
+    } else if (unbounded_path(first_, w.residual, source_, sink_)) {
+      return kUnbounded;
+    }
     w.label.assign(node_count_, 0);
     w.tree.assign(node_count_, TreeNode{});
     Ibfs search(first_, w.residual, w.label, w.tree, w.excess, source_, sink_);
