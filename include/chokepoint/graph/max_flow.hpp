@@ -67,8 +67,10 @@ class FlowNetwork {
   /// searches that repairs start from, and max_flow_without may not be called.
   std::int64_t max_flow(Index source, Index sink, Repairs repairs = Repairs::prepare);
   /// After max_flow(): the maximum flow once `arcs` are removed (capacity 0), found by repairing
-  /// the flow there is rather than solving again. The repair works in `workspace`: this network
-  /// keeps its flow, and threads with a workspace each may repair at the same time.
+  /// the flow there is rather than solving again, unless the arcs carry more than half of it
+  /// (then what is left is solved from nothing, which is cheaper). The work is done in
+  /// `workspace`: this network keeps its flow, and threads with a workspace each may repair at
+  /// the same time.
   std::int64_t max_flow_without(std::span<const Index> arcs, Workspace& workspace) const;
   /// The same with a workspace of its own.
   std::int64_t max_flow_without(std::span<const Index> arcs) const;
