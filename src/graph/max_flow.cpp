@@ -85,8 +85,8 @@ class FlowNetwork::Ibfs {
   // `label`, `tree` and `excess` have one entry per node. `excess`: per node, flow to be sent on
   // (> 0) or received (< 0) besides the source's and the sink's; such nodes are roots of S or T as
   // long as it lasts.
-  Ibfs(const std::vector<Index>& first, std::vector<Residual>& residual, std::vector<std::int32_t>& label, std::vector<TreeNode>& tree, std::vector<std::int64_t>& excess, Index source,
-       Index sink)
+  Ibfs(const std::vector<Index>& first, std::vector<Residual>& residual, std::vector<std::int32_t>& label,
+       std::vector<TreeNode>& tree, std::vector<std::int64_t>& excess, Index source, Index sink)
       : first_(first),
         residual_(residual),
         label_(label),
@@ -222,14 +222,7 @@ class FlowNetwork::Ibfs {
   static Index level(std::int32_t label) { return static_cast<Index>(label < 0 ? -label : label); }
   [[nodiscard]] bool is_root(Index v) const { return label_[v] != 0 && tree_[v].parent == kNone; }
 
-  void push(Index a, std::int64_t delta) {
-    Residual& r = residual_[a];
-    Residual& back = residual_[r.mate()];
-    r.capacity -= delta;
-    back.capacity += delta;
-    r.set_back_open(true);
-    if (r.capacity == 0) back.set_back_open(false);
-  }
+  void push(Index a, std::int64_t delta) { FlowNetwork::push(residual_, a, delta); }
 
   // v's parent becomes the head of slot a at v.
   template <bool kS>
@@ -574,11 +567,7 @@ void FlowNetwork::greedy_flow(std::vector<Residual>& residual) const {
       const std::int64_t room = r.head == sink_ ? kUnbounded : claimed[r.head] - received[r.head];
       const std::int64_t c = std::min({r.capacity, room, need});
       if (c <= 0) continue;
-      Residual& back = residual[r.mate()];
-      r.capacity -= c;
-      back.capacity += c;
-      r.set_back_open(true);
-      if (r.capacity == 0) back.set_back_open(false);
+      push(residual, a, c);
       if (r.head != sink_) received[r.head] += c;
       need -= c;
       got += c;
@@ -598,12 +587,8 @@ void FlowNetwork::greedy_flow(std::vector<Residual>& residual) const {
     for (Index a = first_[u]; a < first_[u + 1] && surplus > 0; ++a) {
       Residual& r = residual[a];
       if (!r.back_open() || !is_forward[a] || position[r.head] < position[u]) continue;
-      Residual& back = residual[r.mate()];
-      const std::int64_t d = std::min(surplus, back.capacity);
-      back.capacity -= d;
-      r.capacity += d;
-      back.set_back_open(true);
-      if (back.capacity == 0) r.set_back_open(false);
+      const std::int64_t d = std::min(surplus, residual[r.mate()].capacity);
+      push(residual, r.mate(), d);  // less on slot a: more on its mate
       if (r.head != sink_) received[r.head] -= d;
       surplus -= d;
     }

@@ -30,6 +30,16 @@ class FlowNetwork {
     [[nodiscard]] bool back_open() const { return (mate_open & kOpen) != 0; }
     void set_back_open(bool open) { mate_open = open ? mate_open | kOpen : mate_open & ~kOpen; }
   };
+  // Sends delta (>= 0) more along slot a, and keeps both slots' flags right. Taking flow back
+  // from slot a is a push on its mate.
+  static void push(std::vector<Residual>& residual, Index a, std::int64_t delta) {
+    Residual& r = residual[a];
+    Residual& back = residual[r.mate()];
+    r.capacity -= delta;
+    back.capacity += delta;
+    r.set_back_open(true);
+    if (r.capacity == 0) back.set_back_open(false);
+  }
   // A node's place in a search tree.
   struct TreeNode {
     Index parent = kNone;  // kNone for the roots and for orphans
