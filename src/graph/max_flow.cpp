@@ -665,7 +665,8 @@ std::int64_t FlowNetwork::max_flow_without(std::span<const Index> arcs, Workspac
   // at 1e6 facilities). Either way gives the maximum flow.
   std::int64_t carried = 0;
   for (Index arc : arcs) {
-    if (arc_slot_[arc] != kNone) carried = saturating_add(carried, residual_[residual_[arc_slot_[arc]].mate()].capacity);
+    if (arc_slot_[arc] == kNone) continue;
+    carried = saturating_add(carried, residual_[residual_[arc_slot_[arc]].mate()].capacity);  // its flow
   }
   const bool afresh = value_ < kUnbounded && carried > value_ / 2;
   // Copies into buffers that keep their size: no allocation (nor page faults) after the first.
