@@ -233,7 +233,7 @@ StructureReport analyze_structure(const Dataset& dataset, const SupplyGraph& gra
       "(Cooper-Harvey-Kennedy in topological order when G_e is acyclic, else Lengauer-Tarjan semi-NCA); "
       "must-pass countries: reachability without each country; minimum cut and "
       "max-flow: incremental breadth-first search (IBFS) with node splitting, capacities in units of {} t; "
-      "articulation points and bridges: Hopcroft-Tarjan; betweenness: Brandes, {}",
+      "articulation points and bridges: Tarjan-Vishkin over a breadth-first tree; betweenness: Brandes, {}",
       options.tonne_resolution,
       options.betweenness_samples == 0 ? std::string("exact")
                                        : fmt::format("{} sampled sources, seed {}", options.betweenness_samples,

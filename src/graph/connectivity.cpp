@@ -2,186 +2,357 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
+#include <span>
 #include <stdexcept>
+#include <utility>
 
 namespace chokepoint {
 namespace {
 
-// Why not a plain depth-first search over SupplyGraph's rows: at 10^6 vertices the search is a
-// chain of dependent cache misses (vertex -> row offsets -> out-row and in-row -> each neighbour's
-// edge mask, vertex mask and discovery number -> the next vertex), about 300 ns a vertex. This file
-// first copies the usable undirected adjacency into one flat array of 32-bit words in which each
-// vertex is a header followed by its row:
+// Why not Hopcroft and Tarjan's depth-first search (what Boost's biconnected_components does, and
+// what this file did up to 2026-12-06): each step of a depth-first search learns its next vertex
+// only when the previous vertex's row has arrived, so at 10^6 vertices the search is a chain of
+// about 870,000 dependent cache misses. On the benchmark machine one costs 135-200 ns, and that
+// search could not go below about 0.15 s however its memory was laid out (docs/performance.md,
+// run H).
 //
-//   word pos(v)     : kUnseen | v until the search reaches v, then v's discovery number
-//   word pos(v) + 1 : the end of v's row (one past its last word)
-//   words after     : pos(w) of each neighbour w (masks applied, self-loops dropped; a two-way
-//                     link or parallel edge appears once per edge)
+// This file follows Tarjan and Vishkin ("An efficient parallel biconnectivity algorithm", SIAM J.
+// Comput. 14(4), 1985), whose criteria hold for *any* rooted spanning tree, not only a depth-first
+// one. A breadth-first tree can be grown with many misses in flight (the queue says which rows come
+// next, so they are prefetched), and every later pass walks arrays in breadth-first order.
 //
-// A row entry leads straight to the neighbour's header, and the header shares a cache line with the
-// start of the neighbour's row. So when v is discovered, one prefetch per neighbour fetches both
-// what the scan of v's row will test (is w discovered?) and what the step down to w will read (w's
-// row): about one exposed miss per vertex instead of three or more.
+// With the tree's vertices numbered in preorder, nd(v) the size of v's subtree, and low(v) and
+// high(v) the smallest and largest preorder number that v's subtree reaches by at most one non-tree
+// edge (its own numbers included):
 //
-// Edge ids are left out of the rows: the tree edge to the parent is skipped by its first occurrence
-// in the row (a second occurrence is a parallel edge and so a back edge), and each bridge's id is
-// looked up afterwards (a bridge has no parallel edge, so the pair of vertices names it).
-struct Layout {
-  std::vector<Index> words;
-  std::vector<Index> pos;  // per vertex: where its header is
+//   - the tree edge p(v)-v is a bridge iff low(v) >= pre(v) and high(v) < pre(v) + nd(v): no
+//     non-tree edge leaves v's subtree ("v's subtree is closed");
+//   - the blocks (biconnected components) are the connected components of an auxiliary graph whose
+//     nodes are the tree edges, each named by its lower end v, joined
+//       (1) for every non-tree edge u-w whose ends are unrelated (neither is the other's ancestor):
+//           p(u)-u with p(w)-w;
+//       (2) for every tree edge v-w, v not a root, whose subtree reaches outside v's subtree
+//           (low(w) < pre(v) or high(w) >= pre(v) + nd(v)): p(v)-v with v-w;
+//   - a vertex is an articulation point iff the tree edges at it lie in two or more blocks.
+//
+// Most vertices are decided from their children alone, without the auxiliary graph:
+//   - a child's subtree is closed: that tree edge is a bridge, a block of its own, so the vertex is
+//     an articulation point if it has another tree edge (a parent, or for a root a second child);
+//   - every child's subtree reaches outside the vertex's subtree: rule (2) puts every tree edge at
+//     the vertex in one block, so it is not one; nor is a leaf, nor a root with one child.
+// Trees are rooted at a vertex with one edge where the component has one, so the root is decided
+// too. Only when some vertex is left (a child whose subtree reaches only into its siblings', or a
+// root with several children none of them closed) are the auxiliary graph's components computed,
+// in a union-find forest (Rem's algorithm with splicing, the fastest in Patwary, Blair and Manne,
+// "Experiments on union-find algorithms for the disjoint-set data structure", SEA 2010). On the
+// synthetic chain of 10^6 facilities no vertex is left.
+//
+// A breadth-first tree has no non-tree edge between a vertex and an ancestor other than its parent
+// (its ends are at most one level apart), and one to the parent is a parallel edge.
+
+// Per breadth-first position, what the passes after the search read together.
+struct Node {
+  Index pre;    // preorder number
+  Index size;   // vertices in the subtree
+  Index low;    // smallest preorder number the subtree reaches by at most one non-tree edge
+  Index high;   // largest
 };
 
-constexpr Index kHeader = 2;
-constexpr Index kUnseen = 0x80000000u;  // the top bit of a header's first word: not discovered yet
+// Is the vertex of `a` in the subtree of the vertex of `b`?
+bool descends(const Node& a, const Node& b) { return b.pre <= a.pre && a.pre < b.pre + b.size; }
 
-Layout layout(const SupplyGraph& graph, const GraphMask& mask) {
-  const Index n = graph.vertex_count();
-  Layout l;
-  l.pos.resize(n);
-  const std::size_t most = 2 * static_cast<std::size_t>(graph.edge_count()) + kHeader * static_cast<std::size_t>(n);
-  if (most >= kNone || n >= kUnseen) throw std::length_error("articulation_points_and_bridges: graph too large for 32-bit rows");
-  l.words.reserve(most);
-  // Pass 1, in vertex order (sequential reads): headers and rows of neighbour *vertices*.
-  for (Index v = 0; v < n; ++v) {
-    l.pos[v] = static_cast<Index>(l.words.size());
-    l.words.push_back(kUnseen | v);
-    l.words.push_back(0);
-    if (mask.vertex(v)) {
-      for (const Adjacent& a : graph.out(v)) {
-        if (a.vertex != v && mask.edge(a.edge) && mask.vertex(a.vertex)) l.words.push_back(a.vertex);
-      }
-      for (const Adjacent& a : graph.in(v)) {
-        if (a.vertex != v && mask.edge(a.edge) && mask.vertex(a.vertex)) l.words.push_back(a.vertex);
-      }
-    }
-    l.words[l.pos[v] + 1] = static_cast<Index>(l.words.size());
-  }
-  // Pass 2: neighbour vertices to header positions (independent loads, so they overlap).
-  for (Index v = 0; v < n; ++v) {
-    for (Index i = l.pos[v] + kHeader; i < l.words[l.pos[v] + 1]; ++i) l.words[i] = l.pos[l.words[i]];
-  }
-  return l;
-}
+// Does the subtree of the vertex of `b` reach outside the subtree of the vertex of `of`?
+bool leaves_subtree(const Node& b, const Node& of) { return b.low < of.pre || b.high >= of.pre + of.size; }
 
-// The id of the one usable edge between u and v (a bridge has no parallel edge).
-Index edge_between(const SupplyGraph& graph, const GraphMask& mask, Index u, Index v) {
-  for (const Adjacent& a : graph.out(u)) {
-    if (a.vertex == v && mask.edge(a.edge)) return a.edge;
-  }
-  for (const Adjacent& a : graph.in(u)) {
-    if (a.vertex == v && mask.edge(a.edge)) return a.edge;
-  }
-  return kNone;
-}
-
-// One depth-first frame: a vertex (by header position) and its discovery number, its parent's
-// header position, where it is in its row, and whether the tree edge to the parent was skipped.
-struct Frame {
-  Index pos;
-  Index number;
-  Index parent;
-  Index next;
-  Index end;
-  bool parent_skipped;
-};
-
-// Hopcroft-Tarjan low points, iterative. Per-vertex state other than the discovery number is kept
-// by discovery number (low, articulation flag, the vertex itself), so it is written in order and
-// read back along the stack: no scattered accesses.
-class LowLink {
+class Biconnect {
  public:
-  explicit LowLink(Layout& l) : l_(l), words_(l.words) {
-    const std::size_t n = l.pos.size();
-    low_.resize(n);
-    vertex_of_.resize(n);
-    is_articulation_.assign(n, 0);
+  Biconnect(const SupplyGraph& graph, const GraphMask& mask) : graph_(graph), mask_(mask) {}
+
+  Biconnectivity run() {
+    search();
+    number();
+    reach();
+    Biconnectivity result;
+    result.articulation_points = articulation_points();
+    std::sort(result.articulation_points.begin(), result.articulation_points.end());
+    std::sort(bridges_.begin(), bridges_.end());
+    result.bridges = std::move(bridges_);
+    return result;
   }
 
-  void run() {
-    for (Index v = 0; v < l_.pos.size(); ++v) {
-      const Index p = l_.pos[v];
-      if ((words_[p] & kUnseen) != 0 && words_[p + 1] != p + kHeader) search_from(v);
+ private:
+  // A vertex's state in the search, two bits a vertex, 32 to a word: a quarter of a MiB at 10^6
+  // vertices, so it stays in the core's own cache while the rows stream through.
+  static constexpr std::uint64_t kOff = 0, kUnseen = 1, kSeen = 2;
+  [[nodiscard]] std::uint64_t state(Index v) const { return states_[v >> 5] >> (2 * (v & 31)) & 3; }
+
+  // Breadth-first forest over every switched-on vertex. Fills the breadth-first order (`vertex_`),
+  // each position's parent position and tree edge, and each non-tree edge from both its ends as
+  // (position of one end, the other end's vertex), in breadth-first order of the first.
+  void search() {
+    const Index n = graph_.vertex_count();
+    states_.assign((static_cast<std::size_t>(n) + 31) / 32, 0);
+    for (Index v = 0; v < n; ++v) {
+      if (mask_.vertex(v)) states_[v >> 5] |= kUnseen << (2 * (v & 31));
+    }
+    // + 1: the scratch slot of a branch-free append.
+    vertex_.resize(static_cast<std::size_t>(n) + 1);
+    parent_.resize(static_cast<std::size_t>(n) + 1);
+    parent_edge_.resize(static_cast<std::size_t>(n) + 1);
+    cross_ = std::make_unique_for_overwrite<Index[]>(2 * static_cast<std::size_t>(graph_.edge_count()) + 1);
+    cross_end_.resize(n);
+    // The edge switches as bits (0.4 MiB at 3 * 10^6 edges, where the byte per edge of a GraphMask
+    // would not stay in cache): one read a row entry.
+    std::vector<std::uint64_t> edge_on((static_cast<std::size_t>(graph_.edge_count()) + 63) / 64, ~std::uint64_t{0});
+    if (!mask_.edge_on.empty()) {
+      for (Index e = 0; e < graph_.edge_count(); ++e) {
+        if (mask_.edge_on[e] == 0) edge_on[e >> 6] &= ~(std::uint64_t{1} << (e & 63));
+      }
+    }
+    const auto usable = [&](Index e) { return (edge_on[e >> 6] >> (e & 63) & 1) != 0; };
+    Index tail = 0;
+    std::size_t crossed = 0;
+    const auto grow = [&](Index root) {
+      states_[root >> 5] ^= std::uint64_t{3} << (2 * (root & 31));   // kUnseen (01) -> kSeen (10)
+      vertex_[tail] = root;
+      parent_[tail] = kNone;
+      parent_edge_[tail] = kNone;
+      for (Index b = tail++; b < tail; ++b) {
+        // What the vertices a few places ahead in the queue will read, so that their misses overlap:
+        // where their rows are, the rows (first and last line: most rows are one or two lines), and
+        // the states and edge switches the rows lead to.
+        if (b + 2 * kAhead < tail) graph_.prefetch_row_bounds(vertex_[b + 2 * kAhead]);
+        if (b + kAhead < tail) {
+          const Index ahead = vertex_[b + kAhead];
+          for (const auto row : {graph_.out(ahead), graph_.in(ahead)}) {
+            __builtin_prefetch(row.data());
+            __builtin_prefetch(reinterpret_cast<const char*>(row.data() + row.size()) - 1);
+          }
+        }
+        if (b + 1 < tail) {
+          const Index next = vertex_[b + 1];
+          for (const auto row : {graph_.out(next), graph_.in(next)}) {
+            for (const Adjacent& a : row) {
+              __builtin_prefetch(&states_[a.vertex >> 5]);
+              __builtin_prefetch(&edge_on[a.edge >> 6]);
+            }
+          }
+        }
+        // Branch-free: whether a neighbour is new, seen or switched off is a coin toss for the branch
+        // predictor, and each wrong guess would throw away the misses in flight. The slot after the
+        // last is written every time and kept only when it counts.
+        const Index u = vertex_[b];
+        const Index up = parent_edge_[b];
+        for (const auto row : {graph_.out(u), graph_.in(u)}) {
+          for (const Adjacent& a : row) {
+            const Index w = a.vertex;
+            std::uint64_t& word = states_[w >> 5];
+            const unsigned shift = 2 * (w & 31);
+            // An edge switched off or a self-loop counts as leading to a switched-off vertex.
+            const std::uint64_t st = (word >> shift & 3) * ((edge_on[a.edge >> 6] >> (a.edge & 63) & 1) & (w != u ? 1 : 0));
+            const std::uint64_t fresh = st == kUnseen ? 1 : 0;
+            word ^= (fresh * 3) << shift;
+            vertex_[tail] = w;
+            parent_[tail] = b;
+            parent_edge_[tail] = a.edge;
+            tail += static_cast<Index>(fresh);
+            cross_[crossed] = w;
+            crossed += (st == kSeen) & (a.edge != up) ? 1 : 0;
+          }
+        }
+        cross_end_[b] = static_cast<Index>(crossed);
+      }
+    };
+    // Roots with one edge first (see the top of the file); then whatever is left, isolated vertices
+    // included (each a tree of its own).
+    for (Index s = 0; s < n; ++s) {
+      if (state(s) != kUnseen) continue;
+      int edges = 0;
+      for (const auto row : {graph_.out(s), graph_.in(s)}) {
+        for (const Adjacent& a : row) {
+          edges += a.vertex != s && usable(a.edge) && state(a.vertex) != kOff ? 1 : 0;
+          if (edges > 1) break;
+        }
+      }
+      if (edges == 1) grow(s);
+    }
+    for (Index s = 0; s < n; ++s) {
+      if (state(s) == kUnseen) grow(s);
+    }
+    count_ = tail;
+  }
+
+  // Subtree sizes (children come after their parent in breadth-first order), then preorder numbers:
+  // a tree's root takes its own position (a tree is one run of positions in both orders), and each
+  // parent hands its children, in breadth-first order, the numbers after its own.
+  void number() {
+    node_.assign(count_, Node{0, 1, 0, 0});
+    for (Index b = count_; b-- > 0;) {
+      if (parent_[b] != kNone) node_[parent_[b]].size += node_[b].size;
+    }
+    std::vector<Index> next(count_);
+    pre_of_.resize(graph_.vertex_count());
+    for (Index b = 0; b < count_; ++b) {
+      const Index p = parent_[b];
+      Node& x = node_[b];
+      if (p == kNone) {
+        x.pre = b;
+      } else {
+        x.pre = next[p];
+        next[p] += x.size;
+      }
+      next[b] = x.pre + 1;
+      x.low = x.high = x.pre;
+      pre_of_[vertex_[b]] = x.pre;
     }
   }
 
-  std::vector<Index> articulation_points() const {
+  // low and high: each vertex's own non-tree edges (listed from both ends, so each updates only its
+  // own position), then up the tree in reverse breadth-first order. A vertex's values are final when
+  // the reverse walk reaches it, so the same walk finds the bridges and what each vertex's children
+  // say about it (see the top of the file).
+  void reach() {
+    const Index total = count_ == 0 ? 0 : cross_end_[count_ - 1];
+    for (Index b = 0, i = 0; b < count_; ++b) {
+      Node& x = node_[b];
+      for (; i < cross_end_[b]; ++i) {
+        // The row ends are a coin toss for the branch predictor, and a wrong guess drops the loads
+        // in flight: ask for the preorder numbers well ahead.
+        if (i + kAheadCross < total) __builtin_prefetch(&pre_of_[cross_[i + kAheadCross]]);
+        const Index pw = pre_of_[cross_[i]];
+        x.low = std::min(x.low, pw);
+        x.high = std::max(x.high, pw);
+      }
+    }
+    children_.assign(count_, 0);
+    for (Index b = count_; b-- > 0;) {
+      const Index p = parent_[b];
+      if (p == kNone) continue;
+      const Node& x = node_[b];
+      Node& up = node_[p];
+      up.low = std::min(up.low, x.low);
+      up.high = std::max(up.high, x.high);
+      std::uint8_t& f = children_[p];
+      f |= (f & kChild) != 0 ? kChildren : kChild;
+      if (!leaves_subtree(x, up)) f |= kStays;
+      if (!leaves_subtree(x, x)) {
+        f |= kClosed;
+        bridges_.push_back(parent_edge_[b]);
+      }
+    }
+  }
+
+  std::vector<Index> articulation_points() {
     std::vector<Index> out;
-    for (Index d = 0; d < clock_; ++d) {
-      if (is_articulation_[d]) out.push_back(vertex_of_[d]);
+    for (Index b = 0; b < count_; ++b) {
+      const std::uint8_t f = children_[b];
+      const bool root = parent_[b] == kNone;
+      if ((f & kClosed) != 0 && (!root || (f & kChildren) != 0)) {
+        out.push_back(vertex_[b]);
+      } else if (root ? (f & kChildren) != 0 : (f & kStays) != 0) {
+        return from_blocks();
+      }
     }
-    std::sort(out.begin(), out.end());
     return out;
   }
 
-  std::vector<std::pair<Index, Index>> bridges;  // (parent, child) vertices
-
- private:
-  void discover(Index v, Index p, Index parent) {
-    const Index number = clock_++;
-    words_[p] = number;
-    low_[number] = number;
-    vertex_of_[number] = v;
-    const Index begin = p + kHeader, end = words_[p + 1];
-    for (Index i = begin; i < end; ++i) __builtin_prefetch(&words_[words_[i]]);
-    stack_.push_back({p, number, parent, begin, end, false});
-  }
-
-  void search_from(Index root) {
-    Index root_children = 0;
-    discover(root, l_.pos[root], kNone);
-    while (!stack_.empty()) {
-      Frame& f = stack_.back();
-      if (f.next != f.end) {
-        const Index w = words_[f.next++];
-        if (w == f.parent && !f.parent_skipped) {
-          f.parent_skipped = true;
-          continue;
-        }
-        const Index number = words_[w];
-        if ((number & kUnseen) != 0) {
-          discover(number & ~kUnseen, w, f.pos);
-        } else {
-          low_[f.number] = std::min(low_[f.number], number);
-        }
-        continue;
-      }
-      const Frame done = f;
-      stack_.pop_back();
-      if (stack_.empty()) break;
-      const Frame& parent = stack_.back();
-      low_[parent.number] = std::min(low_[parent.number], low_[done.number]);
-      if (low_[done.number] > parent.number) bridges.emplace_back(vertex_of_[parent.number], vertex_of_[done.number]);
-      if (parent.number == first_) {
-        ++root_children;
-      } else if (low_[done.number] >= parent.number) {
-        is_articulation_[parent.number] = 1;
+  // Every vertex by the auxiliary graph's components (the top of the file).
+  std::vector<Index> from_blocks() {
+    forest_.resize(count_);
+    for (Index b = 0; b < count_; ++b) forest_[b] = b;
+    for (Index b = 0; b < count_; ++b) {   // rule (2)
+      const Index p = parent_[b];
+      if (p != kNone && parent_[p] != kNone && leaves_subtree(node_[b], node_[p])) unite(b, p);
+    }
+    std::vector<Index> position(graph_.vertex_count());
+    for (Index b = 0; b < count_; ++b) position[vertex_[b]] = b;
+    for (Index u = 0, i = 0; u < count_; ++u) {   // rule (1), each edge from both ends
+      for (; i < cross_end_[u]; ++i) {
+        const Index w = position[cross_[i]];
+        if (!descends(node_[u], node_[w]) && !descends(node_[w], node_[u])) unite(u, w);
       }
     }
-    if (root_children >= 2) is_articulation_[first_] = 1;
-    first_ = clock_;
+    // A vertex's children are one run of positions; compare each child's block with the block of the
+    // vertex's own tree edge (a root: with its first child's).
+    std::vector<Index> out;
+    Index at = kNone, block = kNone;
+    bool split = false;
+    for (Index b = 0; b < count_; ++b) {
+      const Index p = parent_[b];
+      if (p == kNone) continue;
+      if (p != at) {
+        if (split) out.push_back(vertex_[at]);
+        at = p;
+        split = false;
+        block = find(parent_[p] != kNone ? p : b);
+      }
+      if (!split && find(b) != block) split = true;
+    }
+    if (split) out.push_back(vertex_[at]);
+    return out;
   }
 
-  Layout& l_;
-  std::vector<Index>& words_;
-  std::vector<Index> low_, vertex_of_;
-  std::vector<std::uint8_t> is_articulation_;
-  std::vector<Frame> stack_;
-  Index clock_ = 0;
-  Index first_ = 0;  // the discovery number of the current search's root
+  // Rem's union with splicing: parents only ever point to higher positions, and each step hangs the
+  // lower side's node under the other side's parent.
+  void unite(Index x, Index y) {
+    std::vector<Index>& p = forest_;
+    while (p[x] != p[y]) {
+      if (p[x] < p[y]) {
+        if (p[x] == x) {
+          p[x] = p[y];
+          return;
+        }
+        const Index z = p[x];
+        p[x] = p[y];
+        x = z;
+      } else {
+        if (p[y] == y) {
+          p[y] = p[x];
+          return;
+        }
+        const Index z = p[y];
+        p[y] = p[x];
+        y = z;
+      }
+    }
+  }
+
+  Index find(Index x) {
+    std::vector<Index>& p = forest_;
+    while (p[x] != x) {
+      p[x] = p[p[x]];
+      x = p[x];
+    }
+    return x;
+  }
+
+  static constexpr Index kAhead = 8;   // queue places between prefetching a row and reading it
+  static constexpr Index kAheadCross = 32;
+  // What a vertex's children say about it (children_).
+  static constexpr std::uint8_t kChild = 1, kChildren = 2, kStays = 4, kClosed = 8;
+
+  const SupplyGraph& graph_;
+  const GraphMask& mask_;
+  std::vector<std::uint64_t> states_;
+  Index count_ = 0;                       // vertices in the forest
+  // Per breadth-first position:
+  std::vector<Index> vertex_, parent_, parent_edge_, forest_;
+  std::vector<Node> node_;
+  std::vector<std::uint8_t> children_;
+  std::vector<Index> pre_of_;             // per vertex: its preorder number
+  // Non-tree edges from both ends: the other ends' vertices, position by position; a position's run
+  // ends at cross_end_.
+  std::unique_ptr<Index[]> cross_;
+  std::vector<Index> cross_end_;
+  std::vector<Index> bridges_;
 };
 
 }  // namespace
 
 Biconnectivity articulation_points_and_bridges(const SupplyGraph& graph, const GraphMask& mask) {
-  Layout l = layout(graph, mask);
-  LowLink search(l);
-  search.run();
-  Biconnectivity result;
-  result.articulation_points = search.articulation_points();
-  result.bridges.reserve(search.bridges.size());
-  for (const auto& [u, v] : search.bridges) result.bridges.push_back(edge_between(graph, mask, u, v));
-  std::sort(result.bridges.begin(), result.bridges.end());
-  return result;
+  if (graph.vertex_count() >= kNone) throw std::length_error("articulation_points_and_bridges: too many vertices");
+  return Biconnect(graph, mask).run();
 }
 
 }  // namespace chokepoint

@@ -1,6 +1,7 @@
 #pragma once
-/// Articulation points and bridges of the undirected graph under the usable edges
-/// (Hopcroft & Tarjan 1973, "Efficient algorithms for graph manipulation", CACM 16(6)).
+/// Articulation points and bridges of the undirected graph under the usable edges, by Tarjan and
+/// Vishkin's criteria over a breadth-first spanning forest ("An efficient parallel biconnectivity
+/// algorithm", SIAM J. Comput. 14(4), 1985); why not a depth-first search: connectivity.cpp.
 
 #include <vector>
 
@@ -15,7 +16,7 @@ struct Biconnectivity {
 };
 
 /// Articulation points and bridges, edge directions ignored. Parallel edges and two-way links are
-/// never bridges; self-loops are ignored. Iterative depth-first search: safe on 10^6-vertex paths.
+/// never bridges; self-loops are ignored. No recursion: safe on 10^6-vertex paths.
 Biconnectivity articulation_points_and_bridges(const SupplyGraph& graph, const GraphMask& mask);
 
 }  // namespace chokepoint
