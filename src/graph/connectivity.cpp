@@ -191,19 +191,18 @@ class Biconnect {
     for (Index b = count_; b-- > 0;) {
       if (parent_[b] != kNone) node_[parent_[b]].size += node_[b].size;
     }
-    std::vector<Index> next(count_);
     pre_of_.resize(graph_.vertex_count());
     for (Index b = 0; b < count_; ++b) {
+      // `low` holds the next number to hand out until reach() sets it.
       const Index p = parent_[b];
       Node& x = node_[b];
       if (p == kNone) {
         x.pre = b;
       } else {
-        x.pre = next[p];
-        next[p] += x.size;
+        x.pre = node_[p].low;
+        node_[p].low += x.size;
       }
-      next[b] = x.pre + 1;
-      x.low = x.high = x.pre;
+      x.low = x.pre + 1;
       pre_of_[vertex_[b]] = x.pre;
     }
   }
@@ -216,14 +215,17 @@ class Biconnect {
     const Index total = count_ == 0 ? 0 : cross_end_[count_ - 1];
     for (Index b = 0, i = 0; b < count_; ++b) {
       Node& x = node_[b];
+      Index low = x.pre, high = x.pre;
       for (; i < cross_end_[b]; ++i) {
         // The row ends are a coin toss for the branch predictor, and a wrong guess drops the loads
         // in flight: ask for the preorder numbers well ahead.
         if (i + kAheadCross < total) __builtin_prefetch(&pre_of_[cross_[i + kAheadCross]]);
         const Index pw = pre_of_[cross_[i]];
-        x.low = std::min(x.low, pw);
-        x.high = std::max(x.high, pw);
+        low = std::min(low, pw);
+        high = std::max(high, pw);
       }
+      x.low = low;
+      x.high = high;
     }
     children_.assign(count_, 0);
     for (Index b = count_; b-- > 0;) {
