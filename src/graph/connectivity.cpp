@@ -353,7 +353,10 @@ class Biconnect {
 }  // namespace
 
 Biconnectivity articulation_points_and_bridges(const SupplyGraph& graph, const GraphMask& mask) {
-  if (graph.vertex_count() >= kNone) throw std::length_error("articulation_points_and_bridges: too many vertices");
+  // Positions and non-tree edge ends (two per edge) are 32-bit.
+  if (graph.vertex_count() >= kNone || 2 * static_cast<std::size_t>(graph.edge_count()) >= kNone) {
+    throw std::length_error("articulation_points_and_bridges: graph too large for 32-bit indices");
+  }
   return Biconnect(graph, mask).run();
 }
 

@@ -80,6 +80,18 @@ TEST(Connectivity, AnEdgeSwitchedOffDoesNotCountTowardsALeaf) {
   EXPECT_TRUE(b.bridges.empty());
 }
 
+TEST(Connectivity, EmptyAndSwitchedOffGraphsHaveNoCuts) {
+  const Biconnectivity none = articulation_points_and_bridges(SupplyGraph::from_arcs(0, std::vector<Arc>{}), {});
+  EXPECT_TRUE(none.articulation_points.empty());
+  EXPECT_TRUE(none.bridges.empty());
+  const SupplyGraph g = SupplyGraph::from_arcs(3, std::vector<Arc>{{0, 1}, {1, 2}});
+  GraphMask off;
+  off.vertex_on = {0, 0, 0};
+  const Biconnectivity b = articulation_points_and_bridges(g, off);
+  EXPECT_TRUE(b.articulation_points.empty());
+  EXPECT_TRUE(b.bridges.empty());
+}
+
 TEST(Connectivity, LongCycleHasNoCuts) {
   const Index n = 300000;
   std::vector<Arc> arcs;
