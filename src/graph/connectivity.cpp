@@ -150,7 +150,8 @@ class Biconnect {
             std::uint64_t& word = states_[w >> 5];
             const unsigned shift = 2 * (w & 31);
             // An edge switched off or a self-loop counts as leading to a switched-off vertex.
-            const std::uint64_t st = (word >> shift & 3) * ((edge_on[a.edge >> 6] >> (a.edge & 63) & 1) & (w != u ? 1 : 0));
+            const std::uint64_t on = (edge_on[a.edge >> 6] >> (a.edge & 63) & 1) & (w != u ? 1 : 0);
+            const std::uint64_t st = (word >> shift & 3) * on;
             const std::uint64_t fresh = st == kUnseen ? 1 : 0;
             word ^= (fresh * 3) << shift;
             vertex_[tail] = w;
