@@ -88,8 +88,8 @@ class Biconnect {
   [[nodiscard]] std::uint64_t state(Index v) const { return states_[v >> 5] >> (2 * (v & 31)) & 3; }
 
   // Breadth-first forest over every switched-on vertex. Fills the breadth-first order (`vertex_`),
-  // each position's parent position and tree edge, and each non-tree edge from both its ends as
-  // (position of one end, the other end's vertex), in breadth-first order of the first.
+  // each position's parent position and tree edge, and each non-tree edge from both its ends: at
+  // each position, the vertices at the other ends of its non-tree edges (cross_, up to cross_end_).
   void search() {
     const Index n = graph_.vertex_count();
     states_.assign((static_cast<std::size_t>(n) + 31) / 32, 0);
