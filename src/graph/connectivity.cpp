@@ -301,23 +301,14 @@ class Biconnect {
   void unite(Index x, Index y) {
     std::vector<Index>& p = forest_;
     while (p[x] != p[y]) {
-      if (p[x] < p[y]) {
-        if (p[x] == x) {
-          p[x] = p[y];
-          return;
-        }
-        const Index z = p[x];
+      if (p[x] > p[y]) std::swap(x, y);   // x: the side whose parent is lower
+      if (p[x] == x) {
         p[x] = p[y];
-        x = z;
-      } else {
-        if (p[y] == y) {
-          p[y] = p[x];
-          return;
-        }
-        const Index z = p[y];
-        p[y] = p[x];
-        y = z;
+        return;
       }
+      const Index z = p[x];
+      p[x] = p[y];
+      x = z;
     }
   }
 
