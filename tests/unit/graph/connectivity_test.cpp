@@ -119,8 +119,8 @@ int components(const SupplyGraph& g, const GraphMask& m, Index removed_vertex, I
   return count;
 }
 
-// Small graphs of every density, and larger sparse ones: trees with a few extra edges, where most
-// vertices are decided from their children and some need the blocks.
+// Small graphs of every density, and larger sparse ones (random arcs, about one to one and a third
+// per vertex), where most vertices are decided from their children and some need the blocks.
 void check_against_boost_and_brute_force(testing::Rng& rng, Index n, Index arcs_count, int round) {
   const auto arcs = testing::random_arcs(rng, n, arcs_count);
   const SupplyGraph g = SupplyGraph::from_arcs(n, arcs);
