@@ -124,19 +124,14 @@ class Biconnect {
         // the states and edge switches the rows lead to.
         if (b + 2 * kAhead < tail) graph_.prefetch_row_bounds(vertex_[b + 2 * kAhead]);
         if (b + kAhead < tail) {
-          const Index ahead = vertex_[b + kAhead];
-          for (const auto row : {graph_.out(ahead), graph_.in(ahead)}) {
-            __builtin_prefetch(row.data());
-            __builtin_prefetch(reinterpret_cast<const char*>(row.data() + row.size()) - 1);
-          }
+          const auto row = graph_.both(vertex_[b + kAhead]);
+          __builtin_prefetch(row.data());
+          __builtin_prefetch(reinterpret_cast<const char*>(row.data() + row.size()) - 1);
         }
         if (b + 1 < tail) {
-          const Index next = vertex_[b + 1];
-          for (const auto row : {graph_.out(next), graph_.in(next)}) {
-            for (const Adjacent& a : row) {
-              __builtin_prefetch(&states_[a.vertex >> 5]);
-              __builtin_prefetch(&edge_on[a.edge >> 6]);
-            }
+          for (const Adjacent& a : graph_.both(vertex_[b + 1])) {
+            __builtin_prefetch(&states_[a.vertex >> 5]);
+            __builtin_prefetch(&edge_on[a.edge >> 6]);
           }
         }
         // Branch-free: whether a neighbour is new, seen or switched off is a coin toss for the branch
@@ -144,23 +139,21 @@ class Biconnect {
         // last is written every time and kept only when it counts.
         const Index u = vertex_[b];
         const Index up = parent_edge_[b];
-        for (const auto row : {graph_.out(u), graph_.in(u)}) {
-          for (const Adjacent& a : row) {
-            const Index w = a.vertex;
-            std::uint64_t& word = states_[w >> 5];
-            const unsigned shift = 2 * (w & 31);
-            // An edge switched off or a self-loop counts as leading to a switched-off vertex.
-            const std::uint64_t on = (edge_on[a.edge >> 6] >> (a.edge & 63) & 1) & (w != u ? 1 : 0);
-            const std::uint64_t st = (word >> shift & 3) * on;
-            const std::uint64_t fresh = st == kUnseen ? 1 : 0;
-            word ^= (fresh * 3) << shift;
-            vertex_[tail] = w;
-            parent_[tail] = b;
-            parent_edge_[tail] = a.edge;
-            tail += static_cast<Index>(fresh);
-            cross_[crossed] = w;
-            crossed += (st == kSeen) & (a.edge != up) ? 1 : 0;
-          }
+        for (const Adjacent& a : graph_.both(u)) {
+          const Index w = a.vertex;
+          std::uint64_t& word = states_[w >> 5];
+          const unsigned shift = 2 * (w & 31);
+          // An edge switched off or a self-loop counts as leading to a switched-off vertex.
+          const std::uint64_t on = (edge_on[a.edge >> 6] >> (a.edge & 63) & 1) & (w != u ? 1 : 0);
+          const std::uint64_t st = (word >> shift & 3) * on;
+          const std::uint64_t fresh = st == kUnseen ? 1 : 0;
+          word ^= (fresh * 3) << shift;
+          vertex_[tail] = w;
+          parent_[tail] = b;
+          parent_edge_[tail] = a.edge;
+          tail += static_cast<Index>(fresh);
+          cross_[crossed] = w;
+          crossed += (st == kSeen) & (a.edge != up) ? 1 : 0;
         }
         cross_end_[b] = static_cast<Index>(crossed);
       }
@@ -170,11 +163,9 @@ class Biconnect {
     for (Index s = 0; s < n; ++s) {
       if (state(s) != kUnseen) continue;
       int edges = 0;
-      for (const auto row : {graph_.out(s), graph_.in(s)}) {
-        for (const Adjacent& a : row) {
-          edges += a.vertex != s && usable(a.edge) && state(a.vertex) != kOff ? 1 : 0;
-          if (edges > 1) break;
-        }
+      for (const Adjacent& a : graph_.both(s)) {
+        edges += a.vertex != s && usable(a.edge) && state(a.vertex) != kOff ? 1 : 0;
+        if (edges > 1) break;
       }
       if (edges == 1) grow(s);
     }

@@ -2,29 +2,25 @@
 
 #include <algorithm>
 #include <cassert>
+#include <stdexcept>
 
 namespace chokepoint {
-namespace {
-
-// Counting sort of edge ids by one end: offsets and the ids in edge-id order within each row.
-void fill_rows(Index vertex_count, const std::vector<Index>& key, const std::vector<Index>& other,
-               std::vector<Index>& offset, std::vector<Adjacent>& row) {
-  offset.assign(static_cast<std::size_t>(vertex_count) + 1, 0);
-  for (Index k : key) ++offset[k + 1];
-  for (Index v = 0; v < vertex_count; ++v) offset[v + 1] += offset[v];
-  row.resize(key.size());
-  std::vector<Index> next(offset.begin(), offset.end() - 1);
-  for (Index e = 0; e < key.size(); ++e) {
-    const Index slot = next[key[e]]++;
-    row[slot] = {other[e], e};
-  }
-}
-
-}  // namespace
-
 void SupplyGraph::index_edges() {
-  fill_rows(vertex_count_, edge_source_, edge_target_, out_offset_, out_);
-  fill_rows(vertex_count_, edge_target_, edge_source_, in_offset_, in_);
+  const std::size_t edges = edge_source_.size();
+  if (2 * edges >= (std::size_t{1} << 32)) throw std::length_error("SupplyGraph: too many edges for 32-bit rows");
+  const std::size_t rows = 2 * static_cast<std::size_t>(vertex_count_);
+  offset_.assign(rows + 1, 0);
+  for (std::size_t e = 0; e < edges; ++e) {
+    ++offset_[2 * std::size_t{edge_source_[e]} + 1];
+    ++offset_[2 * std::size_t{edge_target_[e]} + 2];
+  }
+  for (std::size_t r = 0; r < rows; ++r) offset_[r + 1] += offset_[r];
+  rows_.resize(2 * edges);
+  std::vector<Index> next(offset_.begin(), offset_.end() - 1);
+  for (Index e = 0; e < edges; ++e) {
+    rows_[next[2 * std::size_t{edge_source_[e]}]++] = {edge_target_[e], e};
+    rows_[next[2 * std::size_t{edge_target_[e]} + 1]++] = {edge_source_[e], e};
+  }
   order_vertices();
 }
 

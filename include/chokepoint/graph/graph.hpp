@@ -70,14 +70,15 @@ class SupplyGraph {
   [[nodiscard]] Index link_of(Index e) const { return e < link_count_ ? e : kNone; }
 
   /// The edges leaving v (head, edge id), in edge-id order.
-  [[nodiscard]] std::span<const Adjacent> out(Index v) const { return row(out_offset_, out_, v); }
+  [[nodiscard]] std::span<const Adjacent> out(Index v) const { return row(2 * std::size_t{v}); }
   /// The edges entering v (tail, edge id), in edge-id order.
-  [[nodiscard]] std::span<const Adjacent> in(Index v) const { return row(in_offset_, in_, v); }
-  /// A hint that out(v) and in(v) will be read soon: asks the cache for where their rows are.
-  void prefetch_row_bounds(Index v) const {
-    __builtin_prefetch(&out_offset_[v]);
-    __builtin_prefetch(&in_offset_[v]);
+  [[nodiscard]] std::span<const Adjacent> in(Index v) const { return row(2 * std::size_t{v} + 1); }
+  /// Every edge at v, out(v) then in(v), in one span (they are stored together).
+  [[nodiscard]] std::span<const Adjacent> both(Index v) const {
+    return {rows_.data() + offset_[2 * std::size_t{v}], rows_.data() + offset_[2 * std::size_t{v} + 2]};
   }
+  /// A hint that v's rows will be read soon: asks the cache for where they are.
+  void prefetch_row_bounds(Index v) const { __builtin_prefetch(&offset_[2 * std::size_t{v}]); }
 
   /// A topological order of every vertex over every edge (self-loops aside), or empty when the
   /// graph has a cycle. It is the vertices' own order, with the root moved first, when that is one
@@ -88,8 +89,8 @@ class SupplyGraph {
   [[nodiscard]] const std::vector<Index>& topological_rank() const { return rank_; }
 
  private:
-  static std::span<const Adjacent> row(const std::vector<Index>& offset, const std::vector<Adjacent>& items, Index v) {
-    return {items.data() + offset[v], items.data() + offset[v + 1]};
+  [[nodiscard]] std::span<const Adjacent> row(std::size_t r) const {
+    return {rows_.data() + offset_[r], rows_.data() + offset_[r + 1]};
   }
   void index_edges();
   void order_vertices();
@@ -99,8 +100,13 @@ class SupplyGraph {
   Index link_count_ = 0;
   Index root_ = kNone;
   std::vector<Index> edge_source_, edge_target_;
-  std::vector<Index> out_offset_, in_offset_;
-  std::vector<Adjacent> out_, in_;
+  // Row r = 2v is out(v), r = 2v + 1 is in(v): rows_[offset_[r] .. offset_[r + 1]). A vertex's
+  // two rows sit together, so a search over both directions (articulation points) fetches one
+  // range and one pair of bounds per vertex instead of two of each: 0.098 -> 0.085 s for the
+  // articulation points of the dumped 10^6-facility graph. Scans of one direction in vertex order
+  // step over the other's rows (a breadth-first search over G_Dy: 0.024 -> 0.029 s).
+  std::vector<Index> offset_;
+  std::vector<Adjacent> rows_;
   std::vector<Index> order_, rank_;
 };
 
