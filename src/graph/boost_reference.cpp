@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
 #include <utility>
 
 #include <boost/graph/adjacency_list.hpp>
@@ -75,6 +76,37 @@ std::vector<Index> boost_articulation_points(const SupplyGraph& graph, const Gra
   std::vector<Undirected::vertex_descriptor> points;
   boost::articulation_points(g, std::back_inserter(points));
   std::vector<Index> result(points.begin(), points.end());
+  std::sort(result.begin(), result.end());
+  return result;
+}
+
+std::vector<Index> boost_bridges(const SupplyGraph& graph, const GraphMask& mask) {
+  // Boost 1.74's biconnected_components puts a parallel edge into the wrong block: in a triangle
+  // 0-1-2 with a second edge 0-1 and a pendant edge 2-3, the second 0-1 lands in the pendant's
+  // block (checked 2026-12-07). So Boost gets each joined pair of vertices once, with how many
+  // edges join them; a bridge is an edge alone in its block and alone between its ends.
+  struct Pair {
+    Index edge = kNone;   // the first edge between the two vertices
+    int edges = 0;
+    std::size_t block = 0;
+  };
+  using Undirected = boost::adjacency_list<boost::vecS, boost::vecS, boost::undirectedS, boost::no_property, Pair>;
+  Undirected g(graph.vertex_count());
+  std::map<std::pair<Index, Index>, Undirected::edge_descriptor> joined;
+  for (Index e = 0; e < graph.edge_count(); ++e) {
+    const Index u = graph.source(e), v = graph.target(e);
+    if (!edge_usable(graph, mask, e) || u == v) continue;
+    const auto [at, added] = joined.try_emplace(std::minmax(u, v));
+    if (added) at->second = add_edge(u, v, Pair{e, 0, 0}, g).first;
+    ++g[at->second].edges;
+  }
+  const std::size_t blocks = boost::biconnected_components(g, get(&Pair::block, g));
+  std::vector<std::size_t> pairs_in(blocks, 0);
+  for (const auto& e : boost::make_iterator_range(boost::edges(g))) ++pairs_in[g[e].block];
+  std::vector<Index> result;
+  for (const auto& e : boost::make_iterator_range(boost::edges(g))) {
+    if (pairs_in[g[e].block] == 1 && g[e].edges == 1) result.push_back(g[e].edge);
+  }
   std::sort(result.begin(), result.end());
   return result;
 }

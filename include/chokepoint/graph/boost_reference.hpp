@@ -22,6 +22,9 @@ struct CapacityArc {
 std::vector<Index> boost_immediate_dominators(const SupplyGraph& graph, const GraphMask& mask, Index entry);
 /// Boost's articulation_points on an undirected adjacency_list copy, sorted.
 std::vector<Index> boost_articulation_points(const SupplyGraph& graph, const GraphMask& mask);
+/// The bridges by Boost's biconnected_components (edges alone in their block, on a copy with parallel
+/// edges merged, which Boost 1.74 gets wrong), sorted edge ids.
+std::vector<Index> boost_bridges(const SupplyGraph& graph, const GraphMask& mask);
 /// Boost's push_relabel_max_flow on the arcs.
 std::int64_t boost_max_flow(Index node_count, std::span<const CapacityArc> arcs, Index source, Index sink);
 /// Boost's brandes_betweenness_centrality with a double path-count map; `length` empty: unweighted.

@@ -101,6 +101,17 @@ TEST(Connectivity, LongCycleHasNoCuts) {
   EXPECT_TRUE(b.bridges.empty());
 }
 
+// Boost 1.74's biconnected_components puts the second edge 0-1 into the block of the pendant edge
+// 2-3; boost_bridges, the oracle below, merges parallel edges first.
+TEST(Connectivity, AParallelEdgeIsNoBridgeForUsOrTheOracle) {
+  const std::vector<Arc> arcs{{0, 1}, {1, 2}, {2, 0}, {1, 0}, {2, 3}};
+  const SupplyGraph g = SupplyGraph::from_arcs(4, arcs);
+  const Biconnectivity b = articulation_points_and_bridges(g, {});
+  EXPECT_EQ(b.articulation_points, std::vector<Index>{2});
+  EXPECT_EQ(b.bridges, std::vector<Index>{4});
+  EXPECT_EQ(boost_bridges(g, {}), std::vector<Index>{4});
+}
+
 // Number of connected components of the undirected view among switched-on, non-removed vertices.
 int components(const SupplyGraph& g, const GraphMask& m, Index removed_vertex, Index removed_edge) {
   std::vector<Index> parent(g.vertex_count());
@@ -119,14 +130,15 @@ int components(const SupplyGraph& g, const GraphMask& m, Index removed_vertex, I
   return count;
 }
 
-// Small graphs of every density, and larger sparse ones (random arcs, about one to one and a third
-// per vertex), where most vertices are decided from their children and some need the blocks.
-void check_against_boost_and_brute_force(testing::Rng& rng, Index n, Index arcs_count, int round) {
-  const auto arcs = testing::random_arcs(rng, n, arcs_count);
+// Articulation points and bridges under a random mask against Boost, and on graphs of up to 100
+// vertices against brute force too (removing each vertex and each edge in turn).
+void check_against_boost_and_brute_force(const std::vector<Arc>& arcs, testing::Rng& rng, Index n, int round) {
   const SupplyGraph g = SupplyGraph::from_arcs(n, arcs);
   const GraphMask m = testing::random_mask(rng, g, 0.1, 0.1);
   const Biconnectivity b = articulation_points_and_bridges(g, m);
   ASSERT_EQ(b.articulation_points, boost_articulation_points(g, m)) << "round " << round;
+  ASSERT_EQ(b.bridges, boost_bridges(g, m)) << "round " << round;
+  if (n > 100) return;   // removing each vertex and edge in turn is quadratic
   const int base = components(g, m, kNone, kNone);
   std::vector<Index> points, bridges;
   for (Index v = 0; v < n; ++v) {
@@ -138,6 +150,12 @@ void check_against_boost_and_brute_force(testing::Rng& rng, Index n, Index arcs_
   }
   ASSERT_EQ(b.articulation_points, points) << "round " << round;
   ASSERT_EQ(b.bridges, bridges) << "round " << round;
+}
+
+// Random arcs: small graphs of every density, and larger sparse ones (about one to one and a third
+// arcs per vertex), where most vertices are decided from their children and some need the blocks.
+void check_against_boost_and_brute_force(testing::Rng& rng, Index n, Index arcs_count, int round) {
+  check_against_boost_and_brute_force(testing::random_arcs(rng, n, arcs_count), rng, n, round);
 }
 
 TEST(Connectivity, MatchesBoostAndBruteForceOnRandomGraphs) {
@@ -156,6 +174,58 @@ TEST(Connectivity, MatchesBoostAndBruteForceOnSparseGraphs) {
     check_against_boost_and_brute_force(rng, n, n - 1 + rng.below(n / 3 + 1), round);
     if (HasFatalFailure()) return;
   }
+}
+
+// Graphs whose breadth-first levels are long enough to be sorted by vertex (256 and more), so
+// that a vertex's children are spread over its level.
+TEST(Connectivity, MatchesBoostAndBruteForceWithSortedLevels) {
+  testing::Rng rng(41);
+  for (int round = 0; round < 6; ++round) {
+    const Index n = 1500 + rng.below(1500);
+    check_against_boost_and_brute_force(rng, n, n - 1 + rng.below(n / 3 + 1), round);
+    if (HasFatalFailure()) return;
+  }
+}
+
+// Two random blobs with no vertex of degree one (a cycle with chords each) that share vertex 0:
+// no tree can be rooted at a leaf, so the root's children are decided by the blocks, over sorted
+// levels.
+TEST(Connectivity, BlobsSharingAVertexNeedTheBlocksOverSortedLevels) {
+  testing::Rng rng(43);
+  for (int round = 0; round < 4; ++round) {
+    const Index half = 700 + rng.below(300);
+    const Index n = 2 * half - 1;
+    std::vector<Arc> arcs;
+    for (Index blob = 0; blob < 2; ++blob) {
+      // blob 0: 0 .. half-1; blob 1: 0 and half .. n-1.
+      std::vector<Index> members{0};
+      for (Index i = 1; i < half; ++i) members.push_back(blob == 0 ? i : half - 1 + i);
+      for (Index i = 0; i < half; ++i) arcs.push_back({members[i], members[(i + 1) % half]});
+      for (Index i = 0; i < half / 2; ++i) arcs.push_back({members[rng.below(half)], members[rng.below(half)]});
+    }
+    const Biconnectivity b = articulation_points_and_bridges(SupplyGraph::from_arcs(n, arcs), {});
+    EXPECT_EQ(b.articulation_points, std::vector<Index>{0}) << "round " << round;
+    EXPECT_TRUE(b.bridges.empty()) << "round " << round;
+    check_against_boost_and_brute_force(arcs, rng, n, round);
+    if (HasFatalFailure()) return;
+  }
+}
+
+// A star seen from one of its leaves: the second level holds every other leaf, more than the
+// search's arrays have room after it, so it is sorted in a buffer of its own.
+TEST(Connectivity, AStarOfThousandsOfLeaves) {
+  const Index leaves = 3000;
+  std::vector<Arc> arcs;
+  for (Index v = 1; v <= leaves; ++v) arcs.push_back({0, v});
+  const Biconnectivity b = articulation_points_and_bridges(SupplyGraph::from_arcs(leaves + 1, arcs), {});
+  EXPECT_EQ(b.articulation_points, std::vector<Index>{0});
+  std::vector<Index> all(leaves);
+  for (Index e = 0; e < leaves; ++e) all[e] = e;
+  EXPECT_EQ(b.bridges, all);
+  // With some leaves joined in pairs (those edges and their ends are no bridges).
+  testing::Rng rng(47);
+  for (Index i = 0; i < 200; ++i) arcs.push_back({1 + rng.below(leaves), 1 + rng.below(leaves)});
+  check_against_boost_and_brute_force(arcs, rng, leaves + 1, 0);
 }
 
 }  // namespace
