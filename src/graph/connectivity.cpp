@@ -9,6 +9,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "level_sort.hpp"
+
 namespace chokepoint {
 namespace {
 
@@ -195,42 +197,19 @@ class Biconnect {
     count_ = tail;
   }
 
-  // Sorts positions [begin, end), one level of the search, by vertex (least significant digit first,
-  // 11 bits a pass), so that the level reads the rows in the order they are stored: in queue order
-  // each row is a random place in memory, in vertex order the next row is nearby. Any order of a
-  // level leaves a breadth-first tree. The scratch space is the arrays' room after `end`, which the
-  // next levels fill anyway, so it costs no fresh memory; when that room is short, a buffer.
+  // Sorts positions [begin, end), one level of the search, by vertex (level_sort.hpp). The scratch
+  // space is the arrays' room after `end`, which the next levels fill anyway, so it costs no fresh
+  // memory; when that room is short, a buffer.
   void sort_level(Index begin, Index end) {
     const Index count = end - begin;
-    if (count < kSortedLevel) return;   // a few rows cost as much in any order
-    std::array<Index*, 2> vertex{vertex_.get() + begin, vertex_.get() + end};
-    std::array<Index*, 2> parent{parent_.get() + begin, parent_.get() + end};
-    std::array<Index*, 2> edge{parent_edge_.get() + begin, parent_edge_.get() + end};
+    if (count < level_sort::kSmallest) return;
+    std::array<Index*, 3> room{vertex_.get() + end, parent_.get() + end, parent_edge_.get() + end};
     if (capacity_ - end < count) {
       scratch_.resize(3 * static_cast<std::size_t>(count));
-      vertex[1] = scratch_.data();
-      parent[1] = vertex[1] + count;
-      edge[1] = parent[1] + count;
+      room = {scratch_.data(), scratch_.data() + count, scratch_.data() + 2 * static_cast<std::size_t>(count)};
     }
-    std::size_t from = 0;
-    for (unsigned shift = 0; shift < 32 && (capacity_ - 2) >> shift != 0; shift += 11) {
-      std::array<Index, 2049> next{};
-      for (Index i = 0; i < count; ++i) ++next[(vertex[from][i] >> shift & 2047) + 1];
-      for (std::size_t d = 0; d < 2048; ++d) next[d + 1] += next[d];
-      const std::size_t to = 1 - from;
-      for (Index i = 0; i < count; ++i) {
-        const Index k = next[vertex[from][i] >> shift & 2047]++;
-        vertex[to][k] = vertex[from][i];
-        parent[to][k] = parent[from][i];
-        edge[to][k] = edge[from][i];
-      }
-      from = to;
-    }
-    if (from == 1) {
-      std::copy_n(vertex[1], count, vertex[0]);
-      std::copy_n(parent[1], count, parent[0]);
-      std::copy_n(edge[1], count, edge[0]);
-    }
+    level_sort::sort<3>({vertex_.get() + begin, parent_.get() + begin, parent_edge_.get() + begin}, room, count,
+                        graph_.vertex_count());
   }
 
   // Subtree sizes (children come after their parent in breadth-first order), then preorder numbers:
@@ -379,7 +358,6 @@ class Biconnect {
   static constexpr Index kAhead = 8;   // queue places between prefetching a row and reading it
   static constexpr Index kAheadCross = 32;
   static constexpr Index kAheadParent = 16;
-  static constexpr Index kSortedLevel = 256;   // levels smaller than this are not sorted
   // What a vertex's children say about it (children_).
   static constexpr std::uint8_t kChild = 1, kChildren = 2, kStays = 4, kClosed = 8;
 
