@@ -183,5 +183,63 @@ TEST(Reachability, MatchesBruteForceOnRandomGraphs) {
   }
 }
 
+// Reachability by a plain depth-first search over arc lists, independent of the graph's rows.
+std::vector<std::uint8_t> simple_reach(Index n, const std::vector<Arc>& arcs, const GraphMask& m,
+                                       const std::vector<Index>& starts, bool forward) {
+  std::vector<std::vector<Index>> next(n);
+  for (Index e = 0; e < arcs.size(); ++e) {
+    const Index u = arcs[e].from, w = arcs[e].to;
+    if (!m.edge(e) || !m.vertex(u) || !m.vertex(w)) continue;
+    next[forward ? u : w].push_back(forward ? w : u);
+  }
+  std::vector<std::uint8_t> seen(n, 0);
+  std::vector<Index> stack;
+  for (Index s : starts) {
+    if (m.vertex(s) && !seen[s]) {
+      seen[s] = 1;
+      stack.push_back(s);
+    }
+  }
+  while (!stack.empty()) {
+    const Index v = stack.back();
+    stack.pop_back();
+    for (Index w : next[v]) {
+      if (!seen[w]) {
+        seen[w] = 1;
+        stack.push_back(w);
+      }
+    }
+  }
+  return seen;
+}
+
+// Graphs and start sets large enough for the search to sort its levels by vertex (256 and more),
+// in the queue's room or, when that is short, in a buffer of its own.
+TEST(Reachability, MatchesADepthFirstSearchWithSortedLevels) {
+  testing::Rng rng(11);
+  for (int round = 0; round < 8; ++round) {
+    const Index n = 2000 + rng.below(2000);
+    const auto arcs = testing::random_arcs(rng, n, 2 * n + rng.below(2 * n));
+    const SupplyGraph g = SupplyGraph::from_arcs(n, arcs);
+    const GraphMask m = round % 2 == 0 ? GraphMask{} : testing::random_mask(rng, g, 0.05, 0.1);
+    std::vector<Index> starts;
+    const Index count = round < 4 ? 1 : 300 + rng.below(300);
+    for (Index i = 0; i < count; ++i) starts.push_back(rng.below(n));
+    ASSERT_EQ(reachable_from(g, m, starts), simple_reach(n, arcs, m, starts, true)) << "round " << round;
+    ASSERT_EQ(reaching(g, m, starts), simple_reach(n, arcs, m, starts, false)) << "round " << round;
+    const Index target = rng.below(n);
+    EXPECT_EQ(reaches(g, m, starts[0], {&target, 1}), simple_reach(n, arcs, m, {starts[0]}, true)[target] != 0)
+        << "round " << round;
+  }
+  // A star from its centre: every leaf is in the second level, with no room after it.
+  std::vector<Arc> star;
+  for (Index v = 1; v <= 3000; ++v) star.push_back({0, 3001 - v});
+  const SupplyGraph g = SupplyGraph::from_arcs(3001, star);
+  const std::array<Index, 1> centre{0};
+  EXPECT_EQ(reachable_from(g, {}, centre), std::vector<std::uint8_t>(3001, 1));
+  const std::array<Index, 1> leaf{1500};
+  EXPECT_EQ(reaches(g, {}, 0, leaf), true);
+}
+
 }  // namespace
 }  // namespace chokepoint
