@@ -167,25 +167,21 @@ TEST(Connectivity, MatchesBoostAndBruteForceOnRandomGraphs) {
   }
 }
 
-TEST(Connectivity, MatchesBoostAndBruteForceOnSparseGraphs) {
-  testing::Rng rng(37);
-  for (int round = 0; round < 300; ++round) {
-    const Index n = 10 + rng.below(50);
+// Sparse random graphs of n_min .. n_min + spread - 1 vertices.
+void check_sparse_graphs(std::uint64_t seed, int rounds, Index n_min, Index spread) {
+  testing::Rng rng(seed);
+  for (int round = 0; round < rounds; ++round) {
+    const Index n = n_min + rng.below(spread);
     check_against_boost_and_brute_force(rng, n, n - 1 + rng.below(n / 3 + 1), round);
-    if (HasFatalFailure()) return;
+    if (::testing::Test::HasFatalFailure()) return;
   }
 }
 
+TEST(Connectivity, MatchesBoostAndBruteForceOnSparseGraphs) { check_sparse_graphs(37, 300, 10, 50); }
+
 // Graphs whose breadth-first levels are long enough to be sorted by vertex (256 and more), so
 // that a vertex's children are spread over its level.
-TEST(Connectivity, MatchesBoostAndBruteForceWithSortedLevels) {
-  testing::Rng rng(41);
-  for (int round = 0; round < 6; ++round) {
-    const Index n = 1500 + rng.below(1500);
-    check_against_boost_and_brute_force(rng, n, n - 1 + rng.below(n / 3 + 1), round);
-    if (HasFatalFailure()) return;
-  }
-}
+TEST(Connectivity, MatchesBoostAndBruteForceWithSortedLevels) { check_sparse_graphs(41, 6, 1500, 1500); }
 
 // Two random blobs with no vertex of degree one (a cycle with chords each) that share vertex 0:
 // no tree can be rooted at a leaf, so the root's children are decided by the blocks, over sorted
