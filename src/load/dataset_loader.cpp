@@ -1348,8 +1348,8 @@ class DatasetBuilder {
       if (l.from == kNone || l.to == kNone || l.material == kNone) continue;
       std::uint8_t p = 0;
       if (l.from == l.to) p |= kLinkToItself;
-      if (!produces(l.from, l.material)) p |= kLinkNotProduced;
-      if (!accepts(l.to, l.material)) p |= kLinkNotAccepted;
+      if (!ds_.produces(l.from, l.material)) p |= kLinkNotProduced;
+      if (!ds_.accepts(l.to, l.material)) p |= kLinkNotAccepted;
       problems[i] = p;
     }
   }
@@ -1386,18 +1386,6 @@ class DatasetBuilder {
     return repeated;
   }
 
-  bool produces(Index f, Index m) const {
-    const auto& outs = ds_.facilities[f].outputs;
-    return std::any_of(outs.begin(), outs.end(), [&](const Output& o) { return o.material == m; });
-  }
-
-  bool accepts(Index f, Index m) const {
-    const Facility& fac = ds_.facilities[f];
-    if (fac.inputs_given) return std::find(fac.inputs.begin(), fac.inputs.end(), m) != fac.inputs.end();
-    const auto forms = default_input_forms(fac.stage);
-    return std::find(forms.begin(), forms.end(), ds_.materials[m].form) != forms.end();
-  }
-
   void check_facility(const Facility& f, const FacilityRefs& refs) {
     bool mixed_output = false;
     for (const auto& o : f.outputs) mixed_output |= material(o.material) && material(o.material)->mixed;
@@ -1419,7 +1407,7 @@ class DatasetBuilder {
     }
     for (std::size_t k = 0; k < f.demand.size(); ++k) {
       const Index m = f.demand[k].material;
-      if (m != kNone && f.inputs_given && !accepts(static_cast<Index>(&f - ds_.facilities.data()), m)) {
+      if (m != kNone && f.inputs_given && !ds_.accepts(static_cast<Index>(&f - ds_.facilities.data()), m)) {
         report(Severity::error, "E305", refs.demand[k].material,
                 fmt::format("demand for '{}' that the facility's inputs do not accept", ds_.materials[m].id));
       }

@@ -75,21 +75,27 @@ bool Link::active_on(const std::optional<Date>& date) const {
   return status == LinkStatus::active || until.has_value();
 }
 
-std::vector<Form> default_input_forms(Stage s) {
-  switch (s) {
-    case Stage::mine: return {};
-    case Stage::processing: return {Form::ore, Form::concentrate};
-    case Stage::separation: return {Form::ore, Form::concentrate, Form::mixed_compound, Form::scrap};
-    case Stage::metal: return {Form::oxide, Form::metal};
-    case Stage::alloy: return {Form::oxide, Form::metal, Form::alloy};
-    case Stage::magnet: return {Form::oxide, Form::metal, Form::alloy};
-    case Stage::manufacturing: return {Form::oxide, Form::metal, Form::alloy, Form::magnet, Form::product};
-    case Stage::recycling: return {Form::scrap, Form::magnet, Form::product};
-    case Stage::demand:
-      return {Form::ore,   Form::concentrate, Form::mixed_compound, Form::oxide, Form::metal,
-              Form::alloy, Form::magnet,      Form::product,        Form::scrap};
-  }
-  return {};
+namespace {
+
+// The forms each stage accepts without explicit `inputs`, one bit per Form, by Stage.
+constexpr std::uint16_t bit(Form f) { return static_cast<std::uint16_t>(1u << static_cast<unsigned>(f)); }
+constexpr std::array<std::uint16_t, kStageCount> kDefaultInputs{
+    /* mine */ 0,
+    /* processing */ bit(Form::ore) | bit(Form::concentrate),
+    /* separation */ bit(Form::ore) | bit(Form::concentrate) | bit(Form::mixed_compound) | bit(Form::scrap),
+    /* metal */ bit(Form::oxide) | bit(Form::metal),
+    /* alloy */ bit(Form::oxide) | bit(Form::metal) | bit(Form::alloy),
+    /* magnet */ bit(Form::oxide) | bit(Form::metal) | bit(Form::alloy),
+    /* manufacturing */ bit(Form::oxide) | bit(Form::metal) | bit(Form::alloy) | bit(Form::magnet) | bit(Form::product),
+    /* recycling */ bit(Form::scrap) | bit(Form::magnet) | bit(Form::product),
+    /* demand */ static_cast<std::uint16_t>((1u << kFormCount) - 1),
+};
+static_assert(static_cast<int>(Stage::demand) == kStageCount - 1 && kFormCount <= 16);
+
+}  // namespace
+
+bool accepts_by_default(Stage s, Form f) {
+  return (kDefaultInputs[static_cast<std::size_t>(s)] & bit(f)) != 0;
 }
 
 void Dataset::build_indexes() {
@@ -118,8 +124,7 @@ void Dataset::build_indexes() {
 bool Dataset::accepts(Index facility, Index material) const {
   const Facility& f = facilities[facility];
   if (f.inputs_given) return std::find(f.inputs.begin(), f.inputs.end(), material) != f.inputs.end();
-  const auto forms = default_input_forms(f.stage);
-  return std::find(forms.begin(), forms.end(), materials[material].form) != forms.end();
+  return accepts_by_default(f.stage, materials[material].form);
 }
 
 bool Dataset::produces(Index facility, Index material) const {

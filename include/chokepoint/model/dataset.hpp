@@ -335,7 +335,8 @@ class Dataset {
   std::vector<Index> out_links_, in_links_;
 };
 
-/// Forms a stage accepts when a facility gives no explicit `inputs`.
-std::vector<Form> default_input_forms(Stage s);
+/// Whether a stage accepts form f when a facility gives no explicit `inputs` (the table in
+/// docs/data-format.md). No allocation: the loader asks it for every link.
+bool accepts_by_default(Stage s, Form f);
 
 }  // namespace chokepoint

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -211,6 +212,30 @@ links:
   EXPECT_EQ(ds.out_links(ds.find_facility("s")).size(), 1u);
   EXPECT_EQ(ds.capability(ds.find_facility("s")), std::vector<int>{11});   // Dy
   EXPECT_TRUE(ds.accepts(ds.find_facility("d"), ds.find_material("dy-oxide")));
+}
+
+// The table "Default inputs when `inputs` is not given" of docs/data-format.md, form by form.
+TEST(Loader, DefaultInputsFollowTheDocumentedTable) {
+  const std::vector<std::pair<Stage, std::vector<Form>>> table{
+      {Stage::mine, {}},
+      {Stage::processing, {Form::ore, Form::concentrate}},
+      {Stage::separation, {Form::ore, Form::concentrate, Form::mixed_compound, Form::scrap}},
+      {Stage::metal, {Form::oxide, Form::metal}},
+      {Stage::alloy, {Form::oxide, Form::metal, Form::alloy}},
+      {Stage::magnet, {Form::oxide, Form::metal, Form::alloy}},
+      {Stage::manufacturing, {Form::oxide, Form::metal, Form::alloy, Form::magnet, Form::product}},
+      {Stage::recycling, {Form::scrap, Form::magnet, Form::product}},
+      {Stage::demand, {Form::ore, Form::concentrate, Form::mixed_compound, Form::oxide, Form::metal, Form::alloy,
+                       Form::magnet, Form::product, Form::scrap}},
+  };
+  ASSERT_EQ(table.size(), static_cast<std::size_t>(kStageCount));
+  for (const auto& [stage, forms] : table) {
+    for (int f = 0; f < kFormCount; ++f) {
+      const Form form = static_cast<Form>(f);
+      const bool listed = std::find(forms.begin(), forms.end(), form) != forms.end();
+      EXPECT_EQ(accepts_by_default(stage, form), listed) << stage_name(stage) << " " << form_name(form);
+    }
+  }
 }
 
 }  // namespace
