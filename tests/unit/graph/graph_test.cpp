@@ -62,6 +62,14 @@ TEST(SupplyGraph, BuildsRootLinksAndBothDirections) {
   EXPECT_EQ(edges(g.in(1)), (std::vector<Index>{0, 1, 3}));
   EXPECT_EQ(vertices(g.in(1)), (std::vector<Index>{0, 2, 0}));
   EXPECT_EQ(vertices(g.in(0)), (std::vector<Index>{4}));
+  // both(v): out(v) then in(v), for every vertex.
+  EXPECT_EQ(edges(g.both(0)), (std::vector<Index>{0, 3, 4}));
+  EXPECT_EQ(vertices(g.both(1)), (std::vector<Index>{3, 0, 2, 0}));
+  for (Index v = 0; v < g.vertex_count(); ++v) {
+    std::vector<Index> joined = edges(g.out(v));
+    for (Index e : edges(g.in(v))) joined.push_back(e);
+    EXPECT_EQ(edges(g.both(v)), joined) << "vertex " << v;
+  }
   EXPECT_EQ(g.link_of(2), 2u);
   EXPECT_EQ(g.link_of(4), kNone);
   EXPECT_EQ(g.source(4), g.root());
