@@ -24,8 +24,8 @@ std::string code(const Dataset& ds, Index c) { return c == kNone ? std::string()
 std::string source_id(const Dataset& ds, Index s) { return s == kNone ? std::string() : ds.sources[s].id; }
 std::string symbol(int e) { return std::string(rare_earths()[static_cast<std::size_t>(e)].symbol); }
 
-template <typename T, typename F>
-std::string joined(const std::vector<T>& items, F name) {
+template <typename Items, typename F>
+std::string joined(const Items& items, F name) {
   std::vector<std::string> s;
   for (const auto& x : items) s.push_back(name(x));
   return fmt::format("{}", fmt::join(s, ", "));

@@ -98,8 +98,9 @@ void Diagnostics::append(Diagnostics&& other) {
 
 void Diagnostics::sort() {
   std::stable_sort(items_.begin(), items_.end(), [](const Diagnostic& a, const Diagnostic& b) {
-    return std::tie(a.where.file, a.where.line, a.where.column, a.code) <
-           std::tie(b.where.file, b.where.line, b.where.column, b.code);
+    // The column is a bit-field, which std::tie cannot refer to: compare copies.
+    const int ca = a.where.column, cb = b.where.column;
+    return std::tie(a.where.file, a.where.line, ca, a.code) < std::tie(b.where.file, b.where.line, cb, b.code);
   });
 }
 

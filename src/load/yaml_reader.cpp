@@ -95,10 +95,10 @@ SourceLocation location(const Document& doc, int line0, int byte_col0) {
   where.line = line0 + 1;
   if (static_cast<std::size_t>(line0) < doc.lines.size()) {
     const std::string& text = doc.lines[static_cast<std::size_t>(line0)];
-    where.column = byte_to_codepoint_column(text, byte_col0);
-    where.length = token_length_at(text, where.column);
+    where.set_column(byte_to_codepoint_column(text, byte_col0));
+    where.set_length(token_length_at(text, where.column));
   } else {
-    where.column = byte_col0 + 1;
+    where.set_column(byte_col0 + 1);
   }
   return where;
 }

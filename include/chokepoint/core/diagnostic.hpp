@@ -34,12 +34,28 @@ class FileName {
 };
 
 /// A position in a source file; line and column are 1-based, column counts code points.
+/// 16 bytes (it was 24): every facility, link, output and demand entry carries one. Column and
+/// caret length share 32 bits: a column past kMaxColumn is stored as 0 ("unknown", so no caret
+/// is drawn rather than a wrong one) and a length past kMaxLength is clipped to it.
 struct SourceLocation {
+  static constexpr int kMaxColumn = (1 << 20) - 1;  ///< 1,048,575 code points into a line
+  static constexpr int kMaxLength = (1 << 10) - 1;  ///< 1,023 code points underlined
+
   FileName file;
-  int line = 0;    ///< 0 when the diagnostic is about the whole file
-  int column = 0;  ///< 0 when unknown
-  int length = 1;  ///< code points underlined by the caret
+  int line = 0;         ///< 0 when the diagnostic is about the whole file
+  int column : 21 = 0;  ///< 0 when unknown; set through the constructor or set_column
+  int length : 11 = 1;  ///< code points underlined by the caret; set through set_length
+
+  SourceLocation() = default;
+  SourceLocation(FileName f, int line_, int column_ = 0, int length_ = 1)  // NOLINT(google-explicit-constructor)
+      : file(f), line(line_) {
+    set_column(column_);
+    set_length(length_);
+  }
+  void set_column(int c) { column = c > kMaxColumn || c < 0 ? 0 : c; }
+  void set_length(int n) { length = n > kMaxLength ? kMaxLength : (n < 0 ? 0 : n); }
 };
+static_assert(sizeof(SourceLocation) == 16);
 
 /// One problem found in an input, with a stable code (E### errors, W### warnings).
 struct Diagnostic {

@@ -2,7 +2,9 @@
 /// The validated, immutable Dataset: what the loaders produce and every analysis reads.
 /// Cross-references are indices into the Dataset's vectors; ids are the user's names.
 
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <functional>
 #include <map>
 #include <memory>
@@ -148,6 +150,24 @@ struct Location {
   double lon = 0.0;
 };
 
+/// An optional Location in 16 bytes (std::optional<Location> takes 24): a NaN latitude means
+/// "absent" (the loaders take finite coordinates only). Reads like std::optional<Location>.
+class OptionalLocation {
+ public:
+  OptionalLocation() = default;
+  OptionalLocation(std::nullopt_t) {}                                  // NOLINT(google-explicit-constructor)
+  OptionalLocation(const Location& l) : l_(l) {}                       // NOLINT(google-explicit-constructor)
+  [[nodiscard]] bool has_value() const { return !std::isnan(l_.lat); }
+  explicit operator bool() const { return has_value(); }
+  [[nodiscard]] const Location& operator*() const { return l_; }
+  [[nodiscard]] const Location* operator->() const { return &l_; }
+  void reset() { l_ = absent(); }
+
+ private:
+  static Location absent() { return {std::numeric_limits<double>::quiet_NaN(), 0.0}; }
+  Location l_ = absent();
+};
+
 /// A mine's distribution: % of TREO by RE index. Kept out of line, as most facilities have none
 /// (inline it was a quarter of every Facility); an empty one reads as zeros.
 class Distribution {
@@ -188,7 +208,8 @@ class Distribution {
   std::unique_ptr<ReVector> values_;
 };
 
-/// Fields are ordered to leave no padding (328 bytes): a large chain has a million of them.
+/// Fields are ordered to leave no padding (240 bytes): a large chain has a million of them. Lists
+/// most facilities lack (explicit inputs, capabilities, extra sources, demand) are RareVectors.
 struct Facility {
   std::string id;
   std::string name;
@@ -201,24 +222,25 @@ struct Facility {
   bool inputs_given = false;
   bool elements_given = false;
   bool has_distribution = false;
-  std::optional<Date> status_as_of;
+  OptionalDate status_as_of;
   std::vector<Output> outputs;
-  std::vector<Index> inputs;         ///< explicit accepted materials; empty: the stage's default forms
-  std::vector<Element> elements;     ///< capability (separation/metal/alloy); empty: from outputs
+  RareVector<Index> inputs;          ///< explicit accepted materials; empty: the stage's default forms
+  RareVector<Element> elements;      ///< capability (separation/metal/alloy); empty: from outputs
   Distribution distribution;         ///< mines: % of TREO by RE index
   double recovery = 1.0;
   double priority = 1.0;             ///< demand sinks: weight in the market bound
-  std::vector<DemandEntry> demand;
-  std::optional<Location> location;
-  std::vector<Index> sources;
+  RareVector<DemandEntry> demand;
+  OptionalLocation location;
+  RareVector<Index> sources;
   RareString notes;
   DisruptionRisk disruption;
   SourceLocation where;
 
   [[nodiscard]] Index owner() const { return owner_country == kNone ? country : owner_country; }
 };
+static_assert(sizeof(Facility) == 240, "Facility grew: a large chain holds a million");
 
-/// Kept small (88 bytes): a large chain has three links per facility.
+/// Kept small (72 bytes): a large chain has three links per facility.
 struct Link {
   Index from = kNone;   ///< facility
   Index to = kNone;     ///< facility
@@ -226,15 +248,16 @@ struct Link {
   Index source = kNone;
   OptionalDouble volume;   ///< t/yr in the material's basis
   OptionalDouble share;    ///< share of the supplier's output of the material, 0..1
-  std::optional<Date> since;
-  std::optional<Date> until;
+  OptionalDate since;
+  OptionalDate until;
+  LinkStatus status = LinkStatus::active;
   RareString notes;
   SourceLocation where;
-  LinkStatus status = LinkStatus::active;
 
   /// Active on `date` (status active, since <= date < until); no date: status active.
   [[nodiscard]] bool active_on(const std::optional<Date>& date) const;
 };
+static_assert(sizeof(Link) == 72, "Link grew: a large chain holds three million");
 
 /// The whole dataset. Built by the loader and immutable afterwards.
 class Dataset {

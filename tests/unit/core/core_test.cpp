@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <optional>
+#include <vector>
+
 #include "chokepoint/core/compact.hpp"
 #include "chokepoint/core/date.hpp"
 #include "chokepoint/core/diagnostic.hpp"
@@ -143,6 +147,100 @@ TEST(Compact, RareStringAllocatesOnlyWhenNotEmpty) {
   EXPECT_EQ(ref.size(), moved.size());
   moved = moved;   // self-assignment keeps the text
   EXPECT_EQ(moved.size(), ref.size());
+}
+
+TEST(Compact, RareVectorAllocatesOnlyWhenNotEmpty) {
+  static_assert(sizeof(RareVector<int>) == 8);
+  RareVector<int> v;
+  EXPECT_TRUE(v.empty());
+  EXPECT_EQ(v.size(), 0u);
+  EXPECT_EQ(v.data(), nullptr);          // no allocation
+  EXPECT_EQ(v.begin(), v.end());
+  EXPECT_TRUE(v.vec().empty());
+  int sum = 0;
+  for (int x : v) sum += x;
+  EXPECT_EQ(sum, 0);
+  v.push_back(3);
+  v.emplace_back(1);
+  v.push_back(2);
+  ASSERT_EQ(v.size(), 3u);
+  EXPECT_EQ(v.front(), 3);
+  EXPECT_EQ(v.back(), 2);
+  std::sort(v.begin(), v.end());         // pointers serve as random-access iterators
+  EXPECT_EQ(v.vec(), (std::vector<int>{1, 2, 3}));
+  RareVector<int> copy = v;
+  EXPECT_EQ(copy, v);
+  EXPECT_NE(copy.data(), v.data());      // a deep copy
+  copy[0] = 9;
+  EXPECT_EQ(v[0], 1);
+  EXPECT_FALSE(copy == v);
+  const std::vector<int>& as_vector = copy;
+  EXPECT_EQ(as_vector, (std::vector<int>{9, 2, 3}));
+  copy.truncate(1);
+  EXPECT_EQ(copy.vec(), std::vector<int>{9});
+  copy.truncate(0);
+  EXPECT_EQ(copy.data(), nullptr);
+  v = {};
+  EXPECT_EQ(v.data(), nullptr);          // an empty assignment frees
+  v = std::vector<int>{};
+  EXPECT_EQ(v.data(), nullptr);
+  v = {4, 5};
+  RareVector<int> moved = std::move(v);
+  EXPECT_EQ(moved.vec(), (std::vector<int>{4, 5}));
+  moved = moved;                          // self-assignment keeps the entries
+  EXPECT_EQ(moved.size(), 2u);
+  moved.clear();
+  EXPECT_TRUE(moved.empty());
+  EXPECT_EQ(moved, RareVector<int>{});
+}
+
+TEST(Date, OptionalDateReadsLikeStdOptionalInSixBytes) {
+  static_assert(sizeof(OptionalDate) == 6);
+  OptionalDate d;
+  EXPECT_FALSE(d.has_value());
+  EXPECT_FALSE(static_cast<bool>(d));
+  EXPECT_TRUE(d == std::nullopt);
+  EXPECT_EQ(static_cast<std::optional<Date>>(d), std::nullopt);
+  EXPECT_THROW((void)d.value(), std::bad_optional_access);
+  // Every day parse_iso_date accepts is a value, including the first and the last.
+  for (const char* text : {"0001-01-01", "1970-01-01", "2025-04-04", "9999-12-31"}) {
+    const std::optional<Date> parsed = parse_iso_date(text);
+    ASSERT_TRUE(parsed) << text;
+    d = parsed;
+    ASSERT_TRUE(d.has_value()) << text;
+    EXPECT_EQ(d->str(), text);
+    EXPECT_EQ(*d, *parsed);
+    EXPECT_EQ(static_cast<std::optional<Date>>(d), parsed);
+  }
+  EXPECT_FALSE(d == OptionalDate(Date{9999, 12, 30}));
+  d = std::optional<Date>{};
+  EXPECT_FALSE(d.has_value());
+  d = Date{2025, 10, 9};
+  d.reset();
+  EXPECT_EQ(d, OptionalDate());
+}
+
+TEST(Diagnostic, LocationsClipWhatSixteenBytesCannotHold) {
+  static_assert(sizeof(SourceLocation) == 16);
+  SourceLocation w("data/a.yaml", 12, 7, 5);
+  EXPECT_EQ(w.file.str(), "data/a.yaml");
+  EXPECT_EQ(w.line, 12);
+  EXPECT_EQ(w.column, 7);
+  EXPECT_EQ(w.length, 5);
+  // The widest column kept, and one past it: unknown (no caret), not a wrong column.
+  w.set_column(SourceLocation::kMaxColumn);
+  EXPECT_EQ(w.column, SourceLocation::kMaxColumn);
+  w.set_column(SourceLocation::kMaxColumn + 1);
+  EXPECT_EQ(w.column, 0);
+  // A caret longer than kept is clipped.
+  w.set_length(5000);
+  EXPECT_EQ(w.length, SourceLocation::kMaxLength);
+  const SourceLocation far("t.csv", 3, 2'000'000, 1);
+  EXPECT_EQ(far.column, 0);
+  Diagnostic d{Severity::error, "E110", far, "a cell far along a long line", "a,b,c", {}};
+  const std::string text = format_diagnostic_text(d, false);
+  EXPECT_NE(text.find("t.csv:3: error[E110]"), std::string::npos) << text;
+  EXPECT_EQ(text.find('^'), std::string::npos) << text;
 }
 
 TEST(Elements, RareEarthTableAndOxideFactors) {

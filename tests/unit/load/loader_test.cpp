@@ -214,6 +214,40 @@ links:
   EXPECT_TRUE(ds.accepts(ds.find_facility("d"), ds.find_material("dy-oxide")));
 }
 
+// The compact fields (OptionalLocation, OptionalDate, RareVector) keep what was given and only that.
+TEST(Loader, CompactFieldsKeepWhatWasGiven) {
+  auto r = load(R"(facilities:
+  - {id: m, name: M, country: CN, stage: mine, status_as_of: 2025-06-01, location: {lat: -0.0, lon: 109.9},
+     distribution: {Dy: 100}, outputs: [{material: conc, production: 5}]}
+  - {id: s, name: S, country: CN, stage: separation, elements: [Dy], inputs: [conc],
+     outputs: [{material: dy-oxide, capacity: 5}]}
+  - {id: d, name: D, country: US, stage: demand, demand: [{material: dy-oxide, quantity: 2}]}
+links:
+  - {from: m, to: s, material: conc, until: 2030-01-01}
+  - {from: s, to: d, material: dy-oxide}
+)");
+  ASSERT_TRUE(r.dataset);
+  const Dataset& ds = *r.dataset;
+  const Facility& m = ds.facilities[ds.find_facility("m")];
+  const Facility& s = ds.facilities[ds.find_facility("s")];
+  const Facility& d = ds.facilities[ds.find_facility("d")];
+  ASSERT_TRUE(m.location.has_value());
+  EXPECT_EQ(m.location->lat, 0.0);
+  EXPECT_EQ(m.location->lon, 109.9);
+  EXPECT_FALSE(s.location.has_value());
+  EXPECT_EQ(m.status_as_of, OptionalDate(Date{2025, 6, 1}));
+  EXPECT_FALSE(s.status_as_of.has_value());
+  EXPECT_TRUE(m.inputs.empty());
+  EXPECT_EQ(s.inputs.vec(), std::vector<Index>{ds.find_material("conc")});
+  EXPECT_EQ(s.elements.size(), 1u);
+  EXPECT_TRUE(m.demand.empty());
+  ASSERT_EQ(d.demand.size(), 1u);
+  EXPECT_EQ(d.demand[0].quantity, 2.0);
+  EXPECT_FALSE(ds.links[0].since.has_value());
+  EXPECT_EQ(ds.links[0].until, OptionalDate(Date{2030, 1, 1}));
+  EXPECT_FALSE(ds.links[1].until.has_value());
+}
+
 // The table "Default inputs when `inputs` is not given" of docs/data-format.md, form by form.
 TEST(Loader, DefaultInputsFollowTheDocumentedTable) {
   const std::vector<std::pair<Stage, std::vector<Form>>> table{
