@@ -55,6 +55,26 @@ std::uint32_t Table::raw_field_bytes(std::uint32_t offset) const {
   return static_cast<std::uint32_t>(i - offset);
 }
 
+Cell Table::cell_at(std::uint32_t offset) const {
+  Cell c;
+  c.offset = offset;
+  c.raw_bytes = raw_field_bytes(offset);
+  // line_starts_[k] is where line k + 1 starts: the field is on the last line starting at or before it.
+  const auto after = std::upper_bound(line_starts_.begin(), line_starts_.end(), offset);
+  c.line = static_cast<int>(after - line_starts_.begin());
+  std::size_t from = c.line > 0 ? line_starts_[static_cast<std::size_t>(c.line - 1)] : 0;
+  if (from == 0 && buffer_.size() >= 3 && std::memcmp(buffer_.data(), "\xEF\xBB\xBF", 3) == 0) from = 3;  // the parser skips a BOM
+  c.column = 1;
+  for (std::size_t i = from; i < offset && i < buffer_.size(); ++i) c.column += is_lead_byte(buffer_[i]) ? 1 : 0;
+  const std::string_view raw(buffer_.data() + offset, c.raw_bytes);
+  if (raw.empty() || raw.front() != '"') {
+    c.text = raw;
+  } else if (raw.size() >= 2 && raw.back() == '"' && raw.substr(1, raw.size() - 2).find('"') == std::string_view::npos) {
+    c.text = raw.substr(1, raw.size() - 2);
+  }
+  return c;
+}
+
 SourceLocation Table::location(const Cell& cell) const {
   int length = 0;
   for (std::size_t i = cell.offset; i < cell.offset + cell.raw_bytes && i < buffer_.size(); ++i) {

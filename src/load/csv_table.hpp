@@ -51,6 +51,22 @@ class Table {
   void release_cells() { std::vector<Cell>().swap(cells); }
   /// The raw length in bytes (quotes included) of the field that starts at `offset`.
   [[nodiscard]] std::uint32_t raw_field_bytes(std::uint32_t offset) const;
+  /// The field whose raw text starts at byte `offset` (a Cell's offset), rebuilt from the text:
+  /// its line, code-point column and raw length as the parser found them, and its text when that
+  /// is a view into the table (unquoted, or quoted without "" escapes; else the text is empty).
+  /// So a reader can keep a 4-byte offset instead of a 32-byte Cell. Lines are found by binary
+  /// search, columns by counting the line's code points up to the field.
+  [[nodiscard]] Cell cell_at(std::uint32_t offset) const;
+  /// A cell's text as a view of `length` bytes at `text_offset` in the table (see in_text).
+  [[nodiscard]] std::string_view text_at(std::uint32_t text_offset, std::uint32_t length) const {
+    return {buffer_.data() + text_offset, length};
+  }
+  /// Where a cell's text starts in the table when it is a view into it (not an unescaped copy).
+  [[nodiscard]] std::optional<std::uint32_t> in_text(const Cell& cell) const {
+    const char* const p = cell.text.data();
+    if (p == nullptr || p < buffer_.data() || p > buffer_.data() + buffer_.size()) return std::nullopt;
+    return static_cast<std::uint32_t>(p - buffer_.data());
+  }
   /// The text of a 1-based line, without its line break.
   [[nodiscard]] std::string line_text(int line) const;
   /// The cell's position; the caret spans the raw field (at least one code point).

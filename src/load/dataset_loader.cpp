@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cmath>
 #include <deque>
@@ -6,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <regex>
+#include <limits>
 #include <set>
 #include <type_traits>
 #include <unordered_map>
@@ -94,7 +96,25 @@ struct FacilityRefs {
     return extra_ ? *extra_ : none;
   }
 };
-struct LinkRefs { Ref from, to, material, source; Site record; };
+/// A link's references in their wide form: YAML links, and CSV rows whose ids are not plain views
+/// of the table's text (a quoted id with "" escapes, or one longer than a compact reference holds).
+struct WideLinkRefs { Ref from, to, material, source; Site record; };
+
+/// A link's references, 32 bytes (the wide form is 144): a large dataset has three million links,
+/// and at 1e6 facilities the wide form was 412 MiB of the load's peak. A CSV row keeps where each
+/// id's text starts in its table and how long it is; the cell's line and column are worked out
+/// from the offset only when a diagnostic needs them (csv::Table::cell_at). Other links keep an
+/// index into the builder's WideLinkRefs.
+struct LinkRefs {
+  enum Which : std::uint8_t { from, to, material, source };
+  static constexpr std::uint32_t kWide = 0xFFFFFFFFu;   ///< `table`: the refs are wide[record]
+  std::uint32_t table = kWide;           ///< Site::kTable | table index, or kWide
+  std::uint32_t record = 0;              ///< CSV: offset of the row's first cell; wide: index
+  std::array<std::uint32_t, 4> text{};   ///< CSV: where each id's text starts in the table
+  std::array<std::uint16_t, 4> length{}; ///< CSV: its length in bytes; 0: not given
+  [[nodiscard]] bool wide() const { return table == kWide; }
+};
+static_assert(sizeof(LinkRefs) == 32);
 
 /// Hashes std::string and std::string_view alike, so that maps of ids take views as keys to find.
 struct IdHash {
@@ -577,11 +597,18 @@ class DatasetBuilder {
     }
   }
 
+  void add_wide_link_refs(WideLinkRefs&& refs) {
+    LinkRefs compact;
+    compact.record = static_cast<std::uint32_t>(state_.wide_link_refs.size());
+    state_.wide_link_refs.push_back(std::move(refs));
+    state_.link_refs.push_back(compact);
+  }
+
   void read_link(std::size_t d, const yaml::Node& n) {
     Reader r = reader(d);
     Link l;
     l.where = r.at(n);
-    LinkRefs refs;
+    WideLinkRefs refs;
     refs.record = Site::of(n, d);
     yaml::Node share_key = n, until_value = n;
     if (!r.each_key(n, "a link", {"from", "to", "material", "volume", "share", "status", "since", "until", "source", "notes"},
@@ -621,7 +648,7 @@ class DatasetBuilder {
       r.error("E315", until_value, fmt::format("until {} is not after since {}", l.until->str(), l.since->str()));
     }
     ds_.links.push_back(std::move(l));
-    state_.link_refs.push_back(std::move(refs));
+    add_wide_link_refs(std::move(refs));
   }
 
   // ---- CSV tables (docs/data-format.md, "CSV tables") ---------------------------------------
@@ -669,12 +696,12 @@ class DatasetBuilder {
     constexpr std::size_t kAhead = 8;
     for (std::size_t i = 0; i < ds_.links.size(); ++i) {
       if (i + kAhead < ds_.links.size()) {
-        facilities.prefetch(state_.link_refs[i + kAhead].from.id);
-        facilities.prefetch(state_.link_refs[i + kAhead].to.id);
+        facilities.prefetch(link_id(state_.link_refs[i + kAhead], LinkRefs::from));
+        facilities.prefetch(link_id(state_.link_refs[i + kAhead], LinkRefs::to));
       }
       const LinkRefs& refs = state_.link_refs[i];
-      if (refs.from.given()) ds_.links[i].from = facilities.find(refs.from.id);
-      if (refs.to.given()) ds_.links[i].to = facilities.find(refs.to.id);
+      if (const std::string_view id = link_id(refs, LinkRefs::from); id.data() != nullptr) ds_.links[i].from = facilities.find(id);
+      if (const std::string_view id = link_id(refs, LinkRefs::to); id.data() != nullptr) ds_.links[i].to = facilities.find(id);
     }
   }
 
@@ -682,6 +709,13 @@ class DatasetBuilder {
   /// place of reading that table here: the result is the same as reading it in line.
   void absorb_table(DatasetBuilder&& side) {
     if (side.table_base_ != state_.tables.size()) throw std::logic_error("a side table absorbed out of order");
+    // The side reader's wide references follow this builder's: their indices move up.
+    const auto wide_base = static_cast<std::uint32_t>(state_.wide_link_refs.size());
+    for (LinkRefs& refs : side.state_.link_refs) {
+      if (refs.wide()) refs.record += wide_base;
+    }
+    state_.wide_link_refs.insert(state_.wide_link_refs.end(), std::make_move_iterator(side.state_.wide_link_refs.begin()),
+                                 std::make_move_iterator(side.state_.wide_link_refs.end()));
     if (ds_.links.empty()) {
       ds_.links = std::move(side.ds_.links);
       state_.link_refs = std::move(side.state_.link_refs);
@@ -988,13 +1022,10 @@ class DatasetBuilder {
     for (std::size_t i = 0; i < t.rows(); ++i) {
       const CsvRow row{t, cols, i};
       Link l;
-      LinkRefs refs;
       l.where = row_where(t, row.first());
-      refs.record = csv_site(row.first());
-      refs.from = cell_ref(row.required(diags_, from, "a link", "from"));
-      refs.to = cell_ref(row.required(diags_, to, "a link", "to"));
-      refs.material = cell_ref(row.required(diags_, material, "a link", "material"));
-      refs.source = cell_ref(row[source]);
+      const std::array<const csv::Cell*, 4> cells{row.required(diags_, from, "a link", "from"),
+                                                  row.required(diags_, to, "a link", "to"),
+                                                  row.required(diags_, material, "a link", "material"), row[source]};
       l.volume = csv_amount(t, row[volume], "volume");
       l.share = csv_bounded(t, row[share], "share", 0, 1);
       if (const auto* c = row[status]) {
@@ -1010,8 +1041,62 @@ class DatasetBuilder {
                  fmt::format("until {} is not after since {}", l.until->str(), l.since->str()));
       }
       ds_.links.push_back(std::move(l));
-      state_.link_refs.push_back(std::move(refs));
+      add_csv_link_refs(t, row.first(), cells);
     }
+  }
+
+  /// A CSV link's references: compact when every id is a plain view of the table's text.
+  void add_csv_link_refs(const csv::Table& t, const csv::Cell& first, const std::array<const csv::Cell*, 4>& cells) {
+    LinkRefs refs;
+    refs.table = Site::kTable | static_cast<std::uint32_t>(table_base_ + state_.tables.size());
+    refs.record = first.offset;
+    bool plain = true;
+    for (std::size_t k = 0; k < cells.size() && plain; ++k) {
+      if (cells[k] == nullptr) continue;   // not given (empty cells are absent): length 0
+      const std::optional<std::uint32_t> at = t.in_text(*cells[k]);
+      plain = at && cells[k]->text.size() <= std::numeric_limits<std::uint16_t>::max();
+      if (plain) {
+        refs.text[k] = *at;
+        refs.length[k] = static_cast<std::uint16_t>(cells[k]->text.size());
+      }
+    }
+    if (plain) {
+      state_.link_refs.push_back(refs);
+      return;
+    }
+    add_wide_link_refs({cell_ref(cells[0]), cell_ref(cells[1]), cell_ref(cells[2]), cell_ref(cells[3]), csv_site(first)});
+  }
+
+  /// The id a link names (data() is null when it names none), without working out its position.
+  [[nodiscard]] std::string_view link_id(const LinkRefs& refs, LinkRefs::Which which) const {
+    if (refs.wide()) return wide_ref(state_.wide_link_refs[refs.record], which).id;
+    if (refs.length[which] == 0) return {};
+    return table_of(Site{refs.table, 0, 0, 0}).text_at(refs.text[which], refs.length[which]);
+  }
+  /// A link's reference as a Ref; a CSV cell's line and column are found when it is reported.
+  [[nodiscard]] Ref link_ref(const LinkRefs& refs, LinkRefs::Which which) const {
+    if (refs.wide()) return wide_ref(state_.wide_link_refs[refs.record], which);
+    if (refs.length[which] == 0) return {};
+    const csv::Table& t = table_of(Site{refs.table, 0, 0, 0});
+    return Ref{t.text_at(refs.text[which], refs.length[which]), Site{refs.table, 0, 0, field_start(t, refs.text[which])}};
+  }
+  /// Where a link's record starts: its CSV row or its YAML mapping.
+  [[nodiscard]] Site link_site(const LinkRefs& refs) const {
+    return refs.wide() ? state_.wide_link_refs[refs.record].record : Site{refs.table, 0, 0, refs.record};
+  }
+  static const Ref& wide_ref(const WideLinkRefs& w, LinkRefs::Which which) {
+    switch (which) {
+      case LinkRefs::from: return w.from;
+      case LinkRefs::to: return w.to;
+      case LinkRefs::material: return w.material;
+      case LinkRefs::source: break;
+    }
+    return w.source;
+  }
+  /// The raw field (quotes included) of a text that starts at `text_offset`: a quoted field's
+  /// text starts one byte after its quote.
+  static std::uint32_t field_start(const csv::Table& t, std::uint32_t text_offset) {
+    return text_offset > 0 && t.text_at(text_offset - 1, 1) == "\"" ? text_offset - 1 : text_offset;
   }
 
   /// Joins a distribution.csv row to its facility as it is read.
@@ -1067,6 +1152,7 @@ class DatasetBuilder {
     std::vector<GroupRefs> group_refs;
     std::vector<FacilityRefs> facility_refs;
     std::vector<LinkRefs> link_refs;
+    std::vector<WideLinkRefs> wide_link_refs;   ///< YAML links' references and odd CSV ones
     IdIndex sources, countries, materials, facilities, groups;
     std::vector<std::unique_ptr<csv::Table>> tables;
     std::deque<std::string> yaml_ids;   ///< the ids references written in YAML view
@@ -1092,10 +1178,14 @@ class DatasetBuilder {
   }
 
   /// The table a site points into (the one being read when it is not stored yet).
+  /// Sites hold a table's place among the dataset's tables; a side reader's first is table_base_.
   const csv::Table& table_of(const Site& at) const {
-    return at.table() < state_.tables.size() ? *state_.tables[at.table()] : *reading_;
+    const std::size_t k = at.table() - table_base_;
+    return k < state_.tables.size() ? *state_.tables[k] : *reading_;
   }
+  /// A site's cell; a site that keeps no line (a compact link reference's) has it worked out.
   csv::Cell cell_of(const Site& at) const {
+    if (at.line <= 0) return table_of(at).cell_at(at.offset);
     return {{}, at.offset, table_of(at).raw_field_bytes(at.offset), at.line, at.column};
   }
 
@@ -1226,17 +1316,17 @@ class DatasetBuilder {
     LastResolved last_material, last_source;
     for (std::size_t i = 0; i < ds_.links.size(); ++i) {
       if (i + kAhead < ds_.links.size() && ds_.links[i + kAhead].from == kNone) {
-        state_.facilities.prefetch(state_.link_refs[i + kAhead].from.id);
-        state_.facilities.prefetch(state_.link_refs[i + kAhead].to.id);
+        state_.facilities.prefetch(link_id(state_.link_refs[i + kAhead], LinkRefs::from));
+        state_.facilities.prefetch(link_id(state_.link_refs[i + kAhead], LinkRefs::to));
       }
       Link& l = ds_.links[i];
       const LinkRefs& refs = state_.link_refs[i];
       // A side reader may have found the facilities already (pre_resolve_links); what it did not
       // find is looked up again here, where unknown ids are reported in link order.
-      if (l.from == kNone) l.from = resolve(refs.from, state_.facilities, "facility", "E211");
-      if (l.to == kNone) l.to = resolve(refs.to, state_.facilities, "facility", "E211");
-      l.material = resolve(refs.material, state_.materials, "material", "E203", last_material);
-      l.source = resolve(refs.source, state_.sources, "source", "E212", last_source);
+      if (l.from == kNone) l.from = resolve_link(refs, LinkRefs::from, state_.facilities, "facility", "E211");
+      if (l.to == kNone) l.to = resolve_link(refs, LinkRefs::to, state_.facilities, "facility", "E211");
+      l.material = resolve_link(refs, LinkRefs::material, state_.materials, "material", "E203", &last_material);
+      l.source = resolve_link(refs, LinkRefs::source, state_.sources, "source", "E212", &last_source);
     }
   }
 
@@ -1246,10 +1336,16 @@ class DatasetBuilder {
     std::string_view id;
     Index index = kNone;
   };
-  Index resolve(const Ref& ref, const IdIndex& ids, std::string_view what, const char* code, LastResolved& last) {
-    if (last.index != kNone && ref.given() && ref.id == last.id) return last.index;
-    const Index found = resolve(ref, ids, what, code);
-    if (found != kNone) last = {ref.id, found};
+  /// A link's reference resolved: the id alone is looked up; the full Ref (its cell's position) is
+  /// made only to report an unknown id.
+  Index resolve_link(const LinkRefs& refs, LinkRefs::Which which, const IdIndex& ids, std::string_view what,
+                     const char* code, LastResolved* last = nullptr) {
+    const std::string_view id = link_id(refs, which);
+    if (id.data() == nullptr) return kNone;
+    if (last != nullptr && last->index != kNone && id == last->id) return last->index;
+    Index found = ids.find(id);
+    if (found == kNone) found = resolve(link_ref(refs, which), ids, what, code);   // reports it
+    if (found != kNone && last != nullptr) *last = {id, found};
     return found;
   }
 
@@ -1304,7 +1400,7 @@ class DatasetBuilder {
     for (const auto& [key, sum] : share_sum) {
       if (sum > 1.0 + 1e-9) {
         const LinkRefs* refs = share_first[key];
-        report(Severity::error, "E312", site(*refs),
+        report(Severity::error, "E312", link_site(*refs),
                                      fmt::format("shares of '{}' from '{}' sum to {:.4g}, more than 1",
                                                  ds_.materials[key.second].id, ds_.facilities[key.first].id, sum));
       }
@@ -1317,23 +1413,25 @@ class DatasetBuilder {
     const Facility& from = ds_.facilities[l.from];
     const Facility& to = ds_.facilities[l.to];
     const Material& m = ds_.materials[l.material];
-    if (problems & kLinkToItself) report(Severity::error, "E309", refs.to, fmt::format("link from '{}' to itself", from.id));
+    if (problems & kLinkToItself) {
+      report(Severity::error, "E309", link_ref(refs, LinkRefs::to), fmt::format("link from '{}' to itself", from.id));
+    }
     if (problems & kLinkNotProduced) {
-      auto& diag = report(Severity::error, "E304", refs.material,
+      auto& diag = report(Severity::error, "E304", link_ref(refs, LinkRefs::material),
                           fmt::format("'{}' does not list '{}' among its outputs", from.id, m.id));
       std::vector<std::string> outs;
       for (const auto& o : from.outputs) if (o.material != kNone) outs.push_back(ds_.materials[o.material].id);
       if (!outs.empty()) diag.notes.push_back(fmt::format("its outputs: {}", fmt::join(outs, ", ")));
     }
     if (problems & kLinkNotAccepted) {
-      auto& diag = report(Severity::error, "E305", refs.material,
+      auto& diag = report(Severity::error, "E305", link_ref(refs, LinkRefs::material),
                           fmt::format("'{}' ({} stage) does not accept '{}' ({})", to.id, stage_name(to.stage), m.id,
                                       form_name(m.form)));
       diag.notes.push_back(to.inputs_given ? "add it to the facility's 'inputs'"
                                            : "list it in the facility's 'inputs' to accept other forms than its stage's defaults");
     }
     if (repeated) {
-      report(Severity::error, "E316", site(refs), fmt::format("a second link from '{}' to '{}' for '{}'", from.id, to.id, m.id));
+      report(Severity::error, "E316", link_site(refs), fmt::format("a second link from '{}' to '{}' for '{}'", from.id, to.id, m.id));
     }
   }
   /// Marks the problems of links [begin, end) that are the link's alone (kLink...); reads only.
@@ -1432,8 +1530,9 @@ class DatasetBuilder {
       for (std::size_t k = 0; k < f.demand.size(); ++k) figure(refs.demand[k], f.demand[k].provenance, "demand", f.id);
     }
     for (std::size_t i = 0; i < ds_.links.size(); ++i) {
-      if (!state_.link_refs[i].source.given() && state_.link_refs[i].record.known()) {
-        report(Severity::warning, "W400", site(state_.link_refs[i]), "link cites no source");
+      const LinkRefs& refs = state_.link_refs[i];
+      if (link_id(refs, LinkRefs::source).data() == nullptr && link_site(refs).known()) {
+        report(Severity::warning, "W400", link_site(refs), "link cites no source");
       }
     }
     for (std::size_t i = 0; i < ds_.countries.size(); ++i) {

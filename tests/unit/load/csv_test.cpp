@@ -533,6 +533,132 @@ TEST_F(CsvTables, RepeatedLinksMatchBruteForce) {
   }
 }
 
+// A link's references keep only where each id's text starts; the cell's line and column are
+// worked out again when a diagnostic needs them. Against positions tracked while writing random
+// tables: a byte-order mark, CRLF and LF rows, columns in any order, quoted ids, ids with "" escapes
+// (kept in the wide form), UTF-8 before a cell and quoted notes holding line breaks. Both the
+// links.csv read beside the other files and a second one read in line.
+TEST_F(CsvTables, LinkDiagnosticsPointAtTheirCellsWhateverTheLayout) {
+  std::uint64_t state = 777;
+  const auto next = [&](std::uint64_t n) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (state >> 33) % n;
+  };
+  // Text with its position: line and code-point column as the CSV reader counts them.
+  struct Writer {
+    std::string text;
+    std::vector<std::string> lines{""};
+    int line = 1, col = 1;
+    void put(std::string_view s) {
+      for (char c : s) {
+        text += c;
+        if (c == '\n') {
+          ++line;
+          col = 1;
+          lines.emplace_back();
+        } else if (c != '\r') {
+          lines.back() += c;
+          if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++col;
+        }
+      }
+    }
+  };
+  const std::vector<std::string> names = {"from", "to", "material", "source", "notes", "volume"};
+  const std::vector<std::string> bad_facilities = {"ghost", "gh\xc3\xb6st", "gh\"ost", "x,y"};
+  const std::vector<std::string> bad_materials = {"nope", "c\xc3\xb6nc"};
+  const std::vector<std::string> notes = {"", "plain", "multi\nline \xc3\xa9", "a, b", "say \"hi\""};
+  write("dataset.yaml", kHeader);
+  // A YAML link comes first, so the wide references of the tables follow one of its own.
+  const std::string yaml_link = "  - {from: m, to: phantom, material: conc}";
+  write("facilities.yaml", R"(facilities:
+  - {id: m, name: M, country: CN, stage: mine, distribution: {Dy: 100}, outputs: [{material: conc, production: 9}]}
+  - {id: s, name: S, country: US, stage: separation, outputs: [{material: dy-oxide, production: 1}]}
+links:
+)" + yaml_link + "\n");
+  fs::create_directories(dir_ / "sub");
+  for (int round = 0; round < 30; ++round) {
+    std::vector<std::string> expected{"E211 unknown facility 'phantom' facilities.yaml:5:" +
+                                      std::to_string(yaml_link.find("phantom") + 1) + " | " + yaml_link};
+    bool first_good_link = true;
+    const auto table = [&](const std::string& file) {
+      Writer w;
+      if (next(2) == 0) w.text += "\xEF\xBB\xBF";   // the reader skips it and counts no column for it
+      std::vector<std::string> order = names;
+      for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[next(i)]);
+      for (std::size_t c = 0; c < order.size(); ++c) w.put((c ? "," : "") + order[c]);
+      w.put("\n");
+      const std::size_t rows = 1 + next(8);
+      for (std::size_t r = 0; r < rows; ++r) {
+        const int row_line = w.line;
+        bool good = true;
+        for (std::size_t c = 0; c < order.size(); ++c) {
+          if (c) w.put(",");
+          const std::string& name = order[c];
+          std::string value, code;
+          if (name == "from" || name == "to") {
+            const bool bad = next(3) == 0;
+            value = bad ? bad_facilities[next(bad_facilities.size())] : (name == "from" ? "m" : "s");
+            if (bad) code = "E211 unknown facility '" + value + "'";
+          } else if (name == "material") {
+            const bool bad = next(4) == 0;
+            value = bad ? bad_materials[next(bad_materials.size())] : "conc";
+            if (bad) code = "E203 unknown material '" + value + "'";
+          } else if (name == "source") {
+            const std::size_t k = next(3);
+            value = k == 0 ? "" : k == 1 ? "src" : "nosrc";
+            if (k == 2) code = "E212 unknown source 'nosrc'";
+          } else if (name == "notes") {
+            value = notes[next(notes.size())];
+          } else {
+            value = "1";
+          }
+          if (!code.empty() && name != "source") good = false;   // a link with an unknown end is not checked further
+          const bool must_quote = value.find_first_of(",\"\n") != std::string::npos;
+          const int line = w.line, col = w.col;
+          if (must_quote || (!value.empty() && next(3) == 0)) {
+            std::string quoted = "\"";
+            for (char ch : value) quoted += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+            w.put(quoted + "\"");
+          } else {
+            w.put(value);
+          }
+          if (!code.empty()) {
+            // The source line is completed once the row is written: note where it is.
+            expected.push_back(code + " " + file + ":" + std::to_string(line) + ":" + std::to_string(col) + " @" +
+                               std::to_string(line));
+          }
+        }
+        if (good) {
+          if (!first_good_link) expected.push_back("E316 a second link from 'm' to 's' for 'conc' " + file + ":" +
+                                                   std::to_string(row_line) + ":1 @" + std::to_string(row_line));
+          first_good_link = false;
+        }
+        w.put(next(2) == 0 ? "\r\n" : "\n");
+      }
+      write(file, w.text);
+      // Put each expected diagnostic's source line in place of its line marker.
+      for (std::string& e : expected) {
+        const std::size_t at = e.rfind(" @");
+        if (at == std::string::npos || e.find(" " + file + ":") == std::string::npos) continue;
+        const int line = std::stoi(e.substr(at + 2));
+        e = e.substr(0, at) + " | " + w.lines[static_cast<std::size_t>(line - 1)];
+      }
+    };
+    table("links.csv");
+    table("sub/links.csv");
+    const DatasetLoad r = load_dataset(dir_, {});
+    std::vector<std::string> found;
+    for (const auto& d : r.diagnostics.items()) {
+      if (d.severity != Severity::error) continue;
+      found.push_back(d.code + " " + d.message + " " + fs::relative(d.where.file.str(), dir_).generic_string() + ":" +
+                      std::to_string(d.where.line) + ":" + std::to_string(d.where.column) + " | " + d.source_line);
+    }
+    std::sort(found.begin(), found.end());
+    std::sort(expected.begin(), expected.end());
+    EXPECT_EQ(found, expected) << "round " << round;
+  }
+}
+
 TEST_F(CsvTables, IdsDifferingOnlyInCaseAreReportedInEitherOrder) {
   // Country codes are upper case; sources are free-form ids in YAML. Check the case-folding rule
   // on groups, whose ids are not forced to lower case, both ways round.
