@@ -140,11 +140,6 @@ class RareVector {
     return grow().emplace_back(std::forward<Args>(args)...);
   }
   void clear() { v_.reset(); }
-  /// Keeps the first n entries (n <= size()).
-  void truncate(std::size_t n) {
-    if (n == 0) v_.reset();
-    else if (v_) v_->resize(n);
-  }
 
   /// The entries as a vector (a shared empty one when there are none).
   [[nodiscard]] const std::vector<T>& vec() const { return v_ ? *v_ : empty_vector(); }

@@ -176,10 +176,8 @@ TEST(Compact, RareVectorAllocatesOnlyWhenNotEmpty) {
   EXPECT_FALSE(copy == v);
   const std::vector<int>& as_vector = copy;
   EXPECT_EQ(as_vector, (std::vector<int>{9, 2, 3}));
-  copy.truncate(1);
-  EXPECT_EQ(copy.vec(), std::vector<int>{9});
-  copy.truncate(0);
-  EXPECT_EQ(copy.data(), nullptr);
+  copy.clear();
+  EXPECT_EQ(copy.data(), nullptr);           // clearing frees
   v = {};
   EXPECT_EQ(v.data(), nullptr);          // an empty assignment frees
   v = std::vector<int>{};
