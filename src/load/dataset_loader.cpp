@@ -4,10 +4,10 @@
 #include <cmath>
 #include <deque>
 #include <future>
+#include <limits>
 #include <map>
 #include <memory>
 #include <regex>
-#include <limits>
 #include <set>
 #include <type_traits>
 #include <unordered_map>
