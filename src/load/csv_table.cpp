@@ -63,7 +63,8 @@ Cell Table::cell_at(std::uint32_t offset) const {
   const auto after = std::upper_bound(line_starts_.begin(), line_starts_.end(), offset);
   c.line = static_cast<int>(after - line_starts_.begin());
   std::size_t from = c.line > 0 ? line_starts_[static_cast<std::size_t>(c.line - 1)] : 0;
-  if (from == 0 && buffer_.size() >= 3 && std::memcmp(buffer_.data(), "\xEF\xBB\xBF", 3) == 0) from = 3;  // the parser skips a BOM
+  // The parser skips a byte-order mark and counts no column for it.
+  if (from == 0 && buffer_.size() >= 3 && std::memcmp(buffer_.data(), "\xEF\xBB\xBF", 3) == 0) from = 3;
   c.column = 1;
   for (std::size_t i = from; i < offset && i < buffer_.size(); ++i) c.column += is_lead_byte(buffer_[i]) ? 1 : 0;
   const std::string_view raw(buffer_.data() + offset, c.raw_bytes);

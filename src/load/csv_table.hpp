@@ -63,9 +63,11 @@ class Table {
   }
   /// Where a cell's text starts in the table when it is a view into it (not an unescaped copy).
   [[nodiscard]] std::optional<std::uint32_t> in_text(const Cell& cell) const {
-    const char* const p = cell.text.data();
-    if (p == nullptr || p < buffer_.data() || p > buffer_.data() + buffer_.size()) return std::nullopt;
-    return static_cast<std::uint32_t>(p - buffer_.data());
+    // Compared as addresses: an unescaped copy is another object, which < may not order.
+    const auto p = reinterpret_cast<std::uintptr_t>(cell.text.data());
+    const auto base = reinterpret_cast<std::uintptr_t>(buffer_.data());
+    if (cell.text.data() == nullptr || p < base || p > base + buffer_.size()) return std::nullopt;
+    return static_cast<std::uint32_t>(p - base);
   }
   /// The text of a 1-based line, without its line break.
   [[nodiscard]] std::string line_text(int line) const;
