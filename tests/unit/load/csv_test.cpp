@@ -659,6 +659,22 @@ links:
   }
 }
 
+// A reference longer than a compact link reference holds (65,535 bytes) keeps the wide form: it
+// is still read whole and reported at its cell.
+TEST_F(CsvTables, AnOverlongLinkReferenceIsReportedWhole) {
+  const std::string ghost(70'000, 'g');
+  auto r = load({{"facilities.csv", "id,name,country,stage\nm,M,CN,mine\ns,S,US,separation\n"},
+                 {"outputs.csv", "facility,material,production\nm,conc,1\n"},
+                 {"distribution.csv", "facility,element,percent\nm,Dy,100\n"},
+                 {"links.csv", "from,to,material\nm,s,conc\nm," + ghost + ",conc\n"}});
+  EXPECT_FALSE(r.dataset);
+  std::vector<std::string> found;
+  for (const auto& d : r.diagnostics.items()) {
+    found.push_back(d.code + " " + where(d) + (d.message == "unknown facility '" + ghost + "'" ? " whole" : " cut"));
+  }
+  EXPECT_EQ(found, std::vector<std::string>{"E211 links.csv:3:3 whole"});
+}
+
 TEST_F(CsvTables, IdsDifferingOnlyInCaseAreReportedInEitherOrder) {
   // Country codes are upper case; sources are free-form ids in YAML. Check the case-folding rule
   // on groups, whose ids are not forced to lower case, both ways round.
