@@ -161,7 +161,6 @@ class OptionalLocation {
   explicit operator bool() const { return has_value(); }
   [[nodiscard]] const Location& operator*() const { return l_; }
   [[nodiscard]] const Location* operator->() const { return &l_; }
-  void reset() { l_ = absent(); }
 
  private:
   static Location absent() { return {std::numeric_limits<double>::quiet_NaN(), 0.0}; }
