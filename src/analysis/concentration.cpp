@@ -236,7 +236,7 @@ ConcentrationReport analyze_concentration(const Dataset& dataset, const Concentr
   const std::size_t count = d.facilities.size();
   constexpr std::size_t kAhead = 32;
   for (Index f = 0; f < count; ++f) {
-    // The scan is memory-bound: a facility is 328 bytes and its outputs are a separate heap block,
+    // The scan is memory-bound: a facility is 240 bytes and its outputs are a separate heap block,
     // reached through it. Fetch the facility kAhead places ahead and the outputs of the one half as
     // far ahead now, so those misses overlap with this facility's work instead of following one
     // another.
