@@ -44,7 +44,6 @@
 #include "chokepoint/analysis/flow.hpp"
 #include "chokepoint/analysis/structure.hpp"
 #include "chokepoint/analysis/synthetic.hpp"
-#include "chokepoint/core/large_array.hpp"
 #include "chokepoint/graph/betweenness.hpp"
 #include "chokepoint/graph/connectivity.hpp"
 #include "chokepoint/graph/dominators.hpp"
@@ -670,13 +669,11 @@ void run_size(std::size_t n, const RunOptions& options, Table& t) {
     put("betweenness, 256 sampled sources (overall view)", timed([&] { bc = betweenness(graph, overall, bo); }));
   }
   t.put("peak RSS of the analyses (MiB; the generated dataset included)", n, fmt::format("{:.0f}", status_mib("VmHWM")));
-  // What the objects alive at the end hold (glibc's count of allocated bytes, and the large arrays
-  // mapped on their own, core/large_array.hpp): the rest of the RSS is memory freed by earlier rows
-  // that the allocator kept (docs/performance.md, run K).
+  // What the objects alive at the end hold (glibc's count of allocated bytes): the rest of the RSS
+  // is memory freed by earlier rows that the allocator kept (docs/performance.md, run K).
   const struct mallinfo2 heap = mallinfo2();
   t.put("heap in use at the end (MiB; the rest of the RSS is freed memory glibc keeps)", n,
-        fmt::format("{:.0f}", static_cast<double>(heap.uordblks + heap.hblkhd + large_bytes_in_use()) /
-                                  (1024.0 * 1024.0)));
+        fmt::format("{:.0f}", static_cast<double>(heap.uordblks + heap.hblkhd) / (1024.0 * 1024.0)));
   t.put("RSS at the end (MiB)", n, fmt::format("{:.0f}", current_rss_mib()));
 }
 

@@ -1,6 +1,5 @@
 #include "chokepoint/core/large_array.hpp"
 
-#include <atomic>
 #include <cstdint>
 
 #if defined(__linux__)
@@ -32,8 +31,6 @@ namespace {
 
 constexpr std::size_t kHugePage = std::size_t{2} << 20;
 
-std::atomic<std::size_t> mapped{0};  // bytes in blocks mapped on their own
-
 std::size_t round_up(std::size_t n) { return (n + kHugePage - 1) / kHugePage * kHugePage; }
 
 }  // namespace
@@ -54,7 +51,6 @@ void* allocate_large(std::size_t bytes) {
   void* block = reinterpret_cast<void*>(start);
   // A hint: where the kernel has no transparent huge pages this fails, and the block is ordinary.
   (void)::madvise(block, size, MADV_HUGEPAGE);
-  mapped.fetch_add(size, std::memory_order_relaxed);
   return block;
 }
 
@@ -65,18 +61,13 @@ void free_large(void* block, std::size_t bytes) noexcept {
     return;
   }
   ::munmap(block, round_up(bytes));
-  mapped.fetch_sub(round_up(bytes), std::memory_order_relaxed);
 }
-
-std::size_t large_bytes_in_use() noexcept { return mapped.load(std::memory_order_relaxed); }
 
 #else
 
 void* allocate_large(std::size_t bytes) { return ::operator new(bytes); }
 
 void free_large(void* block, std::size_t /*bytes*/) noexcept { ::operator delete(block); }
-
-std::size_t large_bytes_in_use() noexcept { return 0; }
 
 #endif
 

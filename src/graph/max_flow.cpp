@@ -39,7 +39,7 @@ void FlowNetwork::finalize() {
   if (first_[node_count_] >= Residual::kOpen) throw std::length_error("FlowNetwork: too many arcs for 31-bit slots");
   residual_.resize(first_[node_count_]);
   arc_slot_.assign(arcs, kNone);
-  LargeVector<Index> fill(first_.begin(), first_.end() - 1);
+  std::vector<Index> fill(first_.begin(), first_.end() - 1);
   for (std::size_t a = 0; a < arcs; ++a) {
     if (arc_from_[a] == arc_to_[a]) continue;
     const Index forward = fill[arc_from_[a]]++;
@@ -577,7 +577,7 @@ void FlowNetwork::greedy_flow(LargeVector<Residual>& residual) const {
   // 3. A node that received less than it claimed sends less on, on the arcs it claimed on: the
   // forward slots towards later nodes (a slot there may also be the backward slot of an arc
   // against the order, which carries nothing).
-  LargeVector<std::uint8_t> is_forward(residual.size(), 0);
+  std::vector<std::uint8_t> is_forward(residual.size(), 0);
   for (Index slot : arc_slot_) {
     if (slot != kNone) is_forward[slot] = 1;
   }
@@ -768,7 +768,7 @@ constexpr Index kSink = 1;
 // minimum cut has it on the source (sink) side anyway, and the network shrinks.
 struct SplitNetwork {
   FlowNetwork network;
-  LargeVector<Index> in_node, out_node;  // per graph vertex; kNone outside the network
+  std::vector<Index> in_node, out_node;  // per graph vertex; kNone outside the network
   std::vector<Index> split;              // vertices with an in -> out arc
 };
 
@@ -895,7 +895,7 @@ CutAndRetained min_vertex_cut_and_without_each(const SupplyGraph& graph, const G
     }
   }
   if (removals.empty()) return result;
-  LargeVector<Index> arc_of(graph.vertex_count(), kNone);
+  std::vector<Index> arc_of(graph.vertex_count(), kNone);
   for (Index i = 0; i < whole.split.size(); ++i) arc_of[whole.split[i]] = i;
   std::atomic<std::size_t> next{0};
   const auto work = [&] {

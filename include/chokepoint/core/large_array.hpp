@@ -30,8 +30,6 @@ inline constexpr std::size_t kLargeBlock = std::size_t{2} << 20;
 void* allocate_large(std::size_t bytes);
 /// Frees what allocate_large(bytes) returned (the same `bytes`); nullptr is ignored.
 void free_large(void* block, std::size_t bytes) noexcept;
-/// Bytes held now in blocks mapped on their own (which glibc's mallinfo2 does not count).
-std::size_t large_bytes_in_use() noexcept;
 
 /// A std::allocator for allocate_large: `LargeVector<T>` is a std::vector on huge pages.
 template <class T>

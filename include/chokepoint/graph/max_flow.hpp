@@ -106,11 +106,11 @@ class FlowNetwork {
   std::int64_t inflow_to_sink(const LargeVector<Residual>& residual) const;
 
   Index node_count_ = 0;
-  LargeVector<Index> arc_from_, arc_to_;
-  LargeVector<std::int64_t> arc_capacity_;
+  std::vector<Index> arc_from_, arc_to_;
+  std::vector<std::int64_t> arc_capacity_;
   LargeVector<Index> first_;  // CSR rows of residual_
   LargeVector<Residual> residual_;
-  LargeVector<Index> arc_slot_;             // arc id -> its forward slot; kNone for a loop
+  std::vector<Index> arc_slot_;             // arc id -> its forward slot; kNone for a loop
   Index source_ = kNone, sink_ = kNone;
   std::int64_t value_ = 0;  // of the last max_flow()
   // After a finite max_flow(): the breadth-first trees of the nodes the source reaches in the

@@ -314,21 +314,6 @@ TEST(LargeArray, VectorsSmallAndLargeKeepTheirValues) {
   }
 }
 
-TEST(LargeArray, MappedBytesAreCountedWhileHeld) {
-  const std::size_t before = large_bytes_in_use();
-  {
-    const LargeVector<std::uint64_t> big(kLargeBlock / sizeof(std::uint64_t) + 1);
-    const LargeVector<std::uint64_t> small(100);
-#if defined(__linux__) && !defined(__SANITIZE_ADDRESS__)
-    // The big one is mapped on its own, rounded up to whole 2 MiB pages; the small one is not.
-    EXPECT_EQ(large_bytes_in_use() - before, 2 * kLargeBlock);
-#else
-    EXPECT_EQ(large_bytes_in_use(), before);
-#endif
-  }
-  EXPECT_EQ(large_bytes_in_use(), before);
-}
-
 TEST(LargeArray, ArraysAreWritableEndToEndAndMoveTheirBlock) {
   for (const std::size_t n : {std::size_t{1}, std::size_t{5000}, kLargeBlock / sizeof(std::uint32_t) + 3}) {
     LargeArray<std::uint32_t> a(n);
