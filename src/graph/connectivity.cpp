@@ -4,11 +4,11 @@
 #include <array>
 #include <bit>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <stdexcept>
 #include <utility>
 
-#include "chokepoint/core/large_array.hpp"
 #include "level_sort.hpp"
 
 namespace chokepoint {
@@ -119,11 +119,11 @@ class Biconnect {
     // + 1: the scratch slot of a branch-free append. Nothing is read before it is written, so the
     // arrays are not cleared first.
     capacity_ = n + 1;
-    vertex_ = LargeArray<Index>(capacity_);
-    parent_ = LargeArray<Index>(capacity_);
-    parent_edge_ = LargeArray<Index>(capacity_);
-    cross_ = LargeArray<Index>(2 * static_cast<std::size_t>(graph_.edge_count()) + 1);
-    cross_end_ = LargeArray<Index>(n);
+    vertex_ = std::make_unique_for_overwrite<Index[]>(capacity_);
+    parent_ = std::make_unique_for_overwrite<Index[]>(capacity_);
+    parent_edge_ = std::make_unique_for_overwrite<Index[]>(capacity_);
+    cross_ = std::make_unique_for_overwrite<Index[]>(2 * static_cast<std::size_t>(graph_.edge_count()) + 1);
+    cross_end_ = std::make_unique_for_overwrite<Index[]>(n);
     // The edge switches as bits (0.4 MiB at 3 * 10^6 edges, where the byte per edge of a GraphMask
     // would not stay in cache): one read a row entry.
     std::vector<std::uint64_t> edge_on((static_cast<std::size_t>(graph_.edge_count()) + 63) / 64, ~std::uint64_t{0});
@@ -223,7 +223,7 @@ class Biconnect {
       if (parent_[b] != kNone) node_[parent_[b]].size += node_[b].size;
     }
     // Every vertex of the forest gets its number before any is read; the others are never read.
-    pre_of_ = LargeArray<Index>(graph_.vertex_count());
+    pre_of_ = std::make_unique_for_overwrite<Index[]>(graph_.vertex_count());
     for (Index b = 0; b < count_; ++b) {
       // `low` holds the next number to hand out until reach() sets it.
       if (b + kAheadParent < count_ && parent_[b + kAheadParent] != kNone) __builtin_prefetch(&node_[parent_[b + kAheadParent]]);
@@ -367,16 +367,16 @@ class Biconnect {
   Index count_ = 0;                       // vertices in the forest
   // Per breadth-first position:
   std::size_t capacity_ = 0;              // entries of vertex_, parent_ and parent_edge_
-  LargeArray<Index> vertex_, parent_, parent_edge_;
+  std::unique_ptr<Index[]> vertex_, parent_, parent_edge_;
   std::vector<Index> forest_;
-  LargeVector<Node> node_;
+  std::vector<Node> node_;
   std::vector<std::uint8_t> children_;
-  LargeArray<Index> pre_of_;              // per vertex: its preorder number
+  std::unique_ptr<Index[]> pre_of_;       // per vertex: its preorder number
   std::vector<Index> scratch_;            // sort_level's, when the arrays have no room
   // Non-tree edges from both ends: the other ends' vertices, position by position; a position's run
   // ends at cross_end_.
-  LargeArray<Index> cross_;
-  LargeArray<Index> cross_end_;
+  std::unique_ptr<Index[]> cross_;
+  std::unique_ptr<Index[]> cross_end_;
   std::vector<Index> bridges_;
 };
 

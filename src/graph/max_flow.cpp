@@ -50,7 +50,7 @@ void FlowNetwork::finalize() {
   }
 }
 
-bool FlowNetwork::unbounded_path(const LargeVector<Index>& first, const LargeVector<Residual>& residual,
+bool FlowNetwork::unbounded_path(const std::vector<Index>& first, const std::vector<Residual>& residual,
                                  Index source, Index sink) {
   std::vector<std::uint8_t> seen(first.size() - 1, 0);
   std::vector<Index> queue{source};
@@ -85,8 +85,8 @@ class FlowNetwork::Ibfs {
   // `label`, `tree` and `excess` have one entry per node. `excess`: per node, flow to be sent on
   // (> 0) or received (< 0) besides the source's and the sink's; such nodes are roots of S or T as
   // long as it lasts.
-  Ibfs(const LargeVector<Index>& first, LargeVector<Residual>& residual, LargeVector<std::int32_t>& label,
-       LargeVector<TreeNode>& tree, LargeVector<std::int64_t>& excess, Index source, Index sink)
+  Ibfs(const std::vector<Index>& first, std::vector<Residual>& residual, std::vector<std::int32_t>& label,
+       std::vector<TreeNode>& tree, std::vector<std::int64_t>& excess, Index source, Index sink)
       : first_(first),
         residual_(residual),
         label_(label),
@@ -425,11 +425,11 @@ class FlowNetwork::Ibfs {
     lowest_orphan_ = kNone;
   }
 
-  const LargeVector<Index>& first_;
-  LargeVector<Residual>& residual_;
-  LargeVector<std::int32_t>& label_;  // level in S (> 0) or minus level in T (< 0); 0 outside both
-  LargeVector<TreeNode>& tree_;
-  LargeVector<std::int64_t>& excess_;  // kUnbounded at the source, -kUnbounded at the sink
+  const std::vector<Index>& first_;
+  std::vector<Residual>& residual_;
+  std::vector<std::int32_t>& label_;  // level in S (> 0) or minus level in T (< 0); 0 outside both
+  std::vector<TreeNode>& tree_;
+  std::vector<std::int64_t>& excess_;  // kUnbounded at the source, -kUnbounded at the sink
   const Index source_, sink_;
   std::vector<Index> active_, s_next_, t_next_, path_;
   std::vector<std::vector<Index>> orphans_;  // by level
@@ -454,9 +454,9 @@ std::int64_t FlowNetwork::max_flow(Index source, Index sink, Repairs repairs) {
   source_depth_ = sink_depth_ = 0;
   if (source_ == sink_ || unbounded_path(first_, residual_, source_, sink_)) return value_ = kUnbounded;
   greedy_flow(residual_);
-  LargeVector<std::int32_t> label(node_count_, 0);
-  LargeVector<TreeNode> tree(node_count_);
-  LargeVector<std::int64_t> excess(node_count_, 0);
+  std::vector<std::int32_t> label(node_count_, 0);
+  std::vector<TreeNode> tree(node_count_);
+  std::vector<std::int64_t> excess(node_count_, 0);
   Ibfs search(first_, residual_, label, tree, excess, source_, sink_);
   search.start_fresh();
   search.run();
@@ -467,7 +467,7 @@ std::int64_t FlowNetwork::max_flow(Index source, Index sink, Repairs repairs) {
 
 // The flow into the sink (the search never sends any out of it), saturated at kUnbounded. An
 // arc's flow is the residual capacity of its backward slot.
-std::int64_t FlowNetwork::inflow_to_sink(const LargeVector<Residual>& residual) const {
+std::int64_t FlowNetwork::inflow_to_sink(const std::vector<Residual>& residual) const {
   std::int64_t flow = 0;
   for (Index a = 0; a < arc_capacity_.size(); ++a) {
     if (arc_to_[a] != sink_ || arc_slot_[a] == kNone) continue;
@@ -486,7 +486,7 @@ std::int64_t FlowNetwork::inflow_to_sink(const LargeVector<Residual>& residual) 
 // claimed gives back the difference on its outgoing arcs, which its customers (later in the
 // order) see before their turn. On the synthetic chain this finds about three quarters of the
 // maximum flow, and the search that follows does about half the work it would from nothing.
-void FlowNetwork::greedy_flow(LargeVector<Residual>& residual) const {
+void FlowNetwork::greedy_flow(std::vector<Residual>& residual) const {
   const Index n = node_count_;
   // The order: the source, the others by index, the sink, if that is topological (it is for
   // split networks, whose ids follow the layers); else Kahn's, nodes on or behind a cycle last.
@@ -497,7 +497,7 @@ void FlowNetwork::greedy_flow(LargeVector<Residual>& residual) const {
     if (v != source_ && v != sink_) order.push_back(v);
   }
   order.push_back(sink_);
-  LargeVector<Index> position(n);
+  std::vector<Index> position(n);
   for (Index i = 0; i < n; ++i) position[order[i]] = i;
   // Before any flow, the slots with capacity are the forward slots of arcs.
   const auto usable = [&](Index u, const Residual& r) { return r.capacity > 0 && r.head != source_ && u != sink_; };
@@ -542,8 +542,8 @@ void FlowNetwork::greedy_flow(LargeVector<Residual>& residual) const {
   const auto forward = [&](Index u, const Residual& r) { return usable(u, r) && position[r.head] > position[u]; };
 
   // 1. supply[v]: at most what v can receive along forward arcs.
-  LargeVector<std::int64_t> bound(n, 0);
-  LargeVector<std::int64_t>& supply = bound;
+  std::vector<std::int64_t> bound(n, 0);
+  std::vector<std::int64_t>& supply = bound;
   supply[source_] = kUnbounded;
   for (const Index u : order) {
     if (supply[u] == 0) continue;
@@ -554,8 +554,8 @@ void FlowNetwork::greedy_flow(LargeVector<Residual>& residual) const {
   }
   // 2. claimed[v] (in bound, replacing the supply once v's turn is over): what v has claimed;
   // received[v]: what others claimed from v. Claims are written as flow at once.
-  LargeVector<std::int64_t>& claimed = bound;
-  LargeVector<std::int64_t> received(n, 0);
+  std::vector<std::int64_t>& claimed = bound;
+  std::vector<std::int64_t> received(n, 0);
   claimed[sink_] = kUnbounded;
   for (Index i = n; i-- > 0;) {
     const Index u = order[i];
@@ -645,7 +645,7 @@ std::int64_t FlowNetwork::max_flow_without(std::span<const Index> arcs) const {
 }
 
 // The residual graph with no flow: what finalize() wrote, before any search.
-void FlowNetwork::fill_without_flow(LargeVector<Residual>& residual) const {
+void FlowNetwork::fill_without_flow(std::vector<Residual>& residual) const {
   residual.resize(residual_.size());
   for (Index a = 0; a < arc_capacity_.size(); ++a) {
     const Index forward = arc_slot_[a];

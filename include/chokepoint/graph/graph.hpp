@@ -8,7 +8,6 @@
 #include <utility>
 #include <vector>
 
-#include "chokepoint/core/large_array.hpp"
 #include "chokepoint/model/dataset.hpp"
 
 namespace chokepoint {
@@ -106,8 +105,8 @@ class SupplyGraph {
   // range and one pair of bounds per vertex instead of two of each: 0.098 -> 0.085 s for the
   // articulation points of the dumped 10^6-facility graph. Scans of one direction in vertex order
   // step over the other's rows (a breadth-first search over G_Dy: 0.024 -> 0.029 s).
-  LargeVector<Index> offset_;
-  LargeVector<Adjacent> rows_;
+  std::vector<Index> offset_;
+  std::vector<Adjacent> rows_;
   std::vector<Index> order_, rank_;
 };
 

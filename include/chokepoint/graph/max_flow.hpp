@@ -6,7 +6,6 @@
 #include <span>
 #include <vector>
 
-#include "chokepoint/core/large_array.hpp"
 #include "chokepoint/graph/graph.hpp"
 
 namespace chokepoint {
@@ -33,7 +32,7 @@ class FlowNetwork {
   };
   // Sends delta (>= 0) more along slot a, and keeps both slots' flags right. Taking flow back
   // from slot a is a push on its mate.
-  static void push(LargeVector<Residual>& residual, Index a, std::int64_t delta) {
+  static void push(std::vector<Residual>& residual, Index a, std::int64_t delta) {
     Residual& r = residual[a];
     Residual& back = residual[r.mate()];
     r.capacity -= delta;
@@ -55,10 +54,10 @@ class FlowNetwork {
   class Workspace {
    private:
     friend class FlowNetwork;
-    LargeVector<Residual> residual;
-    LargeVector<std::int32_t> label;
-    LargeVector<TreeNode> tree;
-    LargeVector<std::int64_t> excess;
+    std::vector<Residual> residual;
+    std::vector<std::int32_t> label;
+    std::vector<TreeNode> tree;
+    std::vector<std::int64_t> excess;
   };
 
   explicit FlowNetwork(Index node_count = 0) : node_count_(node_count) {}
@@ -98,26 +97,26 @@ class FlowNetwork {
   class Ibfs;
 
   void finalize();
-  static bool unbounded_path(const LargeVector<Index>& first, const LargeVector<Residual>& residual, Index source,
+  static bool unbounded_path(const std::vector<Index>& first, const std::vector<Residual>& residual, Index source,
                              Index sink);
-  void greedy_flow(LargeVector<Residual>& residual) const;
-  void fill_without_flow(LargeVector<Residual>& residual) const;
+  void greedy_flow(std::vector<Residual>& residual) const;
+  void fill_without_flow(std::vector<Residual>& residual) const;
   void build_base_trees();
-  std::int64_t inflow_to_sink(const LargeVector<Residual>& residual) const;
+  std::int64_t inflow_to_sink(const std::vector<Residual>& residual) const;
 
   Index node_count_ = 0;
   std::vector<Index> arc_from_, arc_to_;
   std::vector<std::int64_t> arc_capacity_;
-  LargeVector<Index> first_;  // CSR rows of residual_
-  LargeVector<Residual> residual_;
+  std::vector<Index> first_;  // CSR rows of residual_
+  std::vector<Residual> residual_;
   std::vector<Index> arc_slot_;             // arc id -> its forward slot; kNone for a loop
   Index source_ = kNone, sink_ = kNone;
   std::int64_t value_ = 0;  // of the last max_flow()
   // After a finite max_flow(): the breadth-first trees of the nodes the source reaches in the
   // residual graph (label: 1 + distance from the source) and of those that reach the sink (label:
   // -1 - distance to the sink); 0 elsewhere. Repairs start from them.
-  LargeVector<std::int32_t> base_label_;
-  LargeVector<TreeNode> base_tree_;
+  std::vector<std::int32_t> base_label_;
+  std::vector<TreeNode> base_tree_;
   std::int32_t source_depth_ = 0, sink_depth_ = 0;  // the largest level of each
 };
 

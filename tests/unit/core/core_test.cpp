@@ -1,8 +1,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cstdint>
-#include <numeric>
 #include <optional>
 #include <vector>
 
@@ -10,7 +8,6 @@
 #include "chokepoint/core/date.hpp"
 #include "chokepoint/core/diagnostic.hpp"
 #include "chokepoint/core/elements.hpp"
-#include "chokepoint/core/large_array.hpp"
 #include "chokepoint/core/text.hpp"
 
 namespace chokepoint {
@@ -290,49 +287,6 @@ TEST(Diagnostic, ColumnsCountCodePoints) {
   EXPECT_EQ(token_length_at(line, 7), 5);   // "été x" up to the end
   EXPECT_EQ(token_length_at("k: 'quoted, text' # c", 4), 14);
   EXPECT_EQ(token_length_at("{a: [1, 2]}", 5), 1);
-}
-
-// Large blocks come from mappings of their own (on Linux, outside AddressSanitizer) aligned to 2 MiB;
-// either way they must behave as ordinary memory: values kept through growth, copies and moves.
-TEST(LargeArray, VectorsSmallAndLargeKeepTheirValues) {
-  for (const std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{1000}, kLargeBlock / sizeof(std::uint64_t) - 1,
-                              kLargeBlock / sizeof(std::uint64_t), 3 * kLargeBlock / sizeof(std::uint64_t) + 17}) {
-    LargeVector<std::uint64_t> v(n);
-    std::iota(v.begin(), v.end(), std::uint64_t{7});
-    v.push_back(1);  // grows into a new block
-    ASSERT_EQ(v.size(), n + 1);
-    for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(v[i], i + 7) << n;
-    EXPECT_EQ(v.back(), 1U);
-    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(v.data()) % alignof(std::max_align_t), 0U);
-    const LargeVector<std::uint64_t> copy = v;
-    EXPECT_EQ(copy, v);
-    LargeVector<std::uint64_t> moved = std::move(v);
-    EXPECT_EQ(moved, copy);
-    moved.clear();
-    moved.shrink_to_fit();
-    EXPECT_TRUE(moved.empty());
-  }
-}
-
-TEST(LargeArray, ArraysAreWritableEndToEndAndMoveTheirBlock) {
-  for (const std::size_t n : {std::size_t{1}, std::size_t{5000}, kLargeBlock / sizeof(std::uint32_t) + 3}) {
-    LargeArray<std::uint32_t> a(n);
-    ASSERT_EQ(a.size(), n);
-    for (std::size_t i = 0; i < n; ++i) a[i] = static_cast<std::uint32_t>(3 * i);
-    std::uint32_t* const block = a.get();
-    LargeArray<std::uint32_t> b(std::move(a));
-    EXPECT_EQ(b.get(), block);
-    EXPECT_EQ(a.get(), nullptr);  // NOLINT(bugprone-use-after-move): a moved-from array is empty
-    EXPECT_EQ(a.size(), 0U);
-    for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(b[i], 3 * i);
-    LargeArray<std::uint32_t> c(2);
-    c = std::move(b);  // frees c's own block
-    EXPECT_EQ(c.get(), block);
-    EXPECT_EQ(c[n - 1], 3 * (n - 1));
-  }
-  const LargeArray<std::uint32_t> none;
-  EXPECT_EQ(none.get(), nullptr);
-  EXPECT_EQ(LargeArray<std::uint32_t>(0).get(), nullptr);
 }
 
 }  // namespace
