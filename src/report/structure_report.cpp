@@ -24,6 +24,9 @@ std::string ids(const Dataset& ds, const std::vector<Index>& facilities, std::si
 
 std::string code(const Dataset& ds, Index c) { return c == kNone ? "?" : ds.countries[c].code; }
 
+// A country whose loss leaves a target less than this share of its max-flow is a finding.
+constexpr double kSevereLoss = 0.5;
+
 Cell flow_cell(double t) { return std::isinf(t) ? Cell::str("unbounded") : Cell::num(t, 1); }
 
 json flow_json(double t) { return std::isinf(t) ? json(nullptr) : json(t); }
@@ -73,6 +76,33 @@ Document chokepoints_document(const Dataset& ds, const StructureReport& rep, std
   doc.heading(2, "Findings");
   if (findings.empty()) doc.paragraph("No country or facility lies on every supply path of any target.");
   else doc.bullets(findings);
+
+  // Next, the countries that are not must-pass but whose loss still leaves a target less than
+  // half of its max-flow, fewest retained first (ties in the targets' order): the quotable
+  // "without China 5.6% of the Dy max-flow to US remains".
+  struct Loss {
+    double retained;
+    const std::string* evidence;
+  };
+  std::vector<Loss> losses;
+  for (const auto& t : rep.targets) {
+    for (const auto& loss : t.country_losses) {
+      if (loss.must_pass || !loss.retained || *loss.retained >= kSevereLoss) continue;
+      losses.push_back({*loss.retained, &loss.evidence});
+    }
+  }
+  std::stable_sort(losses.begin(), losses.end(), [](const Loss& a, const Loss& b) { return a.retained < b.retained; });
+  if (!losses.empty()) {
+    const std::size_t shown = top ? std::min(top, losses.size()) : losses.size();
+    doc.paragraph(shown < losses.size()
+                      ? fmt::format("Losing one country leaves less than half of a target's max-flow in {} cases; the {} "
+                                    "most severe (--top 0: all):",
+                                    losses.size(), shown)
+                      : "Losing one country leaves less than half of a target's max-flow:");
+    std::vector<std::string> lines;
+    for (std::size_t k = 0; k < shown; ++k) lines.push_back(*losses[k].evidence);
+    doc.bullets(lines);
+  }
 
   Table targets{"targets", "Per target and element (t/yr of contained element)",
                 {{"target"}, {"element"}, {"max-flow", Align::right}, {"must-pass countries"}, {"must-pass facilities"},
