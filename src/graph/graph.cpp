@@ -59,7 +59,7 @@ void SupplyGraph::order_vertices() {
     }
   }
   if (order_.size() != n) {  // a cycle
-    order_ = {};
+    order_ = std::vector<Index>();  // and its buffer
     return;
   }
   rank_.resize(n);

@@ -96,6 +96,7 @@ TEST(SupplyGraph, TopologicalOrder) {
   const SupplyGraph cyclic = SupplyGraph::from_arcs(3, std::vector<Arc>{{0, 1}, {1, 2}, {2, 1}});
   EXPECT_TRUE(cyclic.topological_order().empty());
   EXPECT_TRUE(cyclic.topological_rank().empty());
+  EXPECT_EQ(cyclic.topological_order().capacity(), 0U);  // the failed attempt holds no memory
 }
 
 // On random graphs: a permutation exactly when acyclic, with every edge going forward.
