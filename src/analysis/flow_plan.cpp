@@ -507,7 +507,7 @@ FlowPlan build_flow_plan(const Dataset& dataset, const FlowOptions& options) {
   plan.data_ = p;
   freeze_baseline(plan, *p);
   // Rule 6's customer weights are only needed for the baseline; runs use the frozen proportions.
-  p->customer_capacity = std::vector<double>();  // (= {} would keep the buffer: assignment from an empty list)
+  p->customer_capacity = std::vector<double>();  // not `= {}`, which empties it but keeps its buffer
   return plan;
 }
 

@@ -59,7 +59,7 @@ void SupplyGraph::order_vertices() {
     }
   }
   if (order_.size() != n) {  // a cycle
-    order_ = std::vector<Index>();  // and its buffer
+    order_ = std::vector<Index>();  // not `= {}`, which would keep the buffer
     return;
   }
   rank_.resize(n);
