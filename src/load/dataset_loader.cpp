@@ -72,7 +72,28 @@ static_assert(sizeof(Ref) == 32);
 
 struct CountryRefs { Ref source; Site wgi_key; };
 struct GroupRefs { std::vector<Ref> members; };
+/// An output's or a demand entry's references in their wide form: YAML, and CSV rows whose ids
+/// are not plain views of the table's text.
 struct FigureRefs { Ref material; Ref source; Site record; };
+/// An output's or a demand entry's references, 24 bytes (the wide form is 80, and a vector of
+/// them per facility cost 96 bytes more a figure): a large dataset has a million figures. Like
+/// LinkRefs, a CSV row keeps where each id's text starts and how long it is; others keep an index
+/// into the builder's FigureRefs. A facility's figures are chained in the order it lists them.
+struct FigureRow {
+  enum Which : std::uint8_t { material, source };
+  static constexpr std::uint32_t kWide = 0xFFFFFFFFu;   ///< `table`: the refs are wide_figures[record]
+  std::uint32_t table = kWide;           ///< Site::kTable | table index, or kWide
+  std::uint32_t record = 0;              ///< CSV: offset of the row's first cell; wide: index
+  std::array<std::uint32_t, 2> text{};   ///< CSV: where each id's text starts in the table
+  std::array<std::uint16_t, 2> length{}; ///< CSV: its length in bytes; 0: not given
+  Index next = kNone;                    ///< the facility's next output (or demand entry)
+  [[nodiscard]] bool wide() const { return table == kWide; }
+};
+static_assert(sizeof(FigureRow) == 24);
+/// The first and last of a facility's outputs (or demand entries) in the builder's FigureRows.
+struct FigureChain {
+  Index first = kNone, last = kNone;
+};
 /// What few facilities give, kept out of line so that a million plain facilities stay small.
 struct FacilityExtraRefs {
   Ref owner_country, technology_origin;
@@ -81,7 +102,7 @@ struct FacilityExtraRefs {
 };
 struct FacilityRefs {
   Ref country;
-  std::vector<FigureRefs> outputs, demand;
+  FigureChain outputs, demand;     ///< chains through the builder's figure rows
   Site record;              ///< the YAML mapping, or the CSV row's first cell
   Site distribution_row;    ///< CSV: the facility cell of its first distribution.csv row
   std::unique_ptr<FacilityExtraRefs> extra_;
@@ -495,7 +516,7 @@ class DatasetBuilder {
               Output out;
               DemandEntry dem;
               if (auto fr = read_figure(d, item, demand, out, dem)) {
-                (demand ? refs.demand : refs.outputs).push_back(std::move(*fr));
+                add_wide_figure(demand ? refs.demand : refs.outputs, std::move(*fr));
                 if (demand) f.demand.push_back(dem);
                 else f.outputs.push_back(out);
               }
@@ -845,6 +866,7 @@ class DatasetBuilder {
       state_.facilities.reserve(state_.facility_ids.size() + n);
       return columns(t, kFacilityColumns, {"id", "name", "country", "stage"}, "facilities.csv");
     }
+    if (name == "outputs.csv" || name == "demand.csv") state_.figures.reserve(state_.figures.size() + n);
     if (name == "outputs.csv") return columns(t, kOutputColumns, {"facility", "material"}, "outputs.csv");
     if (name == "demand.csv") return columns(t, kDemandColumns, {"facility", "material", "quantity"}, "demand.csv");
     if (name == "distribution.csv") return columns(t, kDistributionColumns, kDistributionColumns, "distribution.csv");
@@ -932,14 +954,12 @@ class DatasetBuilder {
     for (std::size_t i = 0; i < t.rows(); ++i) {
       const CsvRow row{t, cols, i};
       Figure figure;
-      FigureRefs refs;
-      refs.record = csv_site(row.first());
       const Ref facility_ref = cell_ref(row.required(diags_, facility, what, "facility"));
-      refs.material = cell_ref(row.required(diags_, material, what, "material"));
+      const csv::Cell* const material_cell = row.required(diags_, material, what, "material");
       Provenance& p = figure.provenance;
       p.where = row_where(t, row.first());
       p.year = csv_year(t, row[demand ? demand_year : year_col]);
-      refs.source = cell_ref(row[demand ? demand_source : source]);
+      const csv::Cell* const source_cell = row[demand ? demand_source : source];
       if constexpr (demand) {
         if (const auto* c = row.required(diags_, quantity, what, "quantity")) {
           figure.quantity = csv_amount(t, c, "quantity").value_or(0);
@@ -962,12 +982,70 @@ class DatasetBuilder {
       if (f == kNone) continue;
       if constexpr (demand) {
         ds_.facilities[f].demand.push_back(figure);
-        state_.facility_refs[f].demand.push_back(std::move(refs));
       } else {
         ds_.facilities[f].outputs.push_back(figure);
-        state_.facility_refs[f].outputs.push_back(std::move(refs));
+      }
+      FacilityRefs& refs = state_.facility_refs[f];
+      add_csv_figure(demand ? refs.demand : refs.outputs, t, row.first(), {material_cell, source_cell});
+    }
+  }
+
+  /// Appends a figure's row to a facility's chain.
+  void chain_figure(FigureChain& chain, const FigureRow& row) {
+    const auto at = static_cast<Index>(state_.figures.size());
+    state_.figures.push_back(row);
+    if (chain.last == kNone) chain.first = at;
+    else state_.figures[chain.last].next = at;
+    chain.last = at;
+  }
+  void add_wide_figure(FigureChain& chain, FigureRefs&& refs) {
+    FigureRow row;
+    row.record = static_cast<std::uint32_t>(state_.wide_figures.size());
+    state_.wide_figures.push_back(std::move(refs));
+    chain_figure(chain, row);
+  }
+  /// A CSV figure's references: compact when both ids are plain views of the table's text.
+  void add_csv_figure(FigureChain& chain, const csv::Table& t, const csv::Cell& first,
+                      const std::array<const csv::Cell*, 2>& cells) {
+    FigureRow row;
+    row.table = Site::kTable | static_cast<std::uint32_t>(table_base_ + state_.tables.size());
+    row.record = first.offset;
+    bool plain = true;
+    for (std::size_t k = 0; k < cells.size() && plain; ++k) {
+      if (cells[k] == nullptr) continue;   // not given: length 0
+      const std::optional<std::uint32_t> at = t.in_text(*cells[k]);
+      plain = at && cells[k]->text.size() <= std::numeric_limits<std::uint16_t>::max();
+      if (plain) {
+        row.text[k] = *at;
+        row.length[k] = static_cast<std::uint16_t>(cells[k]->text.size());
       }
     }
+    if (plain) {
+      chain_figure(chain, row);
+      return;
+    }
+    add_wide_figure(chain, {cell_ref(cells[0]), cell_ref(cells[1]), csv_site(first)});
+  }
+
+  /// Calls fn(k, row) for the k-th figure of a chain, in order.
+  template <class F>
+  void each_figure(const FigureChain& chain, F&& fn) const {
+    std::size_t k = 0;
+    for (Index i = chain.first; i != kNone; i = state_.figures[i].next) fn(k++, state_.figures[i]);
+  }
+  /// A figure's reference as a Ref; a CSV cell's line and column are found when it is reported.
+  [[nodiscard]] Ref figure_ref(const FigureRow& row, FigureRow::Which which) const {
+    if (row.wide()) {
+      const FigureRefs& w = state_.wide_figures[row.record];
+      return which == FigureRow::material ? w.material : w.source;
+    }
+    if (row.length[which] == 0) return {};
+    const csv::Table& t = table_of(Site{row.table, 0, 0, 0});
+    return Ref{t.text_at(row.text[which], row.length[which]), Site{row.table, 0, 0, field_start(t, row.text[which])}};
+  }
+  /// Where a figure's record starts: its CSV row or its YAML mapping.
+  [[nodiscard]] Site figure_site(const FigureRow& row) const {
+    return row.wide() ? state_.wide_figures[row.record].record : Site{row.table, 0, 0, row.record};
   }
 
   /// One valid distribution.csv row.
@@ -1153,6 +1231,8 @@ class DatasetBuilder {
     std::vector<FacilityRefs> facility_refs;
     std::vector<LinkRefs> link_refs;
     std::vector<WideLinkRefs> wide_link_refs;   ///< YAML links' references and odd CSV ones
+    std::vector<FigureRow> figures;             ///< outputs' and demand entries' references
+    std::vector<FigureRefs> wide_figures;       ///< YAML figures' references and odd CSV ones
     IdIndex sources, countries, materials, facilities, groups;
     std::vector<std::unique_ptr<csv::Table>> tables;
     std::deque<std::string> yaml_ids;   ///< the ids references written in YAML view
@@ -1360,14 +1440,14 @@ class DatasetBuilder {
     for (const auto& s : extra.sources) {
       if (Index x = resolve(s, state_.sources, "source", "E212"); x != kNone) f.sources.push_back(x);
     }
-    for (std::size_t k = 0; k < f.outputs.size(); ++k) {
-      f.outputs[k].material = resolve(refs.outputs[k].material, state_.materials, "material", "E203");
-      f.outputs[k].provenance.source = resolve(refs.outputs[k].source, state_.sources, "source", "E212");
-    }
-    for (std::size_t k = 0; k < f.demand.size(); ++k) {
-      f.demand[k].material = resolve(refs.demand[k].material, state_.materials, "material", "E203");
-      f.demand[k].provenance.source = resolve(refs.demand[k].source, state_.sources, "source", "E212");
-    }
+    each_figure(refs.outputs, [&](std::size_t k, const FigureRow& row) {
+      f.outputs[k].material = resolve(figure_ref(row, FigureRow::material), state_.materials, "material", "E203");
+      f.outputs[k].provenance.source = resolve(figure_ref(row, FigureRow::source), state_.sources, "source", "E212");
+    });
+    each_figure(refs.demand, [&](std::size_t k, const FigureRow& row) {
+      f.demand[k].material = resolve(figure_ref(row, FigureRow::material), state_.materials, "material", "E203");
+      f.demand[k].provenance.source = resolve(figure_ref(row, FigureRow::source), state_.sources, "source", "E212");
+    });
   }
 
   const Material* material(Index m) const { return m == kNone ? nullptr : &ds_.materials[m]; }
@@ -1495,39 +1575,40 @@ class DatasetBuilder {
       else report(Severity::error, "E311", refs.extras().distribution_key, "'distribution' is only for mines");
     }
     if (f.stage != Stage::demand && !f.demand.empty()) {
-      report(Severity::error, "E311", site(refs.demand.front()), "'demand' is only for facilities with stage: demand");
+      report(Severity::error, "E311", figure_site(state_.figures[refs.demand.first]),
+             "'demand' is only for facilities with stage: demand");
     }
     if (f.stage == Stage::demand && !f.outputs.empty()) {
-      report(Severity::error, "E311", site(refs.outputs.front()), "a demand sink has no outputs");
+      report(Severity::error, "E311", figure_site(state_.figures[refs.outputs.first]), "a demand sink has no outputs");
     }
     if (f.stage == Stage::demand && f.demand.empty() && is_producing(f.status)) {
       report(Severity::warning, "W403", site(refs), fmt::format("demand sink '{}' lists no demand", f.id));
     }
-    for (std::size_t k = 0; k < f.demand.size(); ++k) {
+    each_figure(refs.demand, [&](std::size_t k, const FigureRow& row) {
       const Index m = f.demand[k].material;
       if (m != kNone && f.inputs_given && !ds_.accepts(static_cast<Index>(&f - ds_.facilities.data()), m)) {
-        report(Severity::error, "E305", refs.demand[k].material,
+        report(Severity::error, "E305", figure_ref(row, FigureRow::material),
                 fmt::format("demand for '{}' that the facility's inputs do not accept", ds_.materials[m].id));
       }
-    }
+    });
   }
 
   void check_strict() {
     const int as_of_year = ds_.info.as_of ? ds_.info.as_of->year : 0;
-    const auto figure = [&](const FigureRefs& refs, const Provenance& p, std::string_view what, const std::string& owner) {
-      if (p.source == kNone && !refs.source.given()) {
-        report(Severity::warning, "W400", site(refs), fmt::format("{} of '{}' cites no source", what, owner));
+    const auto figure = [&](const FigureRow& row, const Provenance& p, std::string_view what, const std::string& owner) {
+      if (p.source == kNone && !figure_ref(row, FigureRow::source).given()) {
+        report(Severity::warning, "W400", figure_site(row), fmt::format("{} of '{}' cites no source", what, owner));
       }
       if (p.year && as_of_year && *p.year < as_of_year - 5) {
-        report(Severity::warning, "W401", site(refs), fmt::format("{} of '{}' is from {}, more than five years before as_of {}", what,
+        report(Severity::warning, "W401", figure_site(row), fmt::format("{} of '{}' is from {}, more than five years before as_of {}", what,
                                                  owner, *p.year, ds_.info.as_of->str()));
       }
     };
     for (std::size_t i = 0; i < ds_.facilities.size(); ++i) {
       const Facility& f = ds_.facilities[i];
       const FacilityRefs& refs = state_.facility_refs[i];
-      for (std::size_t k = 0; k < f.outputs.size(); ++k) figure(refs.outputs[k], f.outputs[k].provenance, "output", f.id);
-      for (std::size_t k = 0; k < f.demand.size(); ++k) figure(refs.demand[k], f.demand[k].provenance, "demand", f.id);
+      each_figure(refs.outputs, [&](std::size_t k, const FigureRow& row) { figure(row, f.outputs[k].provenance, "output", f.id); });
+      each_figure(refs.demand, [&](std::size_t k, const FigureRow& row) { figure(row, f.demand[k].provenance, "demand", f.id); });
     }
     for (std::size_t i = 0; i < ds_.links.size(); ++i) {
       const LinkRefs& refs = state_.link_refs[i];

@@ -675,6 +675,77 @@ TEST_F(CsvTables, AnOverlongLinkReferenceIsReportedWhole) {
   EXPECT_EQ(found, std::vector<std::string>{"E211 links.csv:3:3 whole"});
 }
 
+// Outputs and demand entries keep their ids as positions in the table's text (FigureRow), chained
+// per facility in row order: a facility's rows may be anywhere in the file, and a quoted id with
+// "" escapes or an overlong one takes the wide form. Each id must still resolve to the right
+// figure, and each diagnostic point at its cell or row, with its source line.
+TEST_F(CsvTables, FigureReferencesKeepTheirOrderAndPositions) {
+  LoadOptions strict;
+  strict.strict = true;
+  const std::string ghost(70'000, 'g');
+  auto r = load({{"facilities.csv",
+                  "id,name,country,stage\nm,M,CN,mine\nn,N,CN,mine\ns,S,US,separation\nk,K,JP,demand\n"},
+                 {"outputs.csv",
+                  "facility,material,production,year,source\n"
+                  "m,conc,1,2024,src\n"          // 2: m's first output
+                  "n,conc,2,2024,src\n"          // 3
+                  "m,dy-oxide,3,2024,nosrc\n"    // 4: m's second; unknown source at 4:19
+                  "k,conc,4,2024,src\n"          // 5: a demand sink has no outputs
+                  "n,\"co\"\"nc\",5,2024,src\n"  // 6: quoted with an escape: unknown material 'co"nc' at 6:3
+                  "n,dy-oxide,6,2015,\n"         // 7: no source (W400), and old (W401)
+                  "m," + ghost + ",7,2024,src\n"},  // 8: overlong: reported whole at 8:3
+                 {"demand.csv",
+                  "facility,material,quantity,year,source\n"
+                  "s,dy-oxide,1,2024,src\n"      // 2: demand on a separator
+                  "k,dy-oxid,2,2024,src\n"       // 3: unknown material at 3:3
+                  "k,dy-oxide,3,2024,src\n"},
+                 {"distribution.csv", "facility,element,percent\nm,Dy,100\nn,Dy,100\n"}},
+                strict);
+  EXPECT_FALSE(r.dataset);
+  std::vector<std::string> found;
+  for (const auto& d : r.diagnostics.items()) {
+    found.push_back(d.code + " " + where(d) + " " + (d.message.size() > 80 ? "(long) " + d.message.substr(0, 18) : d.message) +
+                    " | " + (d.source_line.size() > 40 ? d.source_line.substr(0, 12) : d.source_line));
+  }
+  // In the order they are found: ids resolved facility by facility (each one's outputs in row
+  // order, then its demand), then the facility checks, then the strict ones.
+  EXPECT_EQ(found, (std::vector<std::string>{
+                       "E212 outputs.csv:4:19 unknown source 'nosrc' | m,dy-oxide,3,2024,nosrc",
+                       "E203 outputs.csv:8:3 (long) unknown material ' | m,gggggggggg",
+                       "E203 outputs.csv:6:3 unknown material 'co\"nc' | n,\"co\"\"nc\",5,2024,src",
+                       "E203 demand.csv:3:3 unknown material 'dy-oxid' | k,dy-oxid,2,2024,src",
+                       "E311 demand.csv:2:1 'demand' is only for facilities with stage: demand | s,dy-oxide,1,2024,src",
+                       "E311 outputs.csv:5:1 a demand sink has no outputs | k,conc,4,2024,src",
+                       "W400 outputs.csv:7:1 output of 'n' cites no source | n,dy-oxide,6,2015,",
+                       "W401 outputs.csv:7:1 output of 'n' is from 2015, more than five years before as_of 2026-01-01 | "
+                       "n,dy-oxide,6,2015,"}))
+      << ::testing::PrintToString(found);
+
+  // Without the bad rows the dataset loads, and each facility's figures are its rows in order.
+  auto ok = load({{"outputs.csv",
+                   "facility,material,production,year,source\n"
+                   "m,conc,1,2024,src\nn,conc,2,2024,src\nm,dy-oxide,3,2024,\"src\"\nn,dy-oxide,6,2024,\n"},
+                  {"demand.csv", "facility,material,quantity,year,source\nk,dy-oxide,3,2024,src\n"}},
+                 {});
+  ASSERT_TRUE(ok.dataset) << ::testing::PrintToString(ok.diagnostics.items().size());
+  const Dataset& ds = *ok.dataset;
+  const Index conc = ds.find_material("conc"), oxide = ds.find_material("dy-oxide"), src = ds.find_source("src");
+  const Facility& m = ds.facilities[ds.find_facility("m")];
+  const Facility& n = ds.facilities[ds.find_facility("n")];
+  ASSERT_EQ(m.outputs.size(), 2u);
+  ASSERT_EQ(n.outputs.size(), 2u);
+  EXPECT_EQ(m.outputs[0].material, conc);
+  EXPECT_EQ(m.outputs[1].material, oxide);
+  EXPECT_EQ(m.outputs[1].provenance.source, src);   // quoted, without escapes: still a view
+  EXPECT_EQ(*m.outputs[1].production, 3.0);
+  EXPECT_EQ(n.outputs[0].material, conc);
+  EXPECT_EQ(n.outputs[1].material, oxide);
+  EXPECT_EQ(n.outputs[1].provenance.source, kNone);
+  EXPECT_EQ(*n.outputs[1].production, 6.0);
+  ASSERT_EQ(ds.facilities[ds.find_facility("k")].demand.size(), 1u);
+  EXPECT_EQ(ds.facilities[ds.find_facility("k")].demand[0].material, oxide);
+}
+
 TEST_F(CsvTables, IdsDifferingOnlyInCaseAreReportedInEitherOrder) {
   // Country codes are upper case; sources are free-form ids in YAML. Check the case-folding rule
   // on groups, whose ids are not forced to lower case, both ways round.
