@@ -171,9 +171,26 @@ OriginTrace trace_origins(const FlowResult& result, const TraceRequest& request)
   const PlanData& p = result.plan().data();
   OriginTrace trace;
   trace.country_count_ = static_cast<Index>(p.dataset->countries.size());
-  trace.local_ = cone_rows(result, request.targets);
-  const std::size_t rows = p.facilities.size() -
-                           static_cast<std::size_t>(std::count(trace.local_.begin(), trace.local_.end(), kNone));
+  // The tracer's rows (the targets and their cone) and the rows kept: the same, or the targets' alone.
+  const std::vector<Index> cone = cone_rows(result, request.targets);
+  const std::size_t rows = p.facilities.size() - static_cast<std::size_t>(std::count(cone.begin(), cone.end(), kNone));
+  std::vector<Index> kept_rows;   // per kept row: its row in the cone
+  if (request.upstream || request.targets.empty()) {
+    trace.local_ = cone;
+    kept_rows.resize(rows);
+    for (Index r = 0; r < rows; ++r) kept_rows[r] = r;
+  } else {
+    trace.local_.assign(p.facilities.size(), kNone);
+    std::vector<std::uint8_t> is_target(p.facilities.size(), 0);
+    for (Index t : request.targets) {
+      if (t < is_target.size()) is_target[t] = 1;
+    }
+    for (Index f : p.order) {   // in the cone's row order
+      if (cone[f] == kNone || is_target[f] == 0) continue;
+      trace.local_[f] = static_cast<Index>(kept_rows.size());
+      kept_rows.push_back(cone[f]);
+    }
+  }
   std::vector<int> elements = request.elements;
   if (elements.empty()) {
     for (int e = 0; e < kRareEarthCount; ++e) elements.push_back(e);
@@ -181,22 +198,22 @@ OriginTrace trace_origins(const FlowResult& result, const TraceRequest& request)
   const Index base = trace.country_count_ + 1;
   const auto fill = [&](ElementTracer& tracer, std::vector<OriginTrace::Range>& ranges,
                         std::vector<OriginTrace::Entry>& entries) {
-    ranges.assign(rows * kRareEarthCount, {});
+    ranges.assign(kept_rows.size() * kRareEarthCount, {});
     for (int e : elements) {
       const auto per_row = tracer.trace(static_cast<std::size_t>(e), rows);
-      for (std::size_t r = 0; r < rows; ++r) {
-        OriginTrace::Range& range = ranges[r * kRareEarthCount + static_cast<std::size_t>(e)];
+      for (std::size_t k = 0; k < kept_rows.size(); ++k) {
+        OriginTrace::Range& range = ranges[k * kRareEarthCount + static_cast<std::size_t>(e)];
         range.begin = entries.size();
-        for (const auto& entry : per_row[r]) entries.push_back({entry.key, entry.share});
+        for (const auto& entry : per_row[kept_rows[k]]) entries.push_back({entry.key, entry.share});
         range.end = entries.size();
       }
     }
   };
-  ElementTracer by_country(result, trace.local_, static_cast<std::size_t>(kStageCount) * base + kStageCount,
-                           &country_keys, base);
+  ElementTracer by_country(result, cone, static_cast<std::size_t>(kStageCount) * base + kStageCount, &country_keys,
+                           base);
   fill(by_country, trace.country_rows_, trace.country_entries_);
   if (request.facilities) {
-    ElementTracer by_facility(result, trace.local_, p.facilities.size(), &facility_keys, 0);
+    ElementTracer by_facility(result, cone, p.facilities.size(), &facility_keys, 0);
     fill(by_facility, trace.facility_rows_, trace.facility_entries_);
   }
   return trace;

@@ -127,16 +127,17 @@ void sort_losses(const Dataset& d, std::vector<CountryLoss>& losses) {
 void country_findings(const Dataset& d, const SupplyGraph& graph, const StructureTarget& target,
                       const Upstream& up, const std::vector<std::int64_t>& flows, std::int64_t base,
                       const std::string& element, const StructureOptions& options, TargetStructure& r) {
+  // A positive max-flow without a country (whose facilities never include a target) runs on a
+  // path that avoids it, so only a zero flow needs the reachability search.
+  std::vector<std::vector<Index>> searched;
   for (std::size_t i = 0; i < up.countries.size(); ++i) {
+    if (!options.retained_shares || flows[i] == 0) searched.push_back(up.by_country[i]);
+  }
+  const std::vector<std::uint8_t> cut_off = cut_off_by_each(graph, up.mask, graph.root(), target.facilities, searched);
+  for (std::size_t i = 0, k = 0; i < up.countries.size(); ++i) {
     CountryLoss loss;
     loss.country = up.countries[i];
-    // A positive max-flow without the country (whose facilities never include a target) runs on a
-    // path that avoids it, so only a zero flow needs the reachability search.
-    if (!options.retained_shares || flows[i] == 0) {
-      GraphMask without = up.mask;
-      for (Index f : up.by_country[i]) without.vertex_on[f] = 0;
-      loss.must_pass = !reaches(graph, without, graph.root(), target.facilities);
-    }
+    if (!options.retained_shares || flows[i] == 0) loss.must_pass = cut_off[k++] != 0;
     const std::int64_t flow = loss.must_pass || flows.empty() ? 0 : flows[i];
     loss.max_flow = to_tonnes(flow, options.tonne_resolution);
     loss.retained = retained_share(base, flow, loss.must_pass);
@@ -221,6 +222,34 @@ TargetStructure analyze_target(const Dataset& dataset, const SupplyGraph& graph,
   describe_cut(d, symbol, target, r);
   country_findings(d, graph, target, up, solved.without, base.max_flow, symbol, options, r);
   return r;
+}
+
+std::vector<MustPassCountry> must_pass_countries(const Dataset& dataset, const SupplyGraph& graph,
+                                                 const ElementStructure& element, const StructureTarget& target) {
+  TargetStructure r;
+  const bool reachable = std::any_of(target.facilities.begin(), target.facilities.end(),
+                                     [&](Index f) { return element.idom[f] != kNone; });
+  if (!reachable) return {};   // as analyze_target: nothing to cut
+  // Whether a country's loss cuts R off from the target is the same in G_e as in the target's
+  // upstream cone, so G_e serves without the cone's two searches; a country with no facility
+  // upstream cuts nothing and is found so quickly.
+  Upstream up;
+  up.mask = element.view.mask;
+  std::vector<std::vector<Index>> facilities(dataset.countries.size());
+  for (Index f = 0; f < graph.facility_count(); ++f) {
+    const Index c = dataset.facilities[f].country;
+    if (c == kNone || !element.view.mask.vertex(f) || contains(target.facilities, f)) continue;
+    facilities[c].push_back(f);
+  }
+  for (Index c = 0; c < facilities.size(); ++c) {
+    if (facilities[c].empty()) continue;
+    up.countries.push_back(c);
+    up.by_country.push_back(std::move(facilities[c]));
+  }
+  StructureOptions options;
+  options.retained_shares = false;
+  country_findings(dataset, graph, target, up, {}, 0, text::symbol(element.view.element), options, r);
+  return std::move(r.must_pass_countries);
 }
 
 StructureReport analyze_structure(const Dataset& dataset, const SupplyGraph& graph,

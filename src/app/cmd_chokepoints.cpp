@@ -92,37 +92,53 @@ int run_dependencies(const ChokepointOptions& opt, const GlobalOptions& global) 
   const auto elements = elements_option(opt.element);
   auto ds = load_or_report(opt.dataset, global);
   if (!ds) return kExitFindings;
-  const auto as_of = structure_options(*ds, opt).view.as_of;
-  FlowOptions fo;
-  fo.as_of = as_of;
-  const FlowPlan plan = build_flow_plan(*ds, fo);
-  const FlowResult flow = run_flow(plan);
-  const SupplyGraph graph = SupplyGraph::build(*ds);
-  StructureOptions so = structure_options(*ds, opt);
-  so.retained_shares = false;
-  // G_e and its dominator tree are the same for every consumer: build them once.
-  const Carriage carriage = compute_carriage(*ds, so.view);
-  std::vector<ElementStructure> prepared;
-  for (int e : elements) prepared.push_back(prepare_element(*ds, graph, carriage, e));
-  std::vector<LabelledDependency> reports;
+  struct Consumer {
+    std::string spec;
+    std::vector<Index> facilities;   // its demand sinks, or the one facility
+    StructureTarget target;
+    DependencyOptions options;
+  };
+  std::vector<Consumer> consumers;
   for (const auto& spec : target_specs(opt, *ds)) {
-    auto consumers = resolve_consumers(*ds, spec);
+    auto facilities = resolve_consumers(*ds, spec);
     auto target = resolve_target(*ds, spec);
-    if (consumers.empty() || !target) {
+    if (facilities.empty() || !target) {
       fmt::print(stderr, "chokepoint: error: '{}' is neither a facility nor a country or group with demand sinks\n", spec);
       return kExitUsage;
     }
     DependencyOptions dopt;
     dopt.threshold = opt.threshold;
     if (!opt.element.empty()) dopt.elements = elements;
-    // Must-pass countries make a dependency critical whatever its share.
-    for (std::size_t k = 0; k < elements.size(); ++k) {
-      const int e = elements[k];
-      const TargetStructure ts = analyze_target(*ds, graph, prepared[k], *target, so);
-      for (const auto& c : ts.must_pass_countries) dopt.must_pass[static_cast<std::size_t>(e)].push_back(c.country);
-    }
-    reports.push_back({spec, single_country_dependency(flow, consumers, dopt)});
+    consumers.push_back({spec, std::move(facilities), std::move(*target), std::move(dopt)});
   }
+  // Must-pass countries make a dependency critical whatever its share. G_e and its dominator tree
+  // are the same for every consumer: one element at a time, for all of them, so that one element's
+  // structure is held at a time, not all seventeen. The graph is gone before the flow is built.
+  {
+    const SupplyGraph graph = SupplyGraph::build(*ds);
+    const Carriage carriage = compute_carriage(*ds, structure_options(*ds, opt).view);
+    for (const int e : elements) {
+      const ElementStructure element = prepare_element(*ds, graph, carriage, e);
+      for (Consumer& c : consumers) {
+        for (const auto& m : must_pass_countries(*ds, graph, element, c.target)) {
+          c.options.must_pass[static_cast<std::size_t>(e)].push_back(m.country);
+        }
+      }
+    }
+  }
+  FlowOptions fo;
+  fo.as_of = structure_options(*ds, opt).view.as_of;
+  const FlowPlan plan = build_flow_plan(*ds, fo);
+  const FlowResult flow = run_flow(plan);
+  std::vector<std::vector<Index>> sinks;
+  std::vector<DependencyOptions> options;
+  for (const Consumer& c : consumers) {
+    sinks.push_back(c.facilities);
+    options.push_back(c.options);
+  }
+  std::vector<DependencyReport> found = single_country_dependencies(flow, sinks, options);
+  std::vector<LabelledDependency> reports;
+  for (std::size_t i = 0; i < consumers.size(); ++i) reports.push_back({consumers[i].spec, std::move(found[i])});
   emit_report([&] { return dependencies_document(*ds, reports); },
               [&] { return dependencies_json(*ds, reports); }, opt.report);
   return kExitOk;

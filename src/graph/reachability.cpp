@@ -1,6 +1,7 @@
 #include "chokepoint/graph/reachability.hpp"
 
 #include <array>
+#include <cstdint>
 #include <memory>
 
 #include "level_sort.hpp"
@@ -78,6 +79,65 @@ bool reaches(const SupplyGraph& graph, const GraphMask& mask, Index source, std:
   const std::array<Index, 1> sources{source};
   search<Direction::forward>(graph, mask, sources, &is_target, &stopped);
   return stopped;
+}
+
+std::vector<std::uint8_t> cut_off_by_each(const SupplyGraph& graph, const GraphMask& mask, Index source,
+                                          std::span<const Index> targets,
+                                          std::span<const std::vector<Index>> groups) {
+  const Index n = graph.vertex_count();
+  std::vector<std::uint8_t> cut(groups.size(), 0);
+  if (groups.empty()) return cut;
+  std::vector<std::uint8_t> is_target(n, 0);
+  for (Index t : targets) is_target[t] = 1;
+  // Search from the side with fewer ways out: from the source along out-edges, or from the targets
+  // along in-edges back to it. The root of a large chain has hundreds of thousands of mines, and a
+  // search that pushes them all first costs that much for every group.
+  const bool backward = targets.size() < graph.out(source).size();
+  std::vector<Index> starts;
+  if (backward) {
+    for (Index t : targets) {
+      if (mask.vertex(t)) starts.push_back(t);
+    }
+  } else if (mask.vertex(source)) {
+    starts.push_back(source);
+  }
+  const auto goal = [&](Index v) { return backward ? v == source : is_target[v] != 0; };
+  // Per vertex, the last search (1-based group) that saw it or that switched it off: nothing is
+  // cleared between groups.
+  std::vector<std::uint32_t> seen(n, 0), off(n, 0);
+  std::vector<Index> stack;
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    const auto stamp = static_cast<std::uint32_t>(g + 1);
+    for (Index v : groups[g]) {
+      if (v != source && is_target[v] == 0) off[v] = stamp;
+    }
+    bool found = false;
+    stack.clear();
+    for (Index v : starts) {
+      if (seen[v] == stamp) continue;
+      seen[v] = stamp;
+      stack.push_back(v);
+      found = found || goal(v);
+    }
+    // Marked when pushed; the last pushed is searched first, so the search runs down one path
+    // until it ends before it tries the next.
+    while (!found && !stack.empty()) {
+      const Index v = stack.back();
+      stack.pop_back();
+      for (const Adjacent& a : backward ? graph.in(v) : graph.out(v)) {
+        const Index w = a.vertex;
+        if (seen[w] == stamp || off[w] == stamp || !mask.edge(a.edge) || !mask.vertex(w)) continue;
+        if (goal(w)) {
+          found = true;
+          break;
+        }
+        seen[w] = stamp;
+        stack.push_back(w);
+      }
+    }
+    cut[g] = found ? 0 : 1;
+  }
+  return cut;
 }
 
 }  // namespace chokepoint

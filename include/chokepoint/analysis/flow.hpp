@@ -343,13 +343,18 @@ struct TraceRequest {
   std::vector<Index> targets;  ///< only these facilities and their upstream cone are traced
   std::vector<int> elements;   ///< RE indices
   bool facilities = false;     ///< also trace individual upstream facilities (larger)
+  /// Keep every traced facility's row. False (with targets given): keep only the targets' rows;
+  /// the cone is traced all the same, one element at a time, but what passed through each
+  /// upstream facility is dropped once the element is done. At 10^6 facilities the rows of a
+  /// large consumer's cone take gigabytes.
+  bool upstream = true;
 };
 
 /// Origin tracing by proportional mixing: every traced facility's received element, split by the
 /// countries and facilities it passed through at each upstream stage.
 class OriginTrace {
  public:
-  /// Was facility f traced (a target or upstream of one)?
+  /// Was facility f traced and kept (a target, or upstream of one unless the request dropped those)?
   [[nodiscard]] bool traced(Index f) const { return f < local_.size() && local_[f] != kNone; }
   /// Shares of f's received element that passed through each (stage, country), sorted by stage, country.
   [[nodiscard]] std::vector<StageCountryShare> countries(Index f, int element) const;

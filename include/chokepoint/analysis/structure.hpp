@@ -112,6 +112,10 @@ ElementStructure prepare_element(const Dataset& dataset, const SupplyGraph& grap
 /// Must-pass facilities and countries, minimum cut, max-flow and country losses for one target.
 TargetStructure analyze_target(const Dataset& dataset, const SupplyGraph& graph, const ElementStructure& element,
                                const StructureTarget& target, const StructureOptions& options = {});
+/// Only the must-pass countries of analyze_target (the same list, evidence included), without
+/// its dominators, max-flow or cuts: what `dependencies` needs to call a dependency critical.
+std::vector<MustPassCountry> must_pass_countries(const Dataset& dataset, const SupplyGraph& graph,
+                                                 const ElementStructure& element, const StructureTarget& target);
 
 /// Articulation points, bridges and betweenness over `mask` (an element view's, or overall_view).
 NetworkStructure analyze_network(const Dataset& dataset, const SupplyGraph& graph, const GraphMask& mask,

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "chokepoint/analysis/dependency.hpp"
 #include "flow_plan_data.hpp"
 #include "testing/dataset_builder.hpp"
 
@@ -792,6 +793,109 @@ TEST(OriginTrace, CyclesCountAPassOnceAndStayWithinOne) {
       }
     }
   }
+}
+
+// A request that drops the upstream rows keeps the targets' rows exactly as a full trace has them
+// (they are traced over the same cone), in any order of targets, and keeps nothing else.
+TEST(OriginTrace, TargetsAloneKeepTheRowsOfAFullTrace) {
+  int compared = 0;
+  for (std::uint32_t seed = 1; seed <= 150; ++seed) {
+    const Dataset d = random_dataset(seed);
+    const FlowResult r = run_flow(build_flow_plan(d));
+    std::vector<Index> targets;
+    for (Index f = 0; f < d.facilities.size(); ++f) {
+      if (d.facilities[f].stage == Stage::demand && f % 3 != 1) targets.push_back(f);
+    }
+    if (targets.empty()) continue;
+    std::reverse(targets.begin(), targets.end());   // no order is assumed
+    std::vector<int> elements;   // every element, named (the request's empty list means the same)
+    for (int e = 0; e < kRareEarthCount; ++e) elements.push_back(e);
+    const OriginTrace full = trace_origins(r, TraceRequest{targets, {}, /*facilities=*/true});
+    const OriginTrace kept = trace_origins(r, TraceRequest{targets, elements, /*facilities=*/true, /*upstream=*/false});
+    for (Index f = 0; f < d.facilities.size(); ++f) {
+      const bool target = std::find(targets.begin(), targets.end(), f) != targets.end();
+      ASSERT_EQ(kept.traced(f), target && full.traced(f)) << "seed " << seed << " facility " << f;
+      for (const int e : elements) {
+        if (!kept.traced(f)) {
+          ASSERT_TRUE(kept.countries(f, e).empty());
+          continue;
+        }
+        const auto a = full.countries(f, e), b = kept.countries(f, e);
+        ASSERT_EQ(a.size(), b.size()) << "seed " << seed;
+        for (std::size_t i = 0; i < a.size(); ++i) {
+          ASSERT_EQ(a[i].stage, b[i].stage);
+          ASSERT_EQ(a[i].country, b[i].country);
+          ASSERT_EQ(a[i].share, b[i].share);   // the same sums in the same order
+        }
+        ASSERT_EQ(full.stages(f, e), kept.stages(f, e));
+        const auto x = full.facilities(f, e), y = kept.facilities(f, e);
+        ASSERT_EQ(x.size(), y.size());
+        for (std::size_t i = 0; i < x.size(); ++i) {
+          ASSERT_EQ(x[i].facility, y[i].facility);
+          ASSERT_EQ(x[i].share, y[i].share);
+        }
+        compared += a.empty() ? 0 : 1;
+      }
+    }
+  }
+  EXPECT_GT(compared, 100);
+}
+
+// Several consumers from one trace of all their facilities: the same reports, to the bit, as one
+// call per consumer, whatever elements, thresholds and must-pass countries each asks for.
+TEST(Dependencies, SeveralConsumersAtOnceMatchOneAtATime) {
+  int rows = 0;
+  for (std::uint32_t seed = 1; seed <= 150; ++seed) {
+    const Dataset d = random_dataset(seed);
+    const FlowResult r = run_flow(build_flow_plan(d));
+    std::vector<std::vector<Index>> consumers;
+    std::vector<DependencyOptions> options;
+    for (const Country& c : d.countries) {
+      consumers.push_back(resolve_consumers(d, c.code));
+      DependencyOptions o;
+      o.threshold = 0.3 + 0.1 * static_cast<double>(consumers.size() % 5);
+      if (consumers.size() % 3 == 0) o.elements = {re("Dy"), re("Nd")};
+      if (consumers.size() % 4 == 0) o.must_pass[static_cast<std::size_t>(re("Nd"))] = {0};
+      options.push_back(o);
+    }
+    consumers.push_back({});   // no facility: an empty report
+    options.emplace_back();
+    // All in one trace; in batches of a few facilities (a consumer larger than that alone).
+    const std::vector<DependencyReport> all = single_country_dependencies(r, consumers, options);
+    const std::vector<DependencyReport> batched = single_country_dependencies(r, consumers, options, 1 + seed % 7);
+    ASSERT_EQ(all.size(), consumers.size());
+    ASSERT_EQ(batched.size(), consumers.size());
+    for (std::size_t i = 0; i < 2 * consumers.size(); ++i) {
+      const DependencyReport one = single_country_dependency(r, consumers[i / 2], options[i / 2]);
+      const DependencyReport& got = i % 2 == 0 ? all[i / 2] : batched[i / 2];
+      ASSERT_EQ(got.consumers, one.consumers);
+      ASSERT_EQ(got.threshold, one.threshold);
+      ASSERT_EQ(got.elements.size(), one.elements.size()) << "seed " << seed << " consumer " << i / 2;
+      for (std::size_t k = 0; k < one.elements.size(); ++k) {
+        const ElementDependency &a = got.elements[k], &b = one.elements[k];
+        ASSERT_EQ(a.element, b.element);
+        ASSERT_EQ(a.received, b.received);
+        ASSERT_EQ(a.must_pass, b.must_pass);
+        ASSERT_EQ(a.stages.size(), b.stages.size());
+        for (std::size_t s = 0; s < b.stages.size(); ++s) {
+          ASSERT_EQ(a.stages[s].stage, b.stages[s].stage);
+          ASSERT_EQ(a.stages[s].reached, b.stages[s].reached);
+          ASSERT_EQ(a.stages[s].countries.size(), b.stages[s].countries.size());
+          for (std::size_t c = 0; c < b.stages[s].countries.size(); ++c) {
+            const CountryDependency &x = a.stages[s].countries[c], &y = b.stages[s].countries[c];
+            ASSERT_EQ(x.country, y.country);
+            ASSERT_EQ(x.share, y.share);
+            ASSERT_EQ(x.flagged, y.flagged);
+            ASSERT_EQ(x.critical, y.critical);
+            ++rows;
+          }
+        }
+      }
+    }
+  }
+  EXPECT_GT(rows, 1200);
+  EXPECT_THROW(single_country_dependencies(run_flow(build_flow_plan(random_dataset(1))), {{}}, {}),
+               std::invalid_argument);
 }
 
 /// About 300 facilities, for the 1000-runs budget of the scenario runner.

@@ -319,7 +319,14 @@ TEST(Structure, MatchesBruteForceOnRandomDatasets) {
     const TargetStructure r = analyze_target(c.d, g, e, target, {});
     const bool reachable = any_reached(g, e.view.mask, target.facilities, {});
     ASSERT_EQ(r.reachable, reachable) << "round " << round;
-    if (!reachable) continue;
+    StructureOptions no_shares;   // every country searched for, none solved for
+    no_shares.retained_shares = false;
+    const TargetStructure unsolved = analyze_target(c.d, g, e, target, no_shares);
+    const std::vector<MustPassCountry> only = chokepoint::must_pass_countries(c.d, g, e, target);
+    if (!reachable) {
+      ASSERT_TRUE(only.empty()) << "round " << round;
+      continue;
+    }
     ++checked;
     std::vector<Index> must_pass, must_pass_countries;
     for (Index f = 0; f < g.facility_count(); ++f) {
@@ -356,6 +363,9 @@ TEST(Structure, MatchesBruteForceOnRandomDatasets) {
       }
     }
     ASSERT_EQ(countries_of(r.must_pass_countries), must_pass_countries) << "round " << round;
+    ASSERT_EQ(countries_of(unsolved.must_pass_countries), must_pass_countries) << "round " << round;
+    ASSERT_EQ(countries_of(only), must_pass_countries) << "round " << round;
+    for (std::size_t i = 0; i < only.size(); ++i) ASSERT_EQ(only[i].evidence, r.must_pass_countries[i].evidence);
     if (std::isinf(r.max_flow)) continue;
     std::int64_t total = 0;
     for (Index f : r.min_cut) total += units_of(e.view.capacity[f]);

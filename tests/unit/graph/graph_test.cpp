@@ -222,6 +222,45 @@ std::vector<std::uint8_t> simple_reach(Index n, const std::vector<Arc>& arcs, co
   return seen;
 }
 
+// Each group's verdict is what a search with the group switched off says, on random graphs with
+// random masks; groups may overlap, hold the source or a target (which stay on) or be empty.
+TEST(Reachability, CutOffByEachMatchesOneSearchPerGroup) {
+  testing::Rng rng(23);
+  int cut = 0, kept = 0, backward = 0, forward = 0;   // searches from the targets or from the source
+  for (int round = 0; round < 600; ++round) {
+    const Index n = 1 + rng.below(14);
+    const auto arcs = testing::random_arcs(rng, n, rng.below(35));
+    const SupplyGraph g = SupplyGraph::from_arcs(n, arcs);
+    const GraphMask m = rng.chance(0.3) ? GraphMask{} : testing::random_mask(rng, g, 0.1, 0.15);
+    const Index s = rng.below(n);
+    std::vector<Index> targets;
+    for (Index i = 0, k = 1 + rng.below(3); i < k; ++i) targets.push_back(rng.below(n));
+    std::vector<std::vector<Index>> groups(rng.below(6));
+    for (auto& group : groups) {
+      for (Index i = 0, k = rng.below(5); i < k; ++i) group.push_back(rng.below(n));
+    }
+    const std::vector<std::uint8_t> got = cut_off_by_each(g, m, s, targets, groups);
+    (targets.size() < g.out(s).size() ? backward : forward) += groups.empty() ? 0 : 1;
+    ASSERT_EQ(got.size(), groups.size());
+    for (std::size_t k = 0; k < groups.size(); ++k) {
+      GraphMask without = m;
+      if (without.vertex_on.empty()) without.vertex_on.assign(n, 1);
+      for (Index v : groups[k]) {
+        if (v != s && std::find(targets.begin(), targets.end(), v) == targets.end()) without.vertex_on[v] = 0;
+      }
+      const auto reached = simple_reach(n, arcs, without, {s}, true);
+      const bool any = std::any_of(targets.begin(), targets.end(), [&](Index t) { return reached[t] != 0; });
+      ASSERT_EQ(got[k] != 0, !any) << "round " << round << " group " << k;
+      ASSERT_EQ(got[k] != 0, !reaches(g, without, s, targets)) << "round " << round << " group " << k;
+      (any ? kept : cut) += 1;
+    }
+  }
+  EXPECT_GT(cut, 100);
+  EXPECT_GT(kept, 100);
+  EXPECT_GT(backward, 50);
+  EXPECT_GT(forward, 50);
+}
+
 // Graphs and start sets large enough for the search to sort its levels by vertex (256 and more),
 // in the queue's room or, when that is short, in a buffer of its own.
 TEST(Reachability, MatchesADepthFirstSearchWithSortedLevels) {
