@@ -144,29 +144,66 @@ Fact link_fact(const Dataset& ds, const Link& l) {
   return f;
 }
 
-/// Every fact of one kind by id.
-using Facts = std::map<std::string, Fact>;
-
 std::string link_id(const Dataset& ds, const Link& l) {
   return fmt::format("{} -> {} ({})", ds.facilities[l.from].id, ds.facilities[l.to].id, ds.materials[l.material].id);
 }
 
-std::map<FactKind, Facts> facts_of(const Dataset& ds) {
-  std::map<FactKind, Facts> out;
-  out[FactKind::dataset]["dataset"] = dataset_fact(ds);
-  for (const auto& s : ds.sources) out[FactKind::source][s.id] = source_fact(s);
-  for (const auto& c : ds.countries) out[FactKind::country][c.code] = country_fact(ds, c);
-  for (const auto& g : ds.groups) out[FactKind::group][g.id] = group_fact(ds, g);
-  for (const auto& m : ds.materials) out[FactKind::material][m.id] = material_fact(m);
-  for (const auto& f : ds.facilities) out[FactKind::facility][f.id] = facility_fact(ds, f);
-  std::map<std::string, int> seen;
-  for (const auto& l : ds.links) {
-    std::string id = link_id(ds, l);
-    // The same supplier, customer and material twice: tell them apart by their order.
-    if (const int n = ++seen[id]; n > 1) id += fmt::format(" #{}", n);
-    out[FactKind::link][id] = link_fact(ds, l);
+/// The ids of one kind of fact in a dataset, sorted, each with its record's index: facts are built
+/// two at a time while two such lists are merged, not all at once (at 10^5 facilities the facts of
+/// both datasets, every field a string in a map, took 0.8 GB). An id given twice keeps its last
+/// record, and the same supplier, customer and material twice are told apart by their order
+/// (" #2", " #3", ...).
+std::vector<std::pair<std::string, Index>> ids_of(const Dataset& ds, FactKind kind) {
+  std::vector<std::pair<std::string, Index>> ids;
+  const auto all = [&](const auto& items, auto id) {
+    ids.reserve(items.size());
+    for (Index i = 0; i < items.size(); ++i) ids.emplace_back(id(items[i]), i);
+  };
+  switch (kind) {
+    case FactKind::dataset: ids.emplace_back("dataset", 0); break;
+    case FactKind::source: all(ds.sources, [](const Source& x) { return x.id; }); break;
+    case FactKind::country: all(ds.countries, [](const Country& x) { return x.code; }); break;
+    case FactKind::group: all(ds.groups, [](const Group& x) { return x.id; }); break;
+    case FactKind::material: all(ds.materials, [](const Material& x) { return x.id; }); break;
+    case FactKind::facility: all(ds.facilities, [](const Facility& x) { return x.id; }); break;
+    case FactKind::link: all(ds.links, [&](const Link& x) { return link_id(ds, x); }); break;
   }
-  return out;
+  const auto by_id = [](const auto& x, const auto& y) { return x.first < y.first; };
+  std::stable_sort(ids.begin(), ids.end(), by_id);   // equal ids stay in record order
+  if (kind == FactKind::link) {
+    bool renamed = false;
+    for (std::size_t first = 0; first < ids.size();) {
+      std::size_t end = first + 1;
+      while (end < ids.size() && ids[end].first == ids[first].first) ++end;
+      for (std::size_t k = first + 1; k < end; ++k) {
+        ids[k].first += fmt::format(" #{}", k - first + 1);
+        renamed = true;
+      }
+      first = end;
+    }
+    if (renamed) std::stable_sort(ids.begin(), ids.end(), by_id);
+    return ids;
+  }
+  // Repeated ids (only in a dataset that failed to load): the last record keeps the id.
+  std::vector<std::pair<std::string, Index>> unique;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i + 1 < ids.size() && ids[i + 1].first == ids[i].first) continue;
+    unique.push_back(std::move(ids[i]));
+  }
+  return unique;
+}
+
+Fact fact_of(const Dataset& ds, FactKind kind, Index i) {
+  switch (kind) {
+    case FactKind::dataset: return dataset_fact(ds);
+    case FactKind::source: return source_fact(ds.sources[i]);
+    case FactKind::country: return country_fact(ds, ds.countries[i]);
+    case FactKind::group: return group_fact(ds, ds.groups[i]);
+    case FactKind::material: return material_fact(ds.materials[i]);
+    case FactKind::facility: return facility_fact(ds, ds.facilities[i]);
+    case FactKind::link: break;
+  }
+  return link_fact(ds, ds.links[i]);
 }
 
 std::vector<FieldChange> field_changes(const Fields& a, const Fields& b) {
@@ -186,25 +223,30 @@ std::vector<FieldChange> field_changes(const Fields& a, const Fields& b) {
 }
 
 std::vector<FactChange> fact_changes(const Dataset& a, const Dataset& b) {
-  auto old_facts = facts_of(a);
-  auto new_facts = facts_of(b);
   std::vector<FactChange> out;
   for (FactKind kind : {FactKind::dataset, FactKind::source, FactKind::country, FactKind::group, FactKind::material,
                         FactKind::facility, FactKind::link}) {
-    const Facts& before = old_facts[kind];
-    const Facts& after = new_facts[kind];
-    for (const auto& [id, fact] : after) {
-      auto it = before.find(id);
-      FactChange c{kind, FactChangeType::added, id, {}, fact.sources, fact.where};
-      if (it != before.end()) {
-        c.change = FactChangeType::modified;
-        c.fields = field_changes(it->second.fields, fact.fields);
-        if (c.fields.empty()) continue;
+    const auto before = ids_of(a, kind);
+    const auto after = ids_of(b, kind);
+    for (std::size_t i = 0, j = 0; i < before.size() || j < after.size();) {
+      if (j == after.size() || (i < before.size() && before[i].first < after[j].first)) {
+        Fact fact = fact_of(a, kind, before[i].second);
+        out.push_back({kind, FactChangeType::removed, before[i].first, {}, std::move(fact.sources), fact.where});
+        ++i;
+      } else if (i == before.size() || after[j].first < before[i].first) {
+        Fact fact = fact_of(b, kind, after[j].second);
+        out.push_back({kind, FactChangeType::added, after[j].first, {}, std::move(fact.sources), fact.where});
+        ++j;
+      } else {
+        Fact fact = fact_of(b, kind, after[j].second);
+        std::vector<FieldChange> fields = field_changes(fact_of(a, kind, before[i].second).fields, fact.fields);
+        if (!fields.empty()) {
+          out.push_back({kind, FactChangeType::modified, after[j].first, std::move(fields), std::move(fact.sources),
+                         fact.where});
+        }
+        ++i;
+        ++j;
       }
-      out.push_back(std::move(c));
-    }
-    for (const auto& [id, fact] : before) {
-      if (!after.count(id)) out.push_back({kind, FactChangeType::removed, id, {}, fact.sources, fact.where});
     }
   }
   for (auto& c : out) {
@@ -316,38 +358,50 @@ std::set<std::string> consumer_countries(const Dataset& ds) {
 
 ConsumerFindings consumer_findings(const Dataset& ds, const FlowResult& base, const DiffOptions& o) {
   ConsumerFindings out;
-  const std::optional<Date> as_of = ds.info.as_of;
-  const SupplyGraph graph = SupplyGraph::build(ds);
   ViewOptions view;
-  view.as_of = as_of;
-  const Carriage carriage = compute_carriage(ds, view);
-  std::vector<ElementStructure> elements;
-  for (int e = 0; e < kRareEarthCount; ++e) elements.push_back(prepare_element(ds, graph, carriage, e));
-  StructureOptions so;
-  so.view = view;
-  so.retained_shares = false;
+  view.as_of = ds.info.as_of;
+  std::vector<std::string> consumers;
+  std::vector<StructureTarget> targets;
+  std::vector<DependencyOptions> options;
   for (const std::string& consumer : consumer_countries(ds)) {
-    const auto target = resolve_target(ds, consumer);
+    auto target = resolve_target(ds, consumer);
     if (!target) continue;
+    consumers.push_back(consumer);
+    targets.push_back(std::move(*target));
     DependencyOptions dopt;
     dopt.threshold = o.threshold;
     dopt.critical = o.critical;
+    options.push_back(std::move(dopt));
+  }
+  // What each consumer must pass, one element's structure at a time (at 10^5 facilities the
+  // seventeen together, with a max-flow per consumer and element that nothing here reads, took a
+  // gigabyte).
+  {
+    const SupplyGraph graph = SupplyGraph::build(ds);
+    const Carriage carriage = compute_carriage(ds, view);
     for (int e = 0; e < kRareEarthCount; ++e) {
-      const TargetStructure r = analyze_target(ds, graph, elements[static_cast<std::size_t>(e)], *target, so);
-      const std::pair<std::string, int> key{consumer, e};
-      out.reachable[key] = r.reachable;
-      for (const auto& m : r.must_pass_facilities) out.facilities[key][ds.facilities[m.facility].id] = m.evidence;
-      for (const auto& m : r.must_pass_countries) {
-        out.countries[key][ds.countries[m.country].code] = m.evidence;
-        dopt.must_pass[static_cast<std::size_t>(e)].push_back(m.country);
+      const ElementStructure element = prepare_element(ds, graph, carriage, e);
+      for (std::size_t i = 0; i < consumers.size(); ++i) {
+        const MustPass r = must_pass(ds, graph, element, targets[i]);
+        const std::pair<std::string, int> key{consumers[i], e};
+        out.reachable[key] = r.reachable;
+        for (const auto& m : r.facilities) out.facilities[key][ds.facilities[m.facility].id] = m.evidence;
+        for (const auto& m : r.countries) {
+          out.countries[key][ds.countries[m.country].code] = m.evidence;
+          options[i].must_pass[static_cast<std::size_t>(e)].push_back(m.country);
+        }
       }
     }
-    const DependencyReport report = single_country_dependency(base, resolve_consumers(ds, consumer), dopt);
-    for (const ElementDependency& ed : report.elements) {
+  }
+  std::vector<std::vector<Index>> sinks;
+  for (const std::string& consumer : consumers) sinks.push_back(resolve_consumers(ds, consumer));
+  const std::vector<DependencyReport> reports = single_country_dependencies(base, sinks, options);
+  for (std::size_t i = 0; i < consumers.size(); ++i) {
+    for (const ElementDependency& ed : reports[i].elements) {
       for (const StageDependency& sd : ed.stages) {
         for (const CountryDependency& cd : sd.countries) {
-          out.dependencies[{consumer, ed.element, sd.stage, code(ds, cd.country)}] = {cd.share, cd.flagged,
-                                                                                      cd.critical};
+          out.dependencies[{consumers[i], ed.element, sd.stage, code(ds, cd.country)}] = {cd.share, cd.flagged,
+                                                                                          cd.critical};
         }
       }
     }

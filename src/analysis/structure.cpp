@@ -224,12 +224,15 @@ TargetStructure analyze_target(const Dataset& dataset, const SupplyGraph& graph,
   return r;
 }
 
-std::vector<MustPassCountry> must_pass_countries(const Dataset& dataset, const SupplyGraph& graph,
-                                                 const ElementStructure& element, const StructureTarget& target) {
-  TargetStructure r;
-  const bool reachable = std::any_of(target.facilities.begin(), target.facilities.end(),
-                                     [&](Index f) { return element.idom[f] != kNone; });
-  if (!reachable) return {};   // as analyze_target: nothing to cut
+MustPass must_pass(const Dataset& dataset, const SupplyGraph& graph, const ElementStructure& element,
+                   const StructureTarget& target) {
+  MustPass found;
+  found.reachable = std::any_of(target.facilities.begin(), target.facilities.end(),
+                                [&](Index f) { return element.idom[f] != kNone; });
+  if (!found.reachable) return found;   // as analyze_target: nothing to cut
+  const std::string symbol = text::symbol(element.view.element);
+  found.facilities = must_pass_facilities(dataset, graph, element, target,
+                                          fmt::format("every path of {} to {}", symbol, target.label));
   // Whether a country's loss cuts R off from the target is the same in G_e as in the target's
   // upstream cone, so G_e serves without the cone's two searches; a country with no facility
   // upstream cuts nothing and is found so quickly.
@@ -248,8 +251,10 @@ std::vector<MustPassCountry> must_pass_countries(const Dataset& dataset, const S
   }
   StructureOptions options;
   options.retained_shares = false;
-  country_findings(dataset, graph, target, up, {}, 0, text::symbol(element.view.element), options, r);
-  return std::move(r.must_pass_countries);
+  TargetStructure r;
+  country_findings(dataset, graph, target, up, {}, 0, symbol, options, r);
+  found.countries = std::move(r.must_pass_countries);
+  return found;
 }
 
 StructureReport analyze_structure(const Dataset& dataset, const SupplyGraph& graph,

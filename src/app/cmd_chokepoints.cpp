@@ -120,7 +120,7 @@ int run_dependencies(const ChokepointOptions& opt, const GlobalOptions& global) 
     for (const int e : elements) {
       const ElementStructure element = prepare_element(*ds, graph, carriage, e);
       for (Consumer& c : consumers) {
-        for (const auto& m : must_pass_countries(*ds, graph, element, c.target)) {
+        for (const auto& m : must_pass(*ds, graph, element, c.target).countries) {
           c.options.must_pass[static_cast<std::size_t>(e)].push_back(m.country);
         }
       }

@@ -112,10 +112,15 @@ ElementStructure prepare_element(const Dataset& dataset, const SupplyGraph& grap
 /// Must-pass facilities and countries, minimum cut, max-flow and country losses for one target.
 TargetStructure analyze_target(const Dataset& dataset, const SupplyGraph& graph, const ElementStructure& element,
                                const StructureTarget& target, const StructureOptions& options = {});
-/// Only the must-pass countries of analyze_target (the same list, evidence included), without
-/// its dominators, max-flow or cuts: what `dependencies` needs to call a dependency critical.
-std::vector<MustPassCountry> must_pass_countries(const Dataset& dataset, const SupplyGraph& graph,
-                                                 const ElementStructure& element, const StructureTarget& target);
+/// What a target must pass, as analyze_target finds it (the same lists, evidence included),
+/// without its upstream cone, max-flow or cuts: what `dependencies` and `diff` need.
+struct MustPass {
+  bool reachable = false;
+  std::vector<MustPassFacility> facilities;
+  std::vector<MustPassCountry> countries;
+};
+MustPass must_pass(const Dataset& dataset, const SupplyGraph& graph, const ElementStructure& element,
+                   const StructureTarget& target);
 
 /// Articulation points, bridges and betweenness over `mask` (an element view's, or overall_view).
 NetworkStructure analyze_network(const Dataset& dataset, const SupplyGraph& graph, const GraphMask& mask,

@@ -322,10 +322,18 @@ TEST(Structure, MatchesBruteForceOnRandomDatasets) {
     StructureOptions no_shares;   // every country searched for, none solved for
     no_shares.retained_shares = false;
     const TargetStructure unsolved = analyze_target(c.d, g, e, target, no_shares);
-    const std::vector<MustPassCountry> only = chokepoint::must_pass_countries(c.d, g, e, target);
+    const MustPass passes = must_pass(c.d, g, e, target);
+    const std::vector<MustPassCountry>& only = passes.countries;
+    ASSERT_EQ(passes.reachable, reachable) << "round " << round;
     if (!reachable) {
       ASSERT_TRUE(only.empty()) << "round " << round;
+      ASSERT_TRUE(passes.facilities.empty()) << "round " << round;
       continue;
+    }
+    ASSERT_EQ(passes.facilities.size(), r.must_pass_facilities.size()) << "round " << round;
+    for (std::size_t i = 0; i < passes.facilities.size(); ++i) {
+      ASSERT_EQ(passes.facilities[i].facility, r.must_pass_facilities[i].facility);
+      ASSERT_EQ(passes.facilities[i].evidence, r.must_pass_facilities[i].evidence);
     }
     ++checked;
     std::vector<Index> must_pass, must_pass_countries;

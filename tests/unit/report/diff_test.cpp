@@ -136,6 +136,39 @@ TEST(Diff, AddedAndRemovedFactsAndTheMetricsTheyMove) {
   EXPECT_GT(n[4], 0u);  // new-must-pass-facility
 }
 
+// Facts are merged id by id (both datasets' ids sorted), not gathered into maps: a link named
+// twice (the same supplier, customer and material: an error on load, possible in a Dataset made
+// in code) is told apart by its order, and each change is found under its own id.
+TEST(Diff, RepeatedLinksAreToldApartByTheirOrder) {
+  ExampleCopy copy("repeated");
+  Dataset a = load_ok(copy);
+  ASSERT_FALSE(a.links.empty());
+  const Link first = a.links.front();
+  Link again = first;
+  again.volume = 7.0;
+  again.share = std::nullopt;
+  a.links.push_back(again);      // "#2"
+  a.links.push_back(again);      // "#3"
+  a.build_indexes();
+  Dataset b = a;
+  b.links[b.links.size() - 2].volume = 8.0;   // #2 changes
+  b.links.pop_back();                         // #3 goes
+  b.build_indexes();
+  const std::string id = a.facilities[first.from].id + " -> " + a.facilities[first.to].id + " (" +
+                         a.materials[first.material].id + ")";
+  const DatasetDiff d = diff_datasets(a, b);
+  std::vector<std::string> found;
+  for (const auto& f : d.facts) {
+    if (f.kind != FactKind::link) continue;
+    found.push_back(f.id + (f.change == FactChangeType::modified ? " modified"
+                            : f.change == FactChangeType::removed ? " removed"
+                                                                   : " added"));
+    for (const auto& c : f.fields) found.back() += " " + c.field + " " + c.old_value + "->" + c.new_value;
+  }
+  EXPECT_EQ(found, (std::vector<std::string>{id + " #3 removed", id + " #2 modified volume 7->8"}));
+  EXPECT_TRUE(diff_datasets(a, a).facts.empty());
+}
+
 TEST(DiffReport, MarkdownAndJsonSayWhatFailed) {
   ExampleCopy a("report-a"), b("report-b");
   b.replace("chain.yaml", "  - {from: mp-separation, to: mp-independence, material: ndpr-oxide, source: mp-fy25}\n",
