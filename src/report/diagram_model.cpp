@@ -447,22 +447,25 @@ std::string country_stage_name(const Dataset& ds, const CountryStage& k) {
 // Must-pass (country, stage) nodes: removing all of the node's facilities cuts a target off.
 void country_stage_findings(const Context& c, const std::map<CountryStage, std::vector<Index>>& groups,
                             std::map<CountryStage, std::set<std::string>>& evidence, std::set<CountryStage>& must) {
+  // One search per (country, stage) node, all in one call per target and element (cut_off_by_each),
+  // after an empty group that asks whether the target is reached at all. The target's own
+  // facilities stay on.
+  std::vector<CountryStage> keys;
+  std::vector<std::vector<Index>> members{{}};
+  for (const auto& [key, facilities] : groups) {
+    keys.push_back(key);
+    members.push_back(facilities);
+  }
   std::map<int, GraphMask> views;
   for (const StructureTarget& target : targets(c)) {
     for (int e : demanded_elements(c, target)) {
       auto it = views.find(e);
       if (it == views.end()) it = views.emplace(e, element_view(c.ds, c.graph, c.carriage, e).mask).first;
-      const GraphMask& g = it->second;
-      if (!reaches(c.graph, g, c.graph.root(), target.facilities)) continue;
-      for (const auto& [key, members] : groups) {
-        GraphMask without = g;
-        bool any = false;
-        for (Index f : members) {
-          if (std::binary_search(target.facilities.begin(), target.facilities.end(), f)) continue;
-          if (without.vertex_on[f]) any = true;
-          without.vertex_on[f] = 0;
-        }
-        if (!any || reaches(c.graph, without, c.graph.root(), target.facilities)) continue;
+      const std::vector<std::uint8_t> cut = cut_off_by_each(c.graph, it->second, c.graph.root(), target.facilities, members);
+      if (cut[0] != 0) continue;   // not reached at all
+      for (std::size_t k = 0; k < keys.size(); ++k) {
+        if (cut[k + 1] == 0) continue;
+        const CountryStage& key = keys[k];
         must.insert(key);
         evidence[key].insert(fmt::format("every path of {} to {} passes through {} {}", symbol(e), target.label,
                                          stage_name(key.stage), country_name(c.ds, key.country)));
