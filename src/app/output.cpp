@@ -12,42 +12,71 @@ namespace chokepoint {
 
 namespace fs = std::filesystem;
 
-void write_file_atomic(const fs::path& path, std::string_view content) {
-  const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) throw OutputError(path.string() + ": is a directory");
-  std::string tmpl = (dir / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
-  const int fd = ::mkstemp(tmpl.data());
-  if (fd < 0) throw OutputError(path.string() + ": cannot create a file in " + dir.string() + ": " + std::strerror(errno));
-  const auto fail = [&](const std::string& what) {
-    const int err = errno;
-    ::close(fd);
-    ::unlink(tmpl.c_str());
-    throw OutputError(path.string() + ": " + what + ": " + std::strerror(err));
-  };
-  std::size_t written = 0;
-  while (written < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      fail("write failed");
+namespace {
+
+/// A file written through a temporary file in the same directory, renamed into place by commit();
+/// removed if never committed, so that a failed or interrupted run leaves no half-written file.
+class AtomicFile {
+ public:
+  explicit AtomicFile(const fs::path& path) : path_(path) {
+    const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) throw OutputError(path.string() + ": is a directory");
+    tmp_ = (dir / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
+    fd_ = ::mkstemp(tmp_.data());
+    if (fd_ < 0) throw OutputError(path.string() + ": cannot create a file in " + dir.string() + ": " + std::strerror(errno));
+  }
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+  ~AtomicFile() {
+    if (fd_ >= 0) ::close(fd_);
+    if (!committed_) ::unlink(tmp_.c_str());
+  }
+
+  void write(std::string_view content) {
+    std::size_t written = 0;
+    while (written < content.size()) {
+      const ssize_t n = ::write(fd_, content.data() + written, content.size() - written);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        fail("write failed");
+      }
+      written += static_cast<std::size_t>(n);
     }
-    written += static_cast<std::size_t>(n);
   }
-  // mkstemp creates 0600; give the file the usual permissions under the umask.
-  const mode_t mask = ::umask(0);
-  ::umask(mask);
-  ::fchmod(fd, 0666 & ~mask);
-  if (::fsync(fd) != 0) fail("fsync failed");
-  if (::close(fd) != 0) {
-    ::unlink(tmpl.c_str());
-    throw OutputError(path.string() + ": close failed");
+
+  void commit() {
+    // mkstemp creates 0600; give the file the usual permissions under the umask.
+    const mode_t mask = ::umask(0);
+    ::umask(mask);
+    ::fchmod(fd_, 0666 & ~mask);
+    if (::fsync(fd_) != 0) fail("fsync failed");
+    const int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) throw OutputError(path_.string() + ": close failed");
+    if (::rename(tmp_.c_str(), path_.c_str()) != 0) {
+      throw OutputError(path_.string() + ": rename failed: " + std::strerror(errno));
+    }
+    committed_ = true;
   }
-  if (::rename(tmpl.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(tmpl.c_str());
-    throw OutputError(path.string() + ": rename failed: " + std::strerror(err));
+
+ private:
+  [[noreturn]] void fail(const std::string& what) const {
+    throw OutputError(path_.string() + ": " + what + ": " + std::strerror(errno));
   }
+
+  fs::path path_;
+  std::string tmp_;
+  int fd_ = -1;
+  bool committed_ = false;
+};
+
+}  // namespace
+
+void write_file_atomic(const fs::path& path, std::string_view content) {
+  AtomicFile file(path);
+  file.write(content);
+  file.commit();
 }
 
 void write_directory_atomic(const fs::path& dir, const std::vector<std::pair<std::string, std::string>>& files) {
@@ -84,6 +113,17 @@ void emit(const std::string& path, std::string_view content) {
     return;
   }
   write_file_atomic(path, content);
+}
+
+void emit_pieces(const std::string& path, const std::function<void(const PieceSink&)>& write) {
+  if (path.empty() || path == "-") {
+    write([](std::string_view piece) { std::fwrite(piece.data(), 1, piece.size(), stdout); });
+    std::fflush(stdout);
+    return;
+  }
+  AtomicFile file(path);
+  write([&](std::string_view piece) { file.write(piece); });
+  file.commit();
 }
 
 bool is_terminal(int fd) { return ::isatty(fd) == 1; }

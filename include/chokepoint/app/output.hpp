@@ -2,6 +2,7 @@
 /// Where command output goes: stdout or a file written atomically, and terminal colour.
 
 #include <filesystem>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -32,6 +33,12 @@ void write_directory_atomic(const std::filesystem::path& dir,
                             const std::vector<std::pair<std::string, std::string>>& files);
 /// Writes to `path`, or to stdout when `path` is empty or "-".
 void emit(const std::string& path, std::string_view content);
+/// Where output goes a piece at a time.
+using PieceSink = std::function<void(std::string_view)>;
+/// The same for output written a piece at a time: `write` is called once with a sink for the
+/// pieces. A file is still written atomically (nothing is left if `write` throws); the whole is
+/// never held in memory.
+void emit_pieces(const std::string& path, const std::function<void(const PieceSink&)>& write);
 
 enum class ColorMode { automatic, always, never };
 /// Colour for a stream: never with NO_COLOR set or TERM=dumb, always when forced, else when a terminal.

@@ -47,6 +47,29 @@ TEST_F(AtomicWrite, FailureLeavesExistingFilesAlone) {
   EXPECT_EQ(entries(), 2u);   // report.md and a-directory, no temporary files
 }
 
+TEST_F(AtomicWrite, PiecesAppearWholeOrNotAtAll) {
+  const fs::path target = dir_ / "export.json";
+  emit_pieces(target.string(), [](const PieceSink& sink) {
+    sink("{");
+    sink("");
+    sink(std::string(3 << 20, 'x'));   // larger than any buffer
+    sink("}\n");
+  });
+  EXPECT_EQ(slurp(target), "{" + std::string(3 << 20, 'x') + "}\n");
+  // A writer that fails halfway leaves the file as it was, and no temporary file.
+  EXPECT_THROW(emit_pieces(target.string(),
+                           [](const PieceSink& sink) {
+                             sink("half");
+                             throw std::runtime_error("the writer failed");
+                           }),
+               std::runtime_error);
+  EXPECT_EQ(slurp(target), "{" + std::string(3 << 20, 'x') + "}\n");
+  EXPECT_EQ(entries(), 1u);
+  EXPECT_THROW(emit_pieces((dir_ / "missing-dir" / "x.json").string(), [](const PieceSink& sink) { sink("x"); }),
+               OutputError);
+  EXPECT_EQ(entries(), 1u);
+}
+
 TEST(Color, NoColorWins) {
   ::setenv("NO_COLOR", "1", 1);
   EXPECT_FALSE(use_color(ColorMode::automatic, 2));

@@ -74,6 +74,37 @@ TEST(ExportJson, CarriesTheSchemaEveryFactAndTheBaseline) {
   }
 }
 
+// The JSON is written a member and an item at a time; it must be what nlohmann's dump(2) writes
+// for the whole document: checked by parsing it and dumping it again, on datasets with empty
+// arrays, user text that needs escaping and invalid UTF-8.
+TEST(ExportJson, PiecesMakeTheDocumentADumpOfTheWholeWouldMake) {
+  const auto pieces = [](const Dataset& ds, std::size_t* count) {
+    std::string text;
+    write_json(ds, {}, [&](std::string_view piece) {
+      text += piece;
+      ++*count;
+    });
+    return text;
+  };
+  auto tricky = load_dataset_from_string(testing::kTrickyDataset, "tricky.yaml");
+  ASSERT_TRUE(tricky.dataset);
+  Dataset bare = example();   // no links, no groups: empty arrays
+  bare.links.clear();
+  bare.build_indexes();
+  Dataset odd = example();    // invalid UTF-8 is replaced, as dump's error handler does
+  odd.facilities[0].notes = std::string("bad \xC3( byte");
+  for (const Dataset* ds : std::vector<const Dataset*>{&example(), &*tricky.dataset, &bare, &odd}) {
+    std::size_t count = 0;
+    const std::string text = pieces(*ds, &count);
+    EXPECT_EQ(count, 1u);   // small: one piece
+    const auto whole = nlohmann::ordered_json::parse(text);
+    EXPECT_EQ(text, whole.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n");
+  }
+  std::size_t ignored = 0;
+  EXPECT_NE(pieces(bare, &ignored).find("\"links\": []"), std::string::npos);
+  EXPECT_NE(pieces(odd, &ignored).find("bad \xEF\xBF\xBD( byte"), std::string::npos);
+}
+
 TEST(ExportDot, QuotesIdsAndKeepsAttributes) {
   const std::string dot = export_dot(example());
   EXPECT_EQ(dot.rfind("digraph \"example 1.0\" {", 0), 0u);
