@@ -102,40 +102,55 @@ std::vector<std::uint8_t> cut_off_by_each(const SupplyGraph& graph, const GraphM
     starts.push_back(source);
   }
   const auto goal = [&](Index v) { return backward ? v == source : is_target[v] != 0; };
-  // Per vertex, the last search (1-based group) that saw it or that switched it off: nothing is
-  // cleared between groups.
+  // Per vertex, the last search that saw it or that switched it off (group g's is g + 1; the
+  // first search, with nothing switched off, is groups.size() + 1): nothing is cleared between
+  // searches. `parent` is kept by the first search only, to trace the path it finds.
   std::vector<std::uint32_t> seen(n, 0), off(n, 0);
-  std::vector<Index> stack;
-  for (std::size_t g = 0; g < groups.size(); ++g) {
-    const auto stamp = static_cast<std::uint32_t>(g + 1);
-    for (Index v : groups[g]) {
-      if (v != source && is_target[v] == 0) off[v] = stamp;
-    }
-    bool found = false;
+  std::vector<Index> stack, parent(n, kNone);
+  // One search with stamp `stamp`; returns the goal it reached (kNone: none).
+  const auto search = [&](std::uint32_t stamp, bool trace) -> Index {
     stack.clear();
     for (Index v : starts) {
       if (seen[v] == stamp) continue;
+      if (goal(v)) return v;
       seen[v] = stamp;
       stack.push_back(v);
-      found = found || goal(v);
     }
     // Marked when pushed; the last pushed is searched first, so the search runs down one path
     // until it ends before it tries the next.
-    while (!found && !stack.empty()) {
+    while (!stack.empty()) {
       const Index v = stack.back();
       stack.pop_back();
       for (const Adjacent& a : backward ? graph.in(v) : graph.out(v)) {
         const Index w = a.vertex;
         if (seen[w] == stamp || off[w] == stamp || !mask.edge(a.edge) || !mask.vertex(w)) continue;
-        if (goal(w)) {
-          found = true;
-          break;
-        }
+        if (trace) parent[w] = v;
+        if (goal(w)) return w;
         seen[w] = stamp;
         stack.push_back(w);
       }
     }
-    cut[g] = found ? 0 : 1;
+    return kNone;
+  };
+  // A group can cut only if it holds a vertex of every path, so of the first path found with
+  // nothing switched off: the other groups need no search (of 40 countries upstream of a consumer,
+  // a path meets a few). No path at all: every group cuts.
+  const Index reached = search(static_cast<std::uint32_t>(groups.size() + 1), true);
+  if (reached == kNone) {
+    std::fill(cut.begin(), cut.end(), 1);
+    return cut;
+  }
+  std::vector<std::uint8_t> on_path(n, 0);
+  for (Index v = reached; v != kNone; v = parent[v]) on_path[v] = 1;
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    const auto stamp = static_cast<std::uint32_t>(g + 1);
+    bool meets = false;
+    for (Index v : groups[g]) {
+      if (v == source || is_target[v] != 0) continue;
+      off[v] = stamp;
+      meets = meets || on_path[v] != 0;
+    }
+    cut[g] = meets && search(stamp, false) == kNone ? 1 : 0;
   }
   return cut;
 }

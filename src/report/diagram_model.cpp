@@ -2,6 +2,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -178,28 +179,44 @@ void structure(Context& c) {
   StructureOptions options;
   options.view.as_of = c.date;
   options.retained_shares = false;
-  std::map<int, ElementStructure> prepared;
-  for (const StructureTarget& target : targets(c)) {
-    for (int e : demanded_elements(c, target)) {
-      auto it = prepared.find(e);
-      if (it == prepared.end()) it = prepared.emplace(e, prepare_element(c.ds, c.graph, c.carriage, e)).first;
-      const TargetStructure r = analyze_target(c.ds, c.graph, it->second, target, options);
+  const std::vector<StructureTarget> all = targets(c);
+  std::vector<std::vector<int>> wanted;
+  for (const StructureTarget& target : all) wanted.push_back(demanded_elements(c, target));
+  const auto record = [&](const StructureTarget& target, int e, const std::vector<MustPassFacility>& facilities,
+                          const std::vector<MustPassCountry>& countries) {
+    for (const auto& m : facilities) {
+      c.must_pass.insert(m.facility);
+      c.facility_evidence[m.facility].insert(m.evidence);
+      auto& [elements, labels] = c.must_pass_facilities[m.facility];
+      elements.insert(e);
+      labels.insert(target.label);
+    }
+    for (const auto& m : countries) {
+      c.country_evidence[m.country].insert(m.evidence);
+      auto& [elements, labels] = c.must_pass_countries[m.country];
+      elements.insert(e);
+      labels.insert(target.label);
+    }
+  };
+  // One element's structure at a time (seventeen at once took 0.3 GB at 10^6 facilities); what is
+  // recorded goes into ordered sets and maps, so the order of the work does not show.
+  for (int e = 0; e < kRareEarthCount; ++e) {
+    std::optional<ElementStructure> element;   // prepared when a target first asks for it
+    for (std::size_t t = 0; t < all.size(); ++t) {
+      if (std::find(wanted[t].begin(), wanted[t].end(), e) == wanted[t].end()) continue;
+      if (!element) element = prepare_element(c.ds, c.graph, c.carriage, e);
+      const StructureTarget& target = all[t];
+      if (!c.focus) {
+        // Minimum cuts only for one target (over every consumer and element their union is most
+        // mines): without a focus, the must-pass lists alone, without a max-flow.
+        const MustPass r = must_pass(c.ds, c.graph, *element, target);
+        if (r.reachable) record(target, e, r.facilities, r.countries);
+        continue;
+      }
+      const TargetStructure r = analyze_target(c.ds, c.graph, *element, target, options);
       if (!r.reachable) continue;
-      for (const auto& m : r.must_pass_facilities) {
-        c.must_pass.insert(m.facility);
-        c.facility_evidence[m.facility].insert(m.evidence);
-        auto& [elements, labels] = c.must_pass_facilities[m.facility];
-        elements.insert(e);
-        labels.insert(target.label);
-      }
-      for (const auto& m : r.must_pass_countries) {
-        c.country_evidence[m.country].insert(m.evidence);
-        auto& [elements, labels] = c.must_pass_countries[m.country];
-        elements.insert(e);
-        labels.insert(target.label);
-      }
-      // Minimum cuts only for one target: over every consumer and element their union is most mines.
-      if (c.focus && std::isfinite(r.max_flow) && !r.min_cut.empty()) {
+      record(target, e, r.must_pass_facilities, r.must_pass_countries);
+      if (std::isfinite(r.max_flow) && !r.min_cut.empty()) {
         c.min_cuts[{target.label, r.min_cut}].insert(e);
         for (Index f : r.min_cut) {
           c.min_cut.insert(f);
