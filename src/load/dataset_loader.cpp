@@ -1010,17 +1010,7 @@ class DatasetBuilder {
     FigureRow row;
     row.table = Site::kTable | static_cast<std::uint32_t>(table_base_ + state_.tables.size());
     row.record = first.offset;
-    bool plain = true;
-    for (std::size_t k = 0; k < cells.size() && plain; ++k) {
-      if (cells[k] == nullptr) continue;   // not given: length 0
-      const std::optional<std::uint32_t> at = t.in_text(*cells[k]);
-      plain = at && cells[k]->text.size() <= std::numeric_limits<std::uint16_t>::max();
-      if (plain) {
-        row.text[k] = *at;
-        row.length[k] = static_cast<std::uint16_t>(cells[k]->text.size());
-      }
-    }
-    if (plain) {
+    if (compact_cells(t, cells, row.text, row.length)) {
       chain_figure(chain, row);
       return;
     }
@@ -1039,9 +1029,7 @@ class DatasetBuilder {
       const FigureRefs& w = state_.wide_figures[row.record];
       return which == FigureRow::material ? w.material : w.source;
     }
-    if (row.length[which] == 0) return {};
-    const csv::Table& t = table_of(Site{row.table, 0, 0, 0});
-    return Ref{t.text_at(row.text[which], row.length[which]), Site{row.table, 0, 0, field_start(t, row.text[which])}};
+    return compact_ref(row.table, row.text[which], row.length[which]);
   }
   /// Where a figure's record starts: its CSV row or its YAML mapping.
   [[nodiscard]] Site figure_site(const FigureRow& row) const {
@@ -1123,22 +1111,34 @@ class DatasetBuilder {
     }
   }
 
+  /// Where each given cell's text starts in the table and its length (0: not given, as empty cells
+  /// are absent); false when one is not a plain view of the table's text (a quoted id with ""
+  /// escapes) or is longer than a compact reference holds.
+  template <std::size_t N>
+  static bool compact_cells(const csv::Table& t, const std::array<const csv::Cell*, N>& cells,
+                            std::array<std::uint32_t, N>& text, std::array<std::uint16_t, N>& length) {
+    for (std::size_t k = 0; k < N; ++k) {
+      if (cells[k] == nullptr) continue;
+      const std::optional<std::uint32_t> at = t.in_text(*cells[k]);
+      if (!at || cells[k]->text.size() > std::numeric_limits<std::uint16_t>::max()) return false;
+      text[k] = *at;
+      length[k] = static_cast<std::uint16_t>(cells[k]->text.size());
+    }
+    return true;
+  }
+  /// A compact reference's id as a Ref; its cell's line and column are found when it is reported.
+  [[nodiscard]] Ref compact_ref(std::uint32_t table, std::uint32_t text, std::uint16_t length) const {
+    if (length == 0) return {};
+    const csv::Table& t = table_of(Site{table, 0, 0, 0});
+    return Ref{t.text_at(text, length), Site{table, 0, 0, field_start(t, text)}};
+  }
+
   /// A CSV link's references: compact when every id is a plain view of the table's text.
   void add_csv_link_refs(const csv::Table& t, const csv::Cell& first, const std::array<const csv::Cell*, 4>& cells) {
     LinkRefs refs;
     refs.table = Site::kTable | static_cast<std::uint32_t>(table_base_ + state_.tables.size());
     refs.record = first.offset;
-    bool plain = true;
-    for (std::size_t k = 0; k < cells.size() && plain; ++k) {
-      if (cells[k] == nullptr) continue;   // not given (empty cells are absent): length 0
-      const std::optional<std::uint32_t> at = t.in_text(*cells[k]);
-      plain = at && cells[k]->text.size() <= std::numeric_limits<std::uint16_t>::max();
-      if (plain) {
-        refs.text[k] = *at;
-        refs.length[k] = static_cast<std::uint16_t>(cells[k]->text.size());
-      }
-    }
-    if (plain) {
+    if (compact_cells(t, cells, refs.text, refs.length)) {
       state_.link_refs.push_back(refs);
       return;
     }
@@ -1154,9 +1154,7 @@ class DatasetBuilder {
   /// A link's reference as a Ref; a CSV cell's line and column are found when it is reported.
   [[nodiscard]] Ref link_ref(const LinkRefs& refs, LinkRefs::Which which) const {
     if (refs.wide()) return wide_ref(state_.wide_link_refs[refs.record], which);
-    if (refs.length[which] == 0) return {};
-    const csv::Table& t = table_of(Site{refs.table, 0, 0, 0});
-    return Ref{t.text_at(refs.text[which], refs.length[which]), Site{refs.table, 0, 0, field_start(t, refs.text[which])}};
+    return compact_ref(refs.table, refs.text[which], refs.length[which]);
   }
   /// Where a link's record starts: its CSV row or its YAML mapping.
   [[nodiscard]] Site link_site(const LinkRefs& refs) const {
