@@ -124,16 +124,18 @@ void sort_losses(const Dataset& d, std::vector<CountryLoss>& losses) {
 
 // Must-pass countries and the max-flow without each upstream country.
 // `flows`: the max-flow without each of up.countries (empty without retained shares).
+// `mask`: where to search for paths (up.mask, or G_e itself: the same answers).
 void country_findings(const Dataset& d, const SupplyGraph& graph, const StructureTarget& target,
-                      const Upstream& up, const std::vector<std::int64_t>& flows, std::int64_t base,
-                      const std::string& element, const StructureOptions& options, TargetStructure& r) {
+                      const Upstream& up, const GraphMask& mask, const std::vector<std::int64_t>& flows,
+                      std::int64_t base, const std::string& element, const StructureOptions& options,
+                      TargetStructure& r) {
   // A positive max-flow without a country (whose facilities never include a target) runs on a
   // path that avoids it, so only a zero flow needs the reachability search.
   std::vector<std::vector<Index>> searched;
   for (std::size_t i = 0; i < up.countries.size(); ++i) {
     if (!options.retained_shares || flows[i] == 0) searched.push_back(up.by_country[i]);
   }
-  const std::vector<std::uint8_t> cut_off = cut_off_by_each(graph, up.mask, graph.root(), target.facilities, searched);
+  const std::vector<std::uint8_t> cut_off = cut_off_by_each(graph, mask, graph.root(), target.facilities, searched);
   for (std::size_t i = 0, k = 0; i < up.countries.size(); ++i) {
     CountryLoss loss;
     loss.country = up.countries[i];
@@ -220,7 +222,7 @@ TargetStructure analyze_target(const Dataset& dataset, const SupplyGraph& graph,
     r.min_cut_capacity = kInfinity;
   }
   describe_cut(d, symbol, target, r);
-  country_findings(d, graph, target, up, solved.without, base.max_flow, symbol, options, r);
+  country_findings(d, graph, target, up, up.mask, solved.without, base.max_flow, symbol, options, r);
   return r;
 }
 
@@ -236,8 +238,7 @@ MustPass must_pass(const Dataset& dataset, const SupplyGraph& graph, const Eleme
   // Whether a country's loss cuts R off from the target is the same in G_e as in the target's
   // upstream cone, so G_e serves without the cone's two searches; a country with no facility
   // upstream cuts nothing and is found so quickly.
-  Upstream up;
-  up.mask = element.view.mask;
+  Upstream up;   // its mask unused: the search runs in G_e
   std::vector<std::vector<Index>> facilities(dataset.countries.size());
   for (Index f = 0; f < graph.facility_count(); ++f) {
     const Index c = dataset.facilities[f].country;
@@ -252,7 +253,7 @@ MustPass must_pass(const Dataset& dataset, const SupplyGraph& graph, const Eleme
   StructureOptions options;
   options.retained_shares = false;
   TargetStructure r;
-  country_findings(dataset, graph, target, up, {}, 0, symbol, options, r);
+  country_findings(dataset, graph, target, up, element.view.mask, {}, 0, symbol, options, r);
   found.countries = std::move(r.must_pass_countries);
   return found;
 }
