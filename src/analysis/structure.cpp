@@ -123,22 +123,26 @@ void sort_losses(const Dataset& d, std::vector<CountryLoss>& losses) {
 }
 
 // Must-pass countries and the max-flow without each upstream country.
-// `flows`: the max-flow without each of up.countries (empty without retained shares).
-// `mask`: where to search for paths (up.mask, or G_e itself: the same answers).
+// Must-pass countries and the max-flow without each of `countries` (each with its facilities in
+// `by_country`). `flows`: the max-flow without each (empty without retained shares). `mask`:
+// where to search for paths (the target's upstream cone, or G_e itself: the same answers).
 void country_findings(const Dataset& d, const SupplyGraph& graph, const StructureTarget& target,
-                      const Upstream& up, const GraphMask& mask, const std::vector<std::int64_t>& flows,
-                      std::int64_t base, const std::string& element, const StructureOptions& options,
-                      TargetStructure& r) {
+                      const std::vector<Index>& countries, const std::vector<std::vector<Index>>& by_country,
+                      const GraphMask& mask, const std::vector<std::int64_t>& flows, std::int64_t base,
+                      const std::string& element, const StructureOptions& options, TargetStructure& r) {
   // A positive max-flow without a country (whose facilities never include a target) runs on a
   // path that avoids it, so only a zero flow needs the reachability search.
-  std::vector<std::vector<Index>> searched;
-  for (std::size_t i = 0; i < up.countries.size(); ++i) {
-    if (!options.retained_shares || flows[i] == 0) searched.push_back(up.by_country[i]);
+  std::vector<std::vector<Index>> some;   // when only some are searched
+  if (options.retained_shares) {
+    for (std::size_t i = 0; i < countries.size(); ++i) {
+      if (flows[i] == 0) some.push_back(by_country[i]);
+    }
   }
-  const std::vector<std::uint8_t> cut_off = cut_off_by_each(graph, mask, graph.root(), target.facilities, searched);
-  for (std::size_t i = 0, k = 0; i < up.countries.size(); ++i) {
+  const std::vector<std::uint8_t> cut_off = cut_off_by_each(graph, mask, graph.root(), target.facilities,
+                                                            options.retained_shares ? some : by_country);
+  for (std::size_t i = 0, k = 0; i < countries.size(); ++i) {
     CountryLoss loss;
-    loss.country = up.countries[i];
+    loss.country = countries[i];
     if (!options.retained_shares || flows[i] == 0) loss.must_pass = cut_off[k++] != 0;
     const std::int64_t flow = loss.must_pass || flows.empty() ? 0 : flows[i];
     loss.max_flow = to_tonnes(flow, options.tonne_resolution);
@@ -183,6 +187,16 @@ ElementStructure prepare_element(const Dataset& dataset, const SupplyGraph& grap
   ElementStructure s;
   s.view = element_view(dataset, graph, carriage, element);
   s.idom = immediate_dominators(graph, s.view.mask, graph.root());
+  std::vector<std::vector<Index>> facilities(dataset.countries.size());
+  for (Index f = 0; f < graph.facility_count(); ++f) {
+    const Index c = dataset.facilities[f].country;
+    if (c != kNone && s.view.mask.vertex(f)) facilities[c].push_back(f);
+  }
+  for (Index c = 0; c < facilities.size(); ++c) {
+    if (facilities[c].empty()) continue;
+    s.countries.push_back(c);
+    s.by_country.push_back(std::move(facilities[c]));
+  }
   return s;
 }
 
@@ -222,7 +236,8 @@ TargetStructure analyze_target(const Dataset& dataset, const SupplyGraph& graph,
     r.min_cut_capacity = kInfinity;
   }
   describe_cut(d, symbol, target, r);
-  country_findings(d, graph, target, up, up.mask, solved.without, base.max_flow, symbol, options, r);
+  country_findings(d, graph, target, up.countries, up.by_country, up.mask, solved.without, base.max_flow, symbol,
+                   options, r);
   return r;
 }
 
@@ -237,23 +252,14 @@ MustPass must_pass(const Dataset& dataset, const SupplyGraph& graph, const Eleme
                                           fmt::format("every path of {} to {}", symbol, target.label));
   // Whether a country's loss cuts R off from the target is the same in G_e as in the target's
   // upstream cone, so G_e serves without the cone's two searches; a country with no facility
-  // upstream cuts nothing and is found so quickly.
-  Upstream up;   // its mask unused: the search runs in G_e
-  std::vector<std::vector<Index>> facilities(dataset.countries.size());
-  for (Index f = 0; f < graph.facility_count(); ++f) {
-    const Index c = dataset.facilities[f].country;
-    if (c == kNone || !element.view.mask.vertex(f) || contains(target.facilities, f)) continue;
-    facilities[c].push_back(f);
-  }
-  for (Index c = 0; c < facilities.size(); ++c) {
-    if (facilities[c].empty()) continue;
-    up.countries.push_back(c);
-    up.by_country.push_back(std::move(facilities[c]));
-  }
+  // upstream cuts nothing and is found so quickly. The target's own facilities, in its country's
+  // group, stay on in the search (cut_off_by_each), so a country of target facilities alone
+  // cuts nothing, as in analyze_target where they are left out of the groups.
   StructureOptions options;
   options.retained_shares = false;
   TargetStructure r;
-  country_findings(dataset, graph, target, up, element.view.mask, {}, 0, symbol, options, r);
+  country_findings(dataset, graph, target, element.countries, element.by_country, element.view.mask, {}, 0, symbol,
+                   options, r);
   found.countries = std::move(r.must_pass_countries);
   return found;
 }

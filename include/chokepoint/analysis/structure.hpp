@@ -103,6 +103,10 @@ struct NetworkStructure {
 struct ElementStructure {
   ElementView view;
   std::vector<Index> idom;  ///< per vertex; kNone: R itself or unreachable
+  /// The countries with a facility in G_e, and each one's facilities there (must_pass searches
+  /// without each, for every target: grouped once here, not once a target).
+  std::vector<Index> countries;
+  std::vector<std::vector<Index>> by_country;
 };
 
 /// G_e of `element` and its dominator tree from R.
