@@ -185,8 +185,8 @@ void build_groups(const Dataset& d, PlanData& p) {
   for (Index f = 0; f < p.facilities.size(); ++f) {
     FacilityPlan& fp = p.facilities[f];
     fp.group_begin = static_cast<Index>(p.groups.size());
-    fp.entry_begin = static_cast<Index>(p.entry_count);
     if (fp.rule == Rule::sink) {
+      Index k = 0;
       for (const DemandEntry& entry : d.facilities[f].demand) {
         auto it = std::find_if(p.groups.begin() + fp.group_begin, p.groups.end(),
                                [&](const flow_detail::DemandGroup& g) { return g.material == entry.material; });
@@ -197,6 +197,7 @@ void build_groups(const Dataset& d, PlanData& p) {
         it->quantity += entry.quantity;
         p.entry_facility.push_back(f);
         p.entry_group.push_back(static_cast<Index>(it - p.groups.begin()));
+        p.entry_index.push_back(k++);
         ++p.entry_count;
       }
     }
@@ -231,18 +232,15 @@ bool link_usable(const Dataset& d, const Link& link, const FlowOptions& options)
 
 void build_links(const Dataset& d, PlanData& p) {
   const std::size_t L = d.links.size();
-  p.link_slot.assign(L, kNone);
-  p.link_to.assign(L, kNone);
+  p.link_in.assign(L, kNone);  // the link's slot until its place in in_links is known
   p.customer_capacity.assign(L, 0.0);
-  p.proportion.assign(L, 0.0);
   std::vector<Index> per_slot(p.slots.size() + 1, 0), per_customer(p.facilities.size() + 1, 0);
   for (Index l = 0; l < L; ++l) {
     const Link& link = d.links[l];
     if (!link_usable(d, link, p.options)) continue;
     const Index s = slot_for(p, link.from, link.material);
     if (s == kNone) continue;
-    p.link_slot[l] = s;
-    p.link_to[l] = link.to;
+    p.link_in[l] = s;
     p.customer_capacity[l] = customer_capacity(p, link.to, link.material);
     ++per_slot[s + 1];
     ++per_customer[link.to + 1];
@@ -260,12 +258,13 @@ void build_links(const Dataset& d, PlanData& p) {
     p.facilities[f].in_end = per_customer[f];
   }
   for (Index l = 0; l < L; ++l) {
-    const Index s = p.link_slot[l];
+    const Index s = p.link_in[l];
     if (s == kNone) continue;
     const Link& link = d.links[l];
     p.slot_links[p.slots[s].link_end++] = l;
     const Index g = group_for(p, link.to, link.material);
-    p.in_links[p.facilities[link.to].in_end++] = InLink{l, s, g, p.slots[s].routes, 0.0};
+    p.link_in[l] = p.facilities[link.to].in_end++;
+    p.in_links[p.link_in[l]] = InLink{l, s, g, p.slots[s].routes, 0.0};
     if (g != kNone) p.groups[g].carries |= p.slots[s].routes;
   }
   // A run keeps, per group, one value per element its links can bring: the rest stays zero.
@@ -394,7 +393,7 @@ void build_order(PlanData& p) {
     const FacilityPlan& fp = p.facilities[f];
     for (Index s = fp.slot_begin; s < fp.slot_end; ++s) {
       for (Index i = p.slots[s].link_begin; i < p.slots[s].link_end; ++i) {
-        const Index to = p.link_to[p.slot_links[i]];
+        const Index to = flow_detail::link_customer(p, p.slot_links[i]);
         adj.push_back(to);
         if (to == f) self_loop[f] = 1;
       }
@@ -412,7 +411,6 @@ void build_order(PlanData& p) {
     for (Index m = c.begin[k]; m < c.begin[k + 1]; ++m) {
       const Index f = c.members[m];
       p.facilities[f].position = static_cast<Index>(p.order.size());
-      p.facilities[f].component = static_cast<Index>(p.component_begin.size() - 1);
       p.order.push_back(f);
     }
   }
@@ -424,8 +422,7 @@ void freeze_baseline(const FlowPlan& plan, PlanData& p) {
   FlowResult baseline;
   flow_detail::Runner::run(plan, Disruption{}, /*dynamic_split=*/true, baseline);
   const auto& carried = flow_detail::Runner::extra(baseline);
-  for (Index l = 0; l < p.link_slot.size(); ++l) p.proportion[l] = p.link_slot[l] == kNone ? 0.0 : carried[l];
-  for (InLink& in : p.in_links) in.proportion = p.proportion[in.link];
+  for (InLink& in : p.in_links) in.proportion = carried[in.link];
   p.unsold = flow_detail::Runner::unsold(baseline);
   const auto& values = flow_detail::Runner::group_received(baseline);
   for (Index g = 0; g < p.groups.size(); ++g) {
@@ -450,7 +447,7 @@ void split_by_rule(const PlanData& p, const Slot& slot, double output_tonnes, st
   double fixed = 0, weight_total = 0;
   int rest = 0;
   bool weights_finite = true;
-  const auto taking = [&](Index l) { return p.facilities[p.link_to[l]].participates; };
+  const auto taking = [&](Index l) { return p.facilities[link_customer(p, l)].participates; };
   for (Index i = slot.link_begin; i < slot.link_end; ++i) {
     const Index l = p.slot_links[i];
     if (!taking(l)) continue;
@@ -514,8 +511,8 @@ FlowPlan build_flow_plan(const Dataset& dataset, const FlowOptions& options) {
 const Dataset& FlowPlan::dataset() const { return *data_->dataset; }
 const FlowOptions& FlowPlan::options() const { return data_->options; }
 bool FlowPlan::participates(Index facility) const { return data_->facilities[facility].participates; }
-bool FlowPlan::in_plan(Index link) const { return data_->link_slot[link] != kNone; }
-double FlowPlan::proportion(Index link) const { return data_->proportion[link]; }
+bool FlowPlan::in_plan(Index link) const { return data_->link_in[link] != kNone; }
+double FlowPlan::proportion(Index link) const { return flow_detail::link_proportion(*data_, link); }
 std::size_t FlowPlan::cyclic_component_count() const {
   return static_cast<std::size_t>(
       std::count(data_->component_cyclic.begin(), data_->component_cyclic.end(), std::uint8_t{1}));

@@ -2,6 +2,7 @@
 /// The flow engine's compact plan: what build_flow_plan precomputes and every run reads.
 /// Private to src/analysis.
 
+#include <algorithm>
 #include <bit>
 #include <cstdint>
 #include <limits>
@@ -52,7 +53,9 @@ struct DemandGroup {
   Index mix = kNone;             ///< mixed materials: into PlanData::group_mixes (see per_tonne)
 };
 
-/// Fields ordered to leave no padding (64 bytes): a large chain has a million of them.
+/// Fields ordered to leave no padding (56 bytes): a large chain has a million of them. A sink's
+/// first demand row and a facility's component are found when asked (entry_begin, and a search of
+/// component_begin): only result accessors and redirect ask.
 struct FacilityPlan {
   double recovery = 1;
   double feed_bound = kUnbounded;    ///< separate: t REO of feed; others: intake estimate for redirect
@@ -64,11 +67,9 @@ struct FacilityPlan {
   Index slot_begin = 0, slot_end = 0;
   Index in_begin = 0, in_end = 0;
   Index group_begin = 0, group_end = 0;
-  Index entry_begin = 0;         ///< its first row in FlowResult::demand()
   Index position = 0;            ///< in the processing order
-  Index component = 0;
 };
-static_assert(sizeof(FacilityPlan) == 64);
+static_assert(sizeof(FacilityPlan) == 56);
 
 struct PlanData {
   const Dataset* dataset = nullptr;
@@ -82,12 +83,13 @@ struct PlanData {
   std::vector<ReVector> material_tonnes; ///< per material: material tonnes per element tonne
   std::vector<ReVector> material_content;///< per material: element tonnes per material tonne
 
-  std::vector<Index> link_slot;          ///< per dataset link; kNone outside the plan
-  std::vector<Index> link_to;            ///< per dataset link: its customer
+  /// Per dataset link: its place in in_links (which holds its slot and frozen proportion), kNone
+  /// outside the plan. One array instead of three per link (slot, customer, proportion: 20 bytes
+  /// a link against 4; the customer is the dataset link's `to`), 35 MiB less plan at 1e6.
+  std::vector<Index> link_in;
   std::vector<Index> slot_links;         ///< links grouped by slot, in link order
   std::vector<InLink> in_links;          ///< grouped by customer, in link order
   std::vector<double> customer_capacity; ///< per link: rule-6 weight of its customer (build only)
-  std::vector<double> proportion;        ///< per link: frozen baseline share of its slot's stream
   std::vector<double> unsold;            ///< per slot: frozen baseline unsold share
 
   /// Per slot, and one past the last at the end: where its values start in a run's streams. A
@@ -103,9 +105,30 @@ struct PlanData {
   std::size_t max_slots = 0;
   std::size_t entry_count = 0;           ///< demand entries over all sinks
   std::size_t received_values = 0;       ///< sum over groups of their carries' bits
-  std::vector<Index> entry_facility;     ///< per demand row: its sink
+  std::vector<Index> entry_facility;     ///< per demand row: its sink (rows in facility order)
   std::vector<Index> entry_group;        ///< per demand row: its demand group
+  std::vector<Index> entry_index;        ///< per demand row: its entry in the sink's demand list
 };
+
+/// Sink f's first row in FlowResult::demand() (rows are in facility order).
+inline Index entry_begin(const PlanData& p, Index f) {
+  return static_cast<Index>(std::lower_bound(p.entry_facility.begin(), p.entry_facility.end(), f) -
+                            p.entry_facility.begin());
+}
+
+
+/// Link l's slot, kNone outside the plan.
+inline Index link_slot(const PlanData& p, Index l) {
+  const Index i = p.link_in[l];
+  return i == kNone ? kNone : p.in_links[i].slot;
+}
+/// Link l's frozen baseline share of its slot's stream (0 outside the plan).
+inline double link_proportion(const PlanData& p, Index l) {
+  const Index i = p.link_in[l];
+  return i == kNone ? 0.0 : p.in_links[i].proportion;
+}
+/// Link l's customer.
+inline Index link_customer(const PlanData& p, Index l) { return p.dataset->links[l].to; }
 
 /// Tonnes of material m in a stream of element tonnes.
 inline double tonnes_of(const PlanData& p, Index material, const ReVector& x) {

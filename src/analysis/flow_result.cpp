@@ -43,19 +43,21 @@ bool FlowResult::takes_part(Index f) const {
 }
 
 double FlowResult::pass_share(Index l) const {
-  if (!takes_part(plan_.data().link_to[l])) return 0.0;
+  if (!takes_part(flow_detail::link_customer(plan_.data(), l))) return 0.0;
   return pass_.empty() ? 1.0 : std::clamp(pass_[l], 0.0, 1.0);
 }
 
 double FlowResult::carried_share(Index l) const {
-  if (plan_.data().link_slot[l] == kNone) return 0.0;
-  return plan_.data().proportion[l] * pass_share(l) + (extra_.empty() ? 0.0 : extra_[l]);
+  const PlanData& p = plan_.data();
+  if (p.link_in[l] == kNone) return 0.0;
+  return p.in_links[p.link_in[l]].proportion * pass_share(l) + (extra_.empty() ? 0.0 : extra_[l]);
 }
 
 double FlowResult::blocked_share(Index l) const {
-  const Index s = plan_.data().link_slot[l];
-  if (s == kNone) return 0.0;
-  return plan_.data().proportion[l] * (1.0 - pass_share(l)) * (keep_.empty() ? 1.0 : keep_[s]);
+  const PlanData& p = plan_.data();
+  if (p.link_in[l] == kNone) return 0.0;
+  const flow_detail::InLink& in = p.in_links[p.link_in[l]];
+  return in.proportion * (1.0 - pass_share(l)) * (keep_.empty() ? 1.0 : keep_[in.slot]);
 }
 
 ReVector FlowResult::received(Index f) const {
@@ -89,7 +91,7 @@ double FlowResult::output_tonnes(Index f, std::size_t output) const {
 LinkFlow FlowResult::link(Index l) const {
   const PlanData& p = plan_.data();
   LinkFlow flow;
-  const Index s = p.link_slot[l];
+  const Index s = flow_detail::link_slot(p, l);
   if (s == kNone) return flow;
   flow_detail::add_stream(p, stream_, s, carried_share(l), flow.carried);
   flow_detail::add_stream(p, stream_, s, blocked_share(l), flow.blocked);
@@ -99,7 +101,7 @@ LinkFlow FlowResult::link(Index l) const {
 }
 
 double FlowResult::carried(Index l, int element) const {
-  const Index s = plan_.data().link_slot[l];
+  const Index s = flow_detail::link_slot(plan_.data(), l);
   return s == kNone ? 0.0
                     : carried_share(l) * flow_detail::stream_element(plan_.data(), stream_, s, static_cast<std::size_t>(element));
 }
@@ -139,7 +141,7 @@ DemandFlow FlowResult::demand_row(std::size_t row) const {
   const PlanData& p = plan_.data();
   const Index f = p.entry_facility[row];
   const Index g = p.entry_group[row];
-  const auto k = static_cast<Index>(row - p.facilities[f].entry_begin);
+  const Index k = p.entry_index[row];
   const flow_detail::DemandGroup& group = p.groups[g];
   const DemandEntry& entry = p.dataset->facilities[f].demand[k];
   const double factor = std::max(0.0, demand_factor_.empty() ? 1.0 : demand_factor_[f]);
@@ -167,7 +169,7 @@ double FlowResult::delivered_in_row(std::size_t row, std::size_t element) const 
   const Index f = p.entry_facility[row];
   const Index g = p.entry_group[row];
   const flow_detail::DemandGroup& group = p.groups[g];
-  const DemandEntry& entry = p.dataset->facilities[f].demand[row - p.facilities[f].entry_begin];
+  const DemandEntry& entry = p.dataset->facilities[f].demand[p.entry_index[row]];
   const double share = group.quantity > 0 ? entry.quantity / group.quantity : 0.0;
   return group_delivered_[g] * flow_detail::received_element(p, group_received_, g, element) * share;
 }
@@ -178,7 +180,8 @@ DemandFlow FlowResult::sink_demand(Index f) const {
   total.facility = f;
   if (fp.rule != Rule::sink) return total;
   const std::size_t entries = plan_.dataset().facilities[f].demand.size();
-  for (std::size_t k = fp.entry_begin; k < fp.entry_begin + entries; ++k) {
+  const std::size_t first = flow_detail::entry_begin(plan_.data(), f);
+  for (std::size_t k = first; k < first + entries; ++k) {
     const DemandFlow row = demand_row(k);
     total.demand_tonnes += row.demand_tonnes;
     total.delivered_tonnes += row.delivered_tonnes;

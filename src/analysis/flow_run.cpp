@@ -41,7 +41,7 @@ class Pass {
     return d_.participates.empty() ? p_.facilities[f].participates : d_.participates[f] != 0;
   }
   double pass_of(Index l) const {
-    if (!participates(p_.link_to[l])) return 0.0;
+    if (!participates(link_customer(p_, l))) return 0.0;
     return d_.pass_factor.empty() ? 1.0 : std::clamp(d_.pass_factor[l], 0.0, 1.0);
   }
   double carried_share(const InLink& in) const {
@@ -296,7 +296,7 @@ void Pass::ship(const Slot& slot, Index s) {
   for (Index i = slot.link_begin; i < slot.link_end; ++i) {
     const Index l = p_.slot_links[i];
     s_.extra[l] = 0.0;
-    blocked += p_.proportion[l] * (1.0 - pass_of(l));
+    blocked += link_proportion(p_, l) * (1.0 - pass_of(l));
   }
   if (blocked > 0) redirect(slot, s, blocked);
 }
@@ -307,13 +307,16 @@ double Pass::intake_so_far(Index customer, Index s, Index group) const {
   const FacilityPlan& fp = p_.facilities[customer];
   const Index supplier = p_.slots[s].facility;
   const FacilityPlan& sp = p_.facilities[supplier];
+  // The supplier's component: the positions [first, last) of the processing order.
+  const auto next = std::upper_bound(p_.component_begin.begin(), p_.component_begin.end(), sp.position);
+  const Index first = *(next - 1), last = *next;
   double total = 0;
   for (Index i = fp.in_begin; i < fp.in_end; ++i) {
     const InLink& in = p_.in_links[i];
     const Index from = p_.slots[in.slot].facility;
     const FacilityPlan& fromp = p_.facilities[from];
     const bool counted = from == supplier ? in.slot <= s
-                                          : fromp.position < sp.position || fromp.component == sp.component;
+                                          : fromp.position < sp.position || (fromp.position >= first && fromp.position < last);
     const double c = carried_share(in);
     if (!counted || c == 0) continue;
     const ReVector x = expand_stream(p_, s_.stream, in.slot);
@@ -332,14 +335,12 @@ double Pass::intake_so_far(Index customer, Index s, Index group) const {
 /// The share of `offered` that link l's customer could still take, or unbounded.
 double Pass::spare_share(Index l, Index s, const ReVector& offered) const {
   const Slot& slot = p_.slots[s];
-  const Index customer = p_.link_to[l];
+  const Index customer = link_customer(p_, l);
   const FacilityPlan& cp = p_.facilities[customer];
   double bound = 0, measure = 0;
   Index group = kNone;
   if (cp.rule == Rule::sink) {
-    for (Index i = cp.in_begin; i < cp.in_end; ++i) {
-      if (p_.in_links[i].link == l) group = p_.in_links[i].group;
-    }
+    group = p_.in_links[p_.link_in[l]].group;  // l is in the plan: it is one of slot s's links
     if (group == kNone) return 0.0;
     bound = p_.groups[group].quantity * std::max(0.0, factor_at(d_.demand_factor, customer));
     measure = tonnes_of(p_, slot.material, offered);
@@ -394,7 +395,7 @@ void Runner::run(const FlowPlan& plan, const Disruption& disruption, bool dynami
   const PlanData& p = plan.data();
   [[maybe_unused]] const auto sized = [](const auto& v, std::size_t n) { return v.empty() || v.size() == n; };
   assert(sized(disruption.capacity_factor, p.facilities.size()) && sized(disruption.demand_factor, p.facilities.size()) &&
-         sized(disruption.participates, p.facilities.size()) && sized(disruption.pass_factor, p.link_slot.size()));
+         sized(disruption.participates, p.facilities.size()) && sized(disruption.pass_factor, p.link_in.size()));
   r.plan_ = plan;
   r.pass_ = disruption.pass_factor;
   r.participates_ = disruption.participates;
@@ -405,7 +406,7 @@ void Runner::run(const FlowPlan& plan, const Disruption& disruption, bool dynami
   fit(r.group_delivered_, p.groups.size(), 0.0);
   fit(r.scratch_, std::max<std::size_t>(p.max_slots, 1), ReVector{});
   const bool extra = dynamic_split || disruption.redirect;
-  if (extra) r.extra_.assign(p.link_slot.size(), 0.0);
+  if (extra) r.extra_.assign(p.link_in.size(), 0.0);
   else r.extra_.clear();
   if (disruption.redirect && !dynamic_split) r.keep_.assign(p.slots.size(), 1.0);
   else r.keep_.clear();

@@ -584,8 +584,7 @@ class DatasetBuilder {
                                });
     if (!ok) return;
     r.require_keys(v, "disruption", {"probability", "severity"});
-    if (!valid) return;
-    out.given = true;
+    if (!valid || !out.given()) return;  // a missing severity is an error above
     risk = out;
   }
 

@@ -104,15 +104,17 @@ void Dataset::build_indexes() {
   group_ix_.build(groups);
   material_ix_.build(materials);
   facility_ix_.build(facilities);
-  // Counting sort of the links by end: each facility's links stay in link order.
-  const auto group = [&](std::vector<std::size_t>& first, std::vector<Index>& items, Index Link::*end) {
+  // Counting sort of the links by end: each facility's links stay in link order. Links are
+  // numbered by Index, as every analysis numbers them.
+  if (links.size() >= kNone) throw std::length_error("a dataset holds fewer than 2^32 - 1 links");
+  const auto group = [&](std::vector<Index>& first, std::vector<Index>& items, Index Link::*end) {
     first.assign(facilities.size() + 1, 0);
     for (const Link& l : links) {
       if (l.*end < facilities.size()) ++first[l.*end + 1];
     }
     for (std::size_t f = 0; f < facilities.size(); ++f) first[f + 1] += first[f];
     items.resize(first.back());
-    std::vector<std::size_t> fill(first.begin(), first.end() - 1);
+    std::vector<Index> fill(first.begin(), first.end() - 1);
     for (std::size_t l = 0; l < links.size(); ++l) {
       if (links[l].*end < facilities.size()) items[fill[links[l].*end]++] = static_cast<Index>(l);
     }

@@ -190,7 +190,7 @@ RiskSamples prepare(const Dataset &ds, const RiskOptions &o, Setup &s,
   }
 
   for (Index f = 0; f < ds.facilities.size(); ++f) {
-    if (ds.facilities[f].disruption.given &&
+    if (ds.facilities[f].disruption.given() &&
         ds.facilities[f].disruption.probability > 0)
       s.risky_facilities.push_back(f);
   }
@@ -200,7 +200,7 @@ RiskSamples prepare(const Dataset &ds, const RiskOptions &o, Setup &s,
       s.country_facilities[ds.facilities[f].country].push_back(f);
   }
   for (Index c = 0; c < ds.countries.size(); ++c) {
-    if (ds.countries[c].disruption.given &&
+    if (ds.countries[c].disruption.given() &&
         ds.countries[c].disruption.probability > 0)
       s.risky_countries.push_back(c);
   }

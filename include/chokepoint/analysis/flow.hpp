@@ -46,20 +46,26 @@ inline double compact_element(const double* values, std::uint32_t mask, std::siz
 /// Per-facility element vectors that are zero at most facilities and in most elements (stranded,
 /// lost): only rows written non-zero take room, and a row only its entries that are not +0 (a mask
 /// and one value per bit), so a run over a million facilities holds neither 136 bytes per facility
-/// nor per row (at 1e6: 300,000 stranded rows of about four elements each).
+/// nor per row (at 1e6: 300,000 stranded rows of about four elements each). The per-facility
+/// index is made on the first non-zero row: a run where nothing is lost holds nothing for it.
 class SparseRows {
  public:
   void reset(std::size_t facilities) {
-    row_.assign(facilities, kNone);
+    facilities_ = facilities;
+    row_.clear();  // keeps its buffer for a result that is run again
     rows_.clear();
     values_.clear();
   }
   [[nodiscard]] ReVector operator[](Index f) const {
-    if (row_[f] == kNone) return ReVector{};
+    if (row_.empty() || row_[f] == kNone) return ReVector{};
     const Row& r = rows_[row_[f]];
     return expand_compact(values_.data() + r.begin, r.mask);
   }
   void set(Index f, const ReVector& x) {
+    if (row_.empty()) {
+      if (std::none_of(x.begin(), x.end(), [](double v) { return v != 0.0; })) return;
+      row_.assign(facilities_, kNone);
+    }
     std::uint32_t mask = 0;  // entries other than +0 (a -0 is kept, as a full row would keep it)
     for (std::size_t e = 0; e < x.size(); ++e) mask |= (std::bit_cast<std::uint64_t>(x[e]) != 0 ? 1u : 0u) << e;
     if (row_[f] != kNone && (mask & ~rows_[row_[f]].mask) == 0) {
@@ -79,7 +85,8 @@ class SparseRows {
     std::uint32_t mask;  // RE bits stored
     Index begin;         // its first value in values_
   };
-  std::vector<Index> row_;    // per facility: its row in rows_, kNone while zero
+  std::size_t facilities_ = 0;
+  std::vector<Index> row_;    // per facility: its row in rows_, kNone while zero; empty while all are
   std::vector<Row> rows_;
   std::vector<double> values_;
 };

@@ -82,10 +82,12 @@ struct Source {
 };
 
 /// A yearly outage risk: in a sample, with `probability` the holder loses `severity` of its capacity.
+/// 16 bytes (every facility holds one): a NaN severity marks a risk not given, which reads as
+/// probability 0.
 struct DisruptionRisk {
-  double probability = 0.0;  ///< 0..1
-  double severity = 0.0;     ///< 0..1, share of capacity lost
-  bool given = false;
+  double probability = 0.0;                                  ///< 0..1
+  double severity = std::numeric_limits<double>::quiet_NaN();///< 0..1, share of capacity lost
+  [[nodiscard]] bool given() const { return !std::isnan(severity); }
 };
 
 struct Country {
@@ -207,7 +209,7 @@ class Distribution {
   std::unique_ptr<ReVector> values_;
 };
 
-/// Fields are ordered to leave no padding (240 bytes): a large chain has a million of them. Lists
+/// Fields are ordered to leave no padding (232 bytes): a large chain has a million of them. Lists
 /// most facilities lack (explicit inputs, capabilities, extra sources, demand) are RareVectors.
 struct Facility {
   std::string id;
@@ -237,7 +239,7 @@ struct Facility {
 
   [[nodiscard]] Index owner() const { return owner_country == kNone ? country : owner_country; }
 };
-static_assert(sizeof(Facility) == 240, "Facility grew: a large chain holds a million");
+static_assert(sizeof(Facility) == 232, "Facility grew: a large chain holds a million");
 
 /// Kept small (72 bytes): a large chain has three links per facility.
 struct Link {
@@ -353,7 +355,7 @@ class Dataset {
   };
   PositionIndex source_ix_, country_ix_, group_ix_, material_ix_, facility_ix_;
   // Links by facility, compressed: facility f's are out_links_[out_first_[f] .. out_first_[f + 1]).
-  std::vector<std::size_t> out_first_, in_first_;
+  std::vector<Index> out_first_, in_first_;   // Index: build_indexes refuses 2^32 links or more
   std::vector<Index> out_links_, in_links_;
 };
 

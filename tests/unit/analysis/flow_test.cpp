@@ -439,6 +439,62 @@ TEST(Flow, RedirectOffersBlockedFlowUpToSpareCapacity) {
   expect_conserved(all);
 }
 
+/// Two metal plants that trade metal with each other (one component of the processing order), both
+/// at capacity and both supplying a third whose capacity is nearly taken. When each loses a
+/// customer and redirect offers the blocked metal to the third, what the other member of the cycle
+/// already sends it counts against its spare capacity, whichever of the two the run processes first.
+TEST(Flow, RedirectCountsWhatTheSuppliersCycleAlreadyDelivers) {
+  DatasetBuilder b;
+  const Index conc = b.material("conc", Form::concentrate, Basis::reo, {});
+  const Index oxide = b.material("nd-oxide", Form::oxide, Basis::reo, {{"Nd", 1.0}});
+  const Index metal = b.material("nd-metal", Form::metal, Basis::product, {{"Nd", 1.0}});
+  const Index mine = b.facility("mine", Stage::mine, "CN");
+  b.distribution(mine, {{"Nd", 100}});
+  b.output(mine, conc, {}, 4000);
+  const Index sep = b.facility("separator", Stage::separation, "CN");
+  b.output(sep, oxide, 10000);
+  // Each gets 1500 t of oxide (1286 t of Nd) and 50 t of metal from the other: more than the
+  // 1300 t it can make, so neither has room for redirected metal and its output stays 1300 t.
+  const Index a = b.facility("metal-a", Stage::metal, "CN");
+  b.output(a, metal, 1300);
+  const Index c = b.facility("metal-b", Stage::metal, "CN");
+  b.output(c, metal, 1300);
+  const Index taker = b.facility("alloy-jp", Stage::alloy, "JP");
+  b.output(taker, metal, 500);  // takes up to 500 t of Nd
+  const Index lost_a = b.facility("alloy-a", Stage::alloy, "US");
+  b.output(lost_a, metal, 10000);
+  const Index lost_c = b.facility("alloy-b", Stage::alloy, "US");
+  b.output(lost_c, metal, 10000);
+  b.link(mine, sep, conc);
+  b.link(sep, a, oxide, 1500.0);
+  b.link(sep, c, oxide, 1500.0);
+  b.link(a, c, metal, 50.0);  // the cycle
+  b.link(c, a, metal, 50.0);
+  b.link(a, taker, metal, 200.0);
+  b.link(c, taker, metal, 200.0);
+  const Index blocked_a = b.link(a, lost_a, metal, 600.0);
+  const Index blocked_c = b.link(c, lost_c, metal, 600.0);
+  const Dataset d = b.build();
+  const FlowPlan plan = build_flow_plan(d);
+  EXPECT_EQ(plan.cyclic_component_count(), 1u);
+  const FlowResult base = run_flow(plan);
+  EXPECT_NEAR(at(base.received(taker), "Nd"), 400, 1e-9);
+
+  Disruption ban;
+  ban.pass_factor.assign(d.links.size(), 1.0);
+  ban.pass_factor[blocked_a] = 0.0;
+  ban.pass_factor[blocked_c] = 0.0;
+  ban.redirect = true;
+  const FlowResult r = run_flow(plan, ban);
+  EXPECT_TRUE(r.converged());
+  EXPECT_NEAR(r.output_tonnes(a, 0), 1300, 1e-9);
+  EXPECT_NEAR(r.output_tonnes(c, 0), 1300, 1e-9);
+  // Redirect fills the taker to its capacity and no further: the plant processed first, counting
+  // only what came from before it in the order, would take 300 t and the other none (700 t).
+  EXPECT_NEAR(at(r.received(taker), "Nd"), 500, 1e-6);
+  expect_conserved(r);
+}
+
 TEST(Flow, ParticipationIsAnInputOfTheRun) {
   RedirectCase c;
   const Dataset d = c.b.build();

@@ -39,11 +39,11 @@ TEST(Disruption, ReadsFacilityAndCountryRisks) {
                                  ? ""
                                  : r.diagnostics.items()[0].message);
   const Facility &f = r.dataset->facilities[0];
-  EXPECT_TRUE(f.disruption.given);
+  EXPECT_TRUE(f.disruption.given());
   EXPECT_EQ(f.disruption.probability, 0.25);
   EXPECT_EQ(f.disruption.severity, 1.0);
   const Country &c = r.dataset->countries[0];
-  EXPECT_TRUE(c.disruption.given);
+  EXPECT_TRUE(c.disruption.given());
   EXPECT_EQ(c.disruption.probability, 0.1);
   EXPECT_EQ(c.disruption.severity, 0.4);
 }
@@ -51,7 +51,7 @@ TEST(Disruption, ReadsFacilityAndCountryRisks) {
 TEST(Disruption, AbsentMeansNoRisk) {
   auto r = load_dataset_from_string(dataset("", ""), "t.yaml");
   ASSERT_TRUE(r.dataset);
-  EXPECT_FALSE(r.dataset->facilities[0].disruption.given);
+  EXPECT_FALSE(r.dataset->facilities[0].disruption.given());
   EXPECT_EQ(r.dataset->facilities[0].disruption.probability, 0.0);
 }
 

@@ -16,11 +16,9 @@ Dataset example_with_risk() {
   if (!r.dataset)
     throw std::runtime_error("example dataset does not load");
   Dataset ds = std::move(*r.dataset);
-  ds.facilities[ds.find_facility("mountain-pass")].disruption = {0.3, 1.0,
-                                                                 true};
-  ds.facilities[ds.find_facility("lynas-malaysia")].disruption = {0.2, 0.5,
-                                                                  true};
-  ds.countries[ds.find_country("CN")].disruption = {0.1, 0.4, true};
+  ds.facilities[ds.find_facility("mountain-pass")].disruption = {0.3, 1.0};
+  ds.facilities[ds.find_facility("lynas-malaysia")].disruption = {0.2, 0.5};
+  ds.countries[ds.find_country("CN")].disruption = {0.1, 0.4};
   return ds;
 }
 
@@ -92,7 +90,7 @@ TEST(Risk, CertainTotalOutageAlwaysGivesItsShortfall) {
   ASSERT_TRUE(r.dataset);
   Dataset ds = std::move(*r.dataset);
   const Index mp = ds.find_facility("lynas-malaysia");
-  ds.facilities[mp].disruption = {1.0, 1.0, true};
+  ds.facilities[mp].disruption = {1.0, 1.0};
   RiskOptions o = options(5);
   o.structure_every = 0;
   const RiskSamples s = run_risk(ds, o);
