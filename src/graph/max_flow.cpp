@@ -14,6 +14,7 @@ namespace chokepoint {
 
 Index FlowNetwork::add_arc(Index from, Index to, std::int64_t capacity) {
   assert(from < node_count_ && to < node_count_ && capacity >= 0 && capacity <= kUnbounded);
+  if (finalized_) throw std::logic_error("FlowNetwork: arcs are added before the first max_flow()");
   arc_from_.push_back(from);
   arc_to_.push_back(to);
   arc_capacity_.push_back(capacity);
@@ -26,8 +27,13 @@ void FlowNetwork::reserve(std::size_t arcs) {
   arc_capacity_.reserve(arcs);
 }
 
-// The residual graph in CSR rows; a loop carries nothing and gets no slots.
+// The residual graph in CSR rows; a loop carries nothing and gets no slots. Built once, when the
+// arc list is freed; a later max_flow() starts again from no flow.
 void FlowNetwork::finalize() {
+  if (finalized_) {
+    clear_flow(residual_, residual_);
+    return;
+  }
   const std::size_t arcs = arc_capacity_.size();
   first_.assign(static_cast<std::size_t>(node_count_) + 1, 0);
   for (std::size_t a = 0; a < arcs; ++a) {
@@ -48,6 +54,10 @@ void FlowNetwork::finalize() {
     residual_[backward] = {arc_from_[a], forward | (arc_capacity_[a] > 0 ? Residual::kOpen : 0), 0};
     arc_slot_[a] = forward;
   }
+  finalized_ = true;
+  std::vector<Index>().swap(arc_from_);  // not clear(), which keeps the buffers
+  std::vector<Index>().swap(arc_to_);
+  std::vector<std::int64_t>().swap(arc_capacity_);
 }
 
 bool FlowNetwork::unbounded_path(const std::vector<Index>& first, const std::vector<Residual>& residual,
@@ -469,9 +479,9 @@ std::int64_t FlowNetwork::max_flow(Index source, Index sink, Repairs repairs) {
 // arc's flow is the residual capacity of its backward slot.
 std::int64_t FlowNetwork::inflow_to_sink(const std::vector<Residual>& residual) const {
   std::int64_t flow = 0;
-  for (Index a = 0; a < arc_capacity_.size(); ++a) {
-    if (arc_to_[a] != sink_ || arc_slot_[a] == kNone) continue;
-    flow = saturating_add(flow, residual[residual[arc_slot_[a]].mate()].capacity);
+  for (const Index forward : arc_slot_) {
+    if (forward == kNone || residual[forward].head != sink_) continue;
+    flow = saturating_add(flow, residual[residual[forward].mate()].capacity);
   }
   return flow;
 }
@@ -644,15 +654,15 @@ std::int64_t FlowNetwork::max_flow_without(std::span<const Index> arcs) const {
   return max_flow_without(arcs, workspace);
 }
 
-// The residual graph with no flow: what finalize() wrote, before any search.
-void FlowNetwork::fill_without_flow(std::vector<Residual>& residual) const {
-  residual.resize(residual_.size());
-  for (Index a = 0; a < arc_capacity_.size(); ++a) {
-    const Index forward = arc_slot_[a];
+void FlowNetwork::clear_flow(const std::vector<Residual>& from, std::vector<Residual>& to) const {
+  to.resize(from.size());
+  for (const Index forward : arc_slot_) {
     if (forward == kNone) continue;
-    const Index backward = residual_[forward].mate();
-    residual[forward] = {arc_to_[a], backward, arc_capacity_[a]};
-    residual[backward] = {arc_from_[a], forward | (arc_capacity_[a] > 0 ? Residual::kOpen : 0), 0};
+    const Index backward = from[forward].mate();
+    const Index head = from[forward].head, tail = from[backward].head;
+    const std::int64_t capacity = from[forward].capacity + from[backward].capacity;
+    to[forward] = {head, backward, capacity};
+    to[backward] = {tail, forward | (capacity > 0 ? Residual::kOpen : 0), 0};
   }
 }
 
@@ -671,7 +681,7 @@ std::int64_t FlowNetwork::max_flow_without(std::span<const Index> arcs, Workspac
   const bool afresh = value_ < kUnbounded && carried > value_ / 2;
   // Copies into buffers that keep their size: no allocation (nor page faults) after the first.
   if (afresh) {
-    fill_without_flow(w.residual);
+    clear_flow(residual_, w.residual);
   } else {
     w.residual.assign(residual_.begin(), residual_.end());
   }
@@ -683,11 +693,12 @@ std::int64_t FlowNetwork::max_flow_without(std::span<const Index> arcs, Workspac
     const Index forward = arc_slot_[arc];
     if (forward == kNone) continue;
     const Index backward = w.residual[forward].mate();
+    const Index from = w.residual[backward].head, to = w.residual[forward].head;
     const std::int64_t flow = w.residual[backward].capacity;  // 0 when listed twice, or afresh
-    w.excess[arc_from_[arc]] += flow;
-    w.excess[arc_to_[arc]] -= flow;
-    if (arc_to_[arc] == sink_) lost_into_sink += flow;
-    if (flow > 0 && arc_to_[arc] != sink_) demand.push_back(arc_to_[arc]);
+    w.excess[from] += flow;
+    w.excess[to] -= flow;
+    if (to == sink_) lost_into_sink += flow;
+    if (flow > 0 && to != sink_) demand.push_back(to);
     w.residual[forward].capacity = w.residual[backward].capacity = 0;
     w.residual[forward].set_back_open(false);
     w.residual[backward].set_back_open(false);
@@ -731,7 +742,7 @@ std::int64_t FlowNetwork::max_flow_without(std::span<const Index> arcs, Workspac
 // cut. Only the value is wanted: the sink's inflow less the demand left.
 
 std::int64_t FlowNetwork::flow_on(Index arc) const {
-  return arc_slot_[arc] == kNone ? 0 : arc_capacity_[arc] - residual_[arc_slot_[arc]].capacity;
+  return arc_slot_[arc] == kNone ? 0 : residual_[residual_[arc_slot_[arc]].mate()].capacity;
 }
 
 std::vector<std::uint8_t> FlowNetwork::source_side() const {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <stdexcept>
 #include <vector>
 
 #include "chokepoint/graph/boost_reference.hpp"
@@ -65,7 +66,23 @@ TEST(FlowNetwork, ConservesFlowAndRespectsCapacities) {
     std::int64_t cut = 0;
     for (const auto& a : arcs) cut += side[a.from] && !side[a.to] ? a.capacity : 0;
     ASSERT_EQ(cut, value);
+    // Solved again between two other nodes, the network starts from no flow: the arc list is gone
+    // by now, and each arc's capacity comes back from its two residual slots.
+    const Index s2 = rng.below(n), t2 = rng.below(n);
+    if (s2 == t2) continue;
+    const std::int64_t again = net.max_flow(s2, t2);
+    ASSERT_EQ(again, boost_max_flow(n, arcs, s2, t2)) << "round " << round;
+    ASSERT_TRUE(is_flow(net, n, arcs, s2, t2, again)) << "round " << round;
+    ASSERT_EQ(net.arc_count(), arcs.size());
   }
+}
+
+TEST(FlowNetwork, ArcsAreAddedBeforeTheFirstSolve) {
+  FlowNetwork net(2);
+  net.add_arc(0, 1, 5);
+  EXPECT_EQ(net.max_flow(0, 1), 5);
+  EXPECT_THROW(net.add_arc(1, 0, 5), std::logic_error);
+  EXPECT_EQ(net.max_flow(0, 1), 5);
 }
 
 // Edmonds-Karp (shortest augmenting paths found one at a time by breadth-first search), as a
