@@ -1,5 +1,6 @@
 // chokepoint_bench: generates the seeded synthetic chain in memory at growing sizes and times each
-// analysis on one core; prints a Markdown table (analysis x size, seconds) and peak RSS.
+// analysis on one core; prints a Markdown table (analysis x size, seconds) and the peak RSS of each
+// phase (the graph analyses, then the flow engine, each freeing what it made, as the commands do).
 //
 //   chokepoint_bench [--max N] [--sizes 1000,10000,...] [--seed S]
 //                    [--peer-analyses] [--dump DIR] [--json FILE]
@@ -25,6 +26,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <map>
 #include <span>
@@ -499,38 +501,42 @@ double memory_latency_ns(std::size_t bytes) {
   return s * 1e9 / kHops;
 }
 
-void run_size(std::size_t n, const RunOptions& options, Table& t) {
-  const std::uint64_t seed = options.seed;
-  Json seconds = Json::object();
-  const auto put = [&](const std::string& row, double s) {
-    t.put(row, n, secs(s));
-    seconds[row] = s;
-    std::fprintf(stderr, "  %-58s %10.4f s\n", row.c_str(), s);
-  };
-  std::fprintf(stderr, "N = %zu\n", n);
-  Dataset ds;
-  put("generate the chain in memory (not a target)", timed([&] { ds = generate_chain(n, seed); }));
-  t.put("links", n, fmt::format("{}", ds.links.size()));
-  t.put("RSS after generating (MiB)", n, fmt::format("{:.0f}", current_rss_mib()));
-  if (!options.peers_only) {
-    const auto dir = std::filesystem::temp_directory_path() / fmt::format("chokepoint-bench-csv-{}", n);
-    const std::size_t rows = write_csv_dataset(ds, dir);
-    DatasetLoad csv;
-    const double s = timed([&] { csv = load_dataset(dir); });
-    put("CSV load (dataset.yaml + facilities/outputs/demand/distribution/links.csv)", s);
-    t.put("CSV load: rows per second", n,
-          csv.dataset ? fmt::format("{:.0f} ({} rows)", static_cast<double>(rows) / s, rows)
-                      : fmt::format("failed: {} diagnostics, first {} {}", csv.diagnostics.items().size(),
-                                    csv.diagnostics.empty() ? "" : csv.diagnostics.items()[0].code,
-                                    csv.diagnostics.empty() ? "" : csv.diagnostics.items()[0].message));
-    std::filesystem::remove_all(dir);
-  }
-  // The load above holds a second copy of the dataset beside the generated one; the analyses'
-  // peak is measured from here.
-  t.put("peak RSS through the CSV load (MiB; generated and loaded copies)", n,
-        fmt::format("{:.0f}", status_mib("VmHWM")));
-  reset_peak_rss();
+// Times one row: its name and seconds (run_size's `put`).
+using Put = std::function<void(const std::string&, double)>;
 
+// The facilities other than demand sinks of the 10 countries with the most facilities, one group
+// per country: what the retained max-flow rows remove.
+std::vector<std::vector<Index>> top_countries(const Dataset& ds) {
+  std::vector<std::size_t> per_country(ds.countries.size(), 0);
+  for (const Facility& f : ds.facilities) ++per_country[f.country];
+  std::vector<Index> order(ds.countries.size());
+  for (Index c = 0; c < order.size(); ++c) order[c] = c;
+  std::stable_sort(order.begin(), order.end(), [&](Index a, Index b) { return per_country[a] > per_country[b]; });
+  std::vector<std::vector<Index>> removals(std::min<std::size_t>(10, order.size()));
+  for (Index f = 0; f < ds.facilities.size(); ++f) {
+    for (std::size_t k = 0; k < removals.size(); ++k) {
+      if (ds.facilities[f].country == order[k] && ds.facilities[f].stage != Stage::demand) removals[k].push_back(f);
+    }
+  }
+  return removals;
+}
+
+// Every demand sink of the dataset.
+std::vector<Index> demand_sinks(const Dataset& ds) {
+  std::vector<Index> sinks;
+  for (Index f = 0; f < ds.facilities.size(); ++f) {
+    if (ds.facilities[f].stage == Stage::demand) sinks.push_back(f);
+  }
+  return sinks;
+}
+
+// The graph analyses on the generated chain, on one core; everything they make is freed on return
+// but the retained max-flow's values (to compare with all_cores). `seconds` holds the rows timed
+// so far, for --json.
+std::vector<std::int64_t> graph_analyses(const Dataset& ds, std::size_t n, const RunOptions& options, Table& t,
+                                         const Put& put, const Json& seconds) {
+  std::vector<std::int64_t> lost;
+  const std::uint64_t seed = options.seed;
   SupplyGraph graph;
   put("build CSR and reverse CSR (SupplyGraph::build)", timed([&] { graph = SupplyGraph::build(ds); }));
   Carriage carriage;
@@ -558,10 +564,7 @@ void run_size(std::size_t n, const RunOptions& options, Table& t) {
         fmt::format("{} / {}", bic.articulation_points.size(), bic.bridges.size()));
 
   // Demand sinks, and one of them in the middle of the layer.
-  std::vector<Index> sinks;
-  for (Index f = 0; f < ds.facilities.size(); ++f) {
-    if (ds.facilities[f].stage == Stage::demand) sinks.push_back(f);
-  }
+  const std::vector<Index> sinks = demand_sinks(ds);
   const Index sink = sinks[sinks.size() / 2];
   ElementStructure es;
   put("prepare_element Nd (view + dominators)", timed([&] { es = prepare_element(ds, graph, carriage, nd); }));
@@ -615,37 +618,53 @@ void run_size(std::size_t n, const RunOptions& options, Table& t) {
   }
   if (options.peers_only) {
     t.put("peak RSS (MiB)", n, fmt::format("{:.0f}", peak_rss_mib()));
-    return;
+    return lost;
   }
 
-  // The top 10 countries by facility count.
-  std::vector<std::size_t> per_country(ds.countries.size(), 0);
-  for (const Facility& f : ds.facilities) ++per_country[f.country];
-  std::vector<Index> order(ds.countries.size());
-  for (Index c = 0; c < order.size(); ++c) order[c] = c;
-  std::stable_sort(order.begin(), order.end(), [&](Index a, Index b) { return per_country[a] > per_country[b]; });
-  std::vector<std::vector<Index>> removals(std::min<std::size_t>(10, order.size()));
-  for (Index f = 0; f < ds.facilities.size(); ++f) {
-    for (std::size_t k = 0; k < removals.size(); ++k) {
-      if (ds.facilities[f].country == order[k] && ds.facilities[f].stage != Stage::demand) removals[k].push_back(f);
-    }
-  }
-  std::vector<std::int64_t> lost;
-  // One thread, as the targets are for one core; the commands use every core by default, so the
-  // last row shows that too.
+  const std::vector<std::vector<Index>> removals = top_countries(ds);
+  // One thread, as the targets are for one core; the commands use every core by default, so a
+  // phase of its own times that too (all_cores).
   put("retained max-flow, top 10 countries, one sink's cone",
       timed([&] { lost = max_flow_without_each(graph, es.view.mask, root, {&sink, 1}, units, removals, 1); }));
   put("retained max-flow, top 10 countries, R to every demand sink",
       timed([&] { lost = max_flow_without_each(graph, es.view.mask, root, sinks, units, removals, 1); }));
-  std::vector<std::int64_t> lost_parallel;
-  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  put(fmt::format("the same on {} threads (one per core; not a target)", cores),
-      timed([&] { lost_parallel = max_flow_without_each(graph, es.view.mask, root, sinks, units, removals); }));
-  if (lost_parallel != lost) throw std::logic_error("retained max-flow depends on the thread count");
 
   ConcentrationReport conc;
   put("concentration, every stage and element", timed([&] { conc = analyze_concentration(ds); }));
 
+  if (n <= 1'000'000) {
+    BetweennessOptions bo;
+    bo.sample_sources = std::min<Index>(256, graph.vertex_count());
+    std::vector<double> bc;
+    put("betweenness, 256 sampled sources (overall view)", timed([&] { bc = betweenness(graph, overall, bo); }));
+  }
+  return lost;
+}
+
+// The retained max-flow of the graph analyses on every core (one workspace per thread), in a phase
+// of its own so that its buffers weigh on neither phase above; its values must be `lost`.
+void all_cores(const Dataset& ds, std::size_t n, Table& t, const Put& put, const std::vector<std::int64_t>& lost) {
+  const SupplyGraph graph = SupplyGraph::build(ds);
+  const Carriage carriage = compute_carriage(ds);
+  const ElementStructure es = prepare_element(ds, graph, carriage, rare_earth_index(60));
+  const std::vector<std::int64_t> units = units_of(es.view.capacity, 1e-3);
+  const std::vector<Index> sinks = demand_sinks(ds);
+  const std::vector<std::vector<Index>> removals = top_countries(ds);
+  std::vector<std::int64_t> lost_parallel;
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  put(fmt::format("retained max-flow, top 10 countries, R to every demand sink, on {} threads (one per core; "
+                  "not a target)",
+                  cores),
+      timed([&] {
+        lost_parallel = max_flow_without_each(graph, es.view.mask, graph.root(), sinks, units, removals);
+      }));
+  if (lost_parallel != lost) throw std::logic_error("retained max-flow depends on the thread count");
+  t.put("peak RSS of that phase (MiB; the graph and the Nd view built again)", n,
+        fmt::format("{:.0f}", status_mib("VmHWM")));
+}
+
+// The flow engine on the generated chain: the plan, the baseline and a contracts-mode scenario.
+void flow_analyses(const Dataset& ds, std::size_t n, Table& t, const Put& put) {
   FlowPlan plan;
   put("flow plan (build_flow_plan, includes one baseline run)", timed([&] { plan = build_flow_plan(ds); }));
   FlowResult base;
@@ -662,19 +681,66 @@ void run_size(std::size_t n, const RunOptions& options, Table& t) {
   put("check_conservation (baseline)", timed([&] { bad = check_conservation(base); }));
   t.put("conservation violations", n, fmt::format("{}", bad.size()));
 
-  if (n <= 1'000'000) {
-    BetweennessOptions bo;
-    bo.sample_sources = std::min<Index>(256, graph.vertex_count());
-    std::vector<double> bc;
-    put("betweenness, 256 sampled sources (overall view)", timed([&] { bc = betweenness(graph, overall, bo); }));
-  }
-  t.put("peak RSS of the analyses (MiB; the generated dataset included)", n, fmt::format("{:.0f}", status_mib("VmHWM")));
   // What the objects alive at the end hold (glibc's count of allocated bytes): the rest of the RSS
   // is memory freed by earlier rows that the allocator kept (docs/performance.md, run K).
   const struct mallinfo2 heap = mallinfo2();
-  t.put("heap in use at the end (MiB; the rest of the RSS is freed memory glibc keeps)", n,
+  t.put("heap in use at the end of the flow engine (MiB; the rest of the RSS is freed memory glibc keeps)", n,
         fmt::format("{:.0f}", static_cast<double>(heap.uordblks + heap.hblkhd) / (1024.0 * 1024.0)));
-  t.put("RSS at the end (MiB)", n, fmt::format("{:.0f}", current_rss_mib()));
+  t.put("RSS at the end of the flow engine (MiB)", n, fmt::format("{:.0f}", current_rss_mib()));
+}
+
+void run_size(std::size_t n, const RunOptions& options, Table& t) {
+  const std::uint64_t seed = options.seed;
+  Json seconds = Json::object();
+  const auto put = [&](const std::string& row, double s) {
+    t.put(row, n, secs(s));
+    seconds[row] = s;
+    // The heap in use and the RSS after each row: where the memory goes (docs/performance.md).
+    const struct mallinfo2 heap = mallinfo2();
+    std::fprintf(stderr, "  %-58s %10.4f s  heap %6.0f MiB  RSS %6.0f MiB  peak %6.0f MiB\n", row.c_str(), s,
+                 static_cast<double>(heap.uordblks + heap.hblkhd) / (1024.0 * 1024.0), current_rss_mib(),
+                 status_mib("VmHWM"));
+  };
+  std::fprintf(stderr, "N = %zu\n", n);
+  Dataset ds;
+  put("generate the chain in memory (not a target)", timed([&] { ds = generate_chain(n, seed); }));
+  t.put("links", n, fmt::format("{}", ds.links.size()));
+  t.put("RSS after generating (MiB)", n, fmt::format("{:.0f}", current_rss_mib()));
+  if (!options.peers_only) {
+    const auto dir = std::filesystem::temp_directory_path() / fmt::format("chokepoint-bench-csv-{}", n);
+    const std::size_t rows = write_csv_dataset(ds, dir);
+    DatasetLoad csv;
+    const double s = timed([&] { csv = load_dataset(dir); });
+    put("CSV load (dataset.yaml + facilities/outputs/demand/distribution/links.csv)", s);
+    t.put("CSV load: rows per second", n,
+          csv.dataset ? fmt::format("{:.0f} ({} rows)", static_cast<double>(rows) / s, rows)
+                      : fmt::format("failed: {} diagnostics, first {} {}", csv.diagnostics.items().size(),
+                                    csv.diagnostics.empty() ? "" : csv.diagnostics.items()[0].code,
+                                    csv.diagnostics.empty() ? "" : csv.diagnostics.items()[0].message));
+    std::filesystem::remove_all(dir);
+  }
+  // The load above holds a second copy of the dataset beside the generated one; the analyses'
+  // peak is measured from here.
+  t.put("peak RSS through the CSV load (MiB; generated and loaded copies)", n,
+        fmt::format("{:.0f}", status_mib("VmHWM")));
+  // The analyses run in two phases, as `chokepoints` and `dependencies` run them (and `scenario
+  // run` the second alone): the graph analyses, then the flow engine, which needs no graph. Each
+  // phase frees what it made before the next starts. (`risk` and the diagram's flow views hold a
+  // graph and a flow plan at once: docs/performance.md.)
+  reset_peak_rss();
+  const std::vector<std::int64_t> lost = graph_analyses(ds, n, options, t, put, seconds);
+  if (options.peers_only) return;
+  const double graph_peak = status_mib("VmHWM");
+  t.put("peak RSS of the graph analyses, one core (MiB; the generated dataset included)", n,
+        fmt::format("{:.0f}", graph_peak));
+  reset_peak_rss();
+  flow_analyses(ds, n, t, put);
+  const double flow_peak = status_mib("VmHWM");
+  t.put("peak RSS of the flow engine (MiB; the generated dataset included)", n, fmt::format("{:.0f}", flow_peak));
+  t.put("peak RSS of the analyses, one core (MiB; the larger of the two phases)", n,
+        fmt::format("{:.0f}", std::max(graph_peak, flow_peak)));
+  reset_peak_rss();
+  all_cores(ds, n, t, put, lost);
 }
 
 std::vector<std::size_t> parse_list(std::string_view s) {
