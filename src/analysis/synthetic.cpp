@@ -228,9 +228,17 @@ Dataset generate_chain(std::size_t facilities, std::uint64_t seed) {
       const double cap = draw.lognormal(spec.median, spec.sigma);
       capacity.push_back(cap);
       if (spec.stage == Stage::demand) {
-        fac.demand.push_back({3, cap, Provenance{0, std::nullopt, {}}});
+        DemandEntry entry;
+        entry.material = 3;
+        entry.quantity = cap;
+        entry.provenance.source = 0;
+        fac.demand.push_back(entry);
       } else {
-        fac.outputs.push_back({static_cast<Index>(layer), cap, std::nullopt, Provenance{0, std::nullopt, {}}});
+        Output out;
+        out.material = static_cast<Index>(layer);
+        out.capacity = cap;
+        out.provenance.source = 0;
+        fac.outputs.push_back(out);
       }
       if (spec.stage == Stage::mine) {
         fac.distribution = distribution;

@@ -38,7 +38,9 @@ Date Date::from_days(long z) {
   return Date{static_cast<int>(yoe + era * 400 + (m <= 2 ? 1 : 0)), m, d};
 }
 
-std::string Date::str() const { return fmt::format("{:04d}-{:02d}-{:02d}", year, month, day); }
+std::string Date::str() const {
+  return fmt::format("{:04d}-{:02d}-{:02d}", int{year}, int{month}, int{day});
+}
 
 std::optional<Date> parse_iso_date(std::string_view s) {
   if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;

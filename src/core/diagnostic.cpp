@@ -1,8 +1,12 @@
 #include "chokepoint/core/diagnostic.hpp"
 
 #include <algorithm>
+#include <array>
+#include <atomic>
+#include <deque>
 #include <mutex>
-#include <unordered_set>
+#include <stdexcept>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -11,22 +15,53 @@ namespace chokepoint {
 namespace {
 
 // Interned file names live for the whole process: a handful of files per run, each stored once.
-std::mutex& intern_mutex() {
-  static std::mutex m;
-  return m;
+// Name k (from 1) is in chunk (k - 1) / kChunk. Interning takes the mutex; reading does not (the
+// loaders read tables on several threads), so the chunks and their entries are atomics written
+// once, and a name's chunk and entry are written before its number is handed out.
+constexpr std::size_t kChunk = 1024;
+constexpr std::size_t kChunks = 4096;  // up to 4,194,304 names
+using Chunk = std::array<std::atomic<const std::string*>, kChunk>;
+
+struct NameTable {
+  std::mutex mutex;
+  std::unordered_map<std::string, std::uint32_t> ids;
+  std::deque<std::string> names;  // stable addresses
+  std::array<std::atomic<Chunk*>, kChunks> chunks{};
+};
+
+NameTable& names() {
+  static NameTable* const table = new NameTable();  // never freed: names outlive every object
+  return *table;
 }
 
-const std::string* intern(const std::string& name) {
-  if (name.empty()) return nullptr;
-  static std::unordered_set<std::string>* const pool = new std::unordered_set<std::string>();  // never freed
-  std::lock_guard<std::mutex> lock(intern_mutex());
-  return &*pool->insert(name).first;
+std::uint32_t intern(const std::string& name) {
+  if (name.empty()) return 0;
+  NameTable& t = names();
+  std::lock_guard<std::mutex> lock(t.mutex);
+  if (const auto it = t.ids.find(name); it != t.ids.end()) return it->second;
+  const std::size_t k = t.names.size();
+  if (k >= kChunk * kChunks) throw std::length_error("more than 4,194,304 distinct file names");
+  t.names.push_back(name);
+  Chunk* chunk = t.chunks[k / kChunk].load(std::memory_order_acquire);
+  if (chunk == nullptr) {
+    chunk = new Chunk();  // never freed, as the names
+    t.chunks[k / kChunk].store(chunk, std::memory_order_release);
+  }
+  (*chunk)[k % kChunk].store(&t.names.back(), std::memory_order_release);
+  const auto id = static_cast<std::uint32_t>(k + 1);
+  t.ids.emplace(name, id);
+  return id;
 }
 
 }  // namespace
 
-FileName::FileName(const std::string& name) : name_(intern(name)) {}
-FileName::FileName(const char* name) : name_(name ? intern(std::string(name)) : nullptr) {}
+FileName::FileName(const std::string& name) : id_(intern(name)) {}
+FileName::FileName(const char* name) : id_(name ? intern(std::string(name)) : 0) {}
+
+const std::string& FileName::lookup(std::uint32_t id) {
+  const std::size_t k = id - 1;
+  return *(*names().chunks[k / kChunk].load(std::memory_order_acquire))[k % kChunk].load(std::memory_order_acquire);
+}
 
 const std::string& FileName::none() {
   static const std::string none;

@@ -9,16 +9,16 @@
 
 namespace chokepoint {
 
-/// Six bytes, so that an optional date is eight: a million links carry two each. The calendar
-/// years it is used for (1..9999, see parse_iso_date) fit 16 bits with room to spare.
+/// Four bytes: three million links carry two each. The calendar years it is used for (1..9999,
+/// see parse_iso_date) fit 16 bits, months and days 8.
 struct Date {
   std::int16_t year = 0;
-  std::int16_t month = 0;
-  std::int16_t day = 0;
+  std::int8_t month = 0;
+  std::int8_t day = 0;
 
   constexpr Date() = default;
   constexpr Date(int y, int m, int d)
-      : year(static_cast<std::int16_t>(y)), month(static_cast<std::int16_t>(m)), day(static_cast<std::int16_t>(d)) {}
+      : year(static_cast<std::int16_t>(y)), month(static_cast<std::int8_t>(m)), day(static_cast<std::int8_t>(d)) {}
   auto operator<=>(const Date&) const = default;
   /// Days since 1970-01-01 (proleptic Gregorian).
   [[nodiscard]] long days() const;
@@ -26,7 +26,7 @@ struct Date {
   static Date from_days(long days);
 };
 
-/// An optional Date in six bytes (std::optional<Date> takes eight): year 0, which no parsed date
+/// An optional Date in four bytes (std::optional<Date> takes six): year 0, which no parsed date
 /// has (parse_iso_date takes 1..9999), means "absent". A link carries two, so a Link is 8 bytes
 /// smaller. Reads like std::optional<Date> and converts to and from it.
 class OptionalDate {
@@ -54,6 +54,30 @@ class OptionalDate {
 
  private:
   Date d_{};
+};
+
+/// An optional calendar year (1..9999, as the loaders take them) in two bytes (std::optional<int>
+/// takes eight): 0 means "absent". Every output and demand entry of a large chain carries one.
+/// Reads like std::optional<int> and converts to and from it.
+class OptionalYear {
+ public:
+  constexpr OptionalYear() = default;
+  constexpr OptionalYear(std::nullopt_t) {}                                  // NOLINT(google-explicit-constructor)
+  constexpr OptionalYear(int y) : y_(static_cast<std::int16_t>(y)) {}        // NOLINT(google-explicit-constructor)
+  constexpr OptionalYear(const std::optional<int>& o) : y_(static_cast<std::int16_t>(o ? *o : 0)) {}  // NOLINT(google-explicit-constructor)
+
+  [[nodiscard]] constexpr bool has_value() const { return y_ != 0; }
+  constexpr explicit operator bool() const { return has_value(); }
+  /// The year; 0 when absent.
+  [[nodiscard]] constexpr int operator*() const { return y_; }
+  operator std::optional<int>() const {                                     // NOLINT(google-explicit-constructor)
+    return has_value() ? std::optional<int>(y_) : std::nullopt;
+  }
+  friend constexpr bool operator==(const OptionalYear& a, const OptionalYear& b) { return a.y_ == b.y_; }
+  friend constexpr bool operator==(const OptionalYear& a, std::nullopt_t) { return !a.has_value(); }
+
+ private:
+  std::int16_t y_ = 0;
 };
 
 /// Parses exactly YYYY-MM-DD with a valid calendar day.

@@ -13,16 +13,16 @@ namespace chokepoint {
 enum class Severity : std::uint8_t { error, warning, note };
 
 /// The name of a source file, interned: every location in one file shares one immortal string,
-/// so that a location costs 8 bytes for its file however many records (millions, in a large
-/// dataset) point into it. Converts implicitly to and from std::string.
+/// named by a 4-byte number, so that a location costs 4 bytes for its file however many records
+/// (millions, in a large dataset) point into it. Converts implicitly to and from std::string.
 class FileName {
  public:
   FileName() = default;
   FileName(const std::string& name);   // NOLINT(google-explicit-constructor): a drop-in for std::string
   FileName(const char* name);          // NOLINT(google-explicit-constructor)
-  [[nodiscard]] const std::string& str() const { return name_ ? *name_ : none(); }
+  [[nodiscard]] const std::string& str() const { return id_ == 0 ? none() : lookup(id_); }
   operator const std::string&() const { return str(); }   // NOLINT(google-explicit-constructor)
-  [[nodiscard]] bool empty() const { return name_ == nullptr; }
+  [[nodiscard]] bool empty() const { return id_ == 0; }
   [[nodiscard]] const char* c_str() const { return str().c_str(); }
   friend bool operator==(const FileName& a, const FileName& b) { return a.str() == b.str(); }
   friend bool operator==(const FileName& a, const std::string& b) { return a.str() == b; }
@@ -30,11 +30,12 @@ class FileName {
 
  private:
   static const std::string& none();
-  const std::string* name_ = nullptr;
+  static const std::string& lookup(std::uint32_t id);
+  std::uint32_t id_ = 0;  // 0: no file; else 1 + its place among the names interned
 };
 
 /// A position in a source file; line and column are 1-based, column counts code points.
-/// 16 bytes (it was 24): every facility, link, output and demand entry carries one. Column and
+/// 12 bytes (it was 24): every facility, link, output and demand entry carries one. Column and
 /// caret length share 32 bits: a column past kMaxColumn is stored as 0 ("unknown", so no caret
 /// is drawn rather than a wrong one) and a length past kMaxLength is clipped to it.
 struct SourceLocation {
@@ -55,7 +56,7 @@ struct SourceLocation {
   void set_column(int c) { column = c > kMaxColumn || c < 0 ? 0 : c; }
   void set_length(int n) { length = n > kMaxLength ? kMaxLength : (n < 0 ? 0 : n); }
 };
-static_assert(sizeof(SourceLocation) == 16);
+static_assert(sizeof(SourceLocation) == 12);
 
 /// One problem found in an input, with a stable code (E### errors, W### warnings).
 struct Diagnostic {

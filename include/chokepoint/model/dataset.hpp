@@ -127,25 +127,28 @@ struct Material {
   [[nodiscard]] bool carries(int re_index) const;
 };
 
-/// A figure's provenance: where it was written and which source it cites.
+/// A figure's provenance: where it was written and which source it cites (20 bytes).
 struct Provenance {
   Index source = kNone;
-  std::optional<int> year;
+  OptionalYear year;
   SourceLocation where;
 };
 
+/// 40 bytes, so that a facility's usual single output takes a 48-byte block of the heap, not 64.
 struct Output {
   Index material = kNone;
+  Provenance provenance;
   OptionalDouble capacity;    ///< t/yr in the material's basis
   OptionalDouble production;  ///< t in `year`, what the baseline uses
-  Provenance provenance;
 };
+static_assert(sizeof(Output) == 40, "Output grew: a large chain holds a million");
 
 struct DemandEntry {
   Index material = kNone;
-  double quantity = 0.0;             ///< t/yr in the material's basis
   Provenance provenance;
+  double quantity = 0.0;             ///< t/yr in the material's basis
 };
+static_assert(sizeof(DemandEntry) == 32, "DemandEntry grew: a large chain holds a quarter of a million");
 
 struct Location {
   double lat = 0.0;
@@ -209,8 +212,9 @@ class Distribution {
   std::unique_ptr<ReVector> values_;
 };
 
-/// Fields are ordered to leave no padding (232 bytes): a large chain has a million of them. Lists
-/// most facilities lack (explicit inputs, capabilities, extra sources, demand) are RareVectors.
+/// Fields are ordered to leave one byte of padding (224 bytes; the three flags share a byte): a
+/// large chain has a million of them. Lists most facilities lack (explicit inputs, capabilities,
+/// extra sources, demand) are RareVectors.
 struct Facility {
   std::string id;
   std::string name;
@@ -218,11 +222,12 @@ struct Facility {
   Index country = kNone;
   Index owner_country = kNone;       ///< kNone: same as `country`
   Index technology_origin = kNone;
+  SourceLocation where;
   Stage stage = Stage::mine;
   Status status = Status::operating;
-  bool inputs_given = false;
-  bool elements_given = false;
-  bool has_distribution = false;
+  bool inputs_given : 1 = false;
+  bool elements_given : 1 = false;
+  bool has_distribution : 1 = false;
   OptionalDate status_as_of;
   std::vector<Output> outputs;
   RareVector<Index> inputs;          ///< explicit accepted materials; empty: the stage's default forms
@@ -235,13 +240,13 @@ struct Facility {
   RareVector<Index> sources;
   RareString notes;
   DisruptionRisk disruption;
-  SourceLocation where;
 
   [[nodiscard]] Index owner() const { return owner_country == kNone ? country : owner_country; }
 };
-static_assert(sizeof(Facility) == 232, "Facility grew: a large chain holds a million");
+static_assert(sizeof(Facility) == 224, "Facility grew: a large chain holds a million");
 
-/// Kept small (72 bytes): a large chain has three links per facility.
+/// Kept small (64 bytes, fields ordered to leave 3 of padding): a large chain has three links per
+/// facility.
 struct Link {
   Index from = kNone;   ///< facility
   Index to = kNone;     ///< facility
@@ -249,16 +254,16 @@ struct Link {
   Index source = kNone;
   OptionalDouble volume;   ///< t/yr in the material's basis
   OptionalDouble share;    ///< share of the supplier's output of the material, 0..1
+  RareString notes;
+  SourceLocation where;
   OptionalDate since;
   OptionalDate until;
   LinkStatus status = LinkStatus::active;
-  RareString notes;
-  SourceLocation where;
 
   /// Active on `date` (status active, since <= date < until); no date: status active.
   [[nodiscard]] bool active_on(const std::optional<Date>& date) const;
 };
-static_assert(sizeof(Link) == 72, "Link grew: a large chain holds three million");
+static_assert(sizeof(Link) == 64, "Link grew: a large chain holds three million");
 
 /// The whole dataset. Built by the loader and immutable afterwards.
 class Dataset {

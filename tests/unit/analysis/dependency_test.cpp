@@ -45,7 +45,12 @@ class DependencyTest : public ::testing::Test {
     us_ = facility("motors-us", Stage::demand, "US", kNone, 0);
     de_ = facility("motors-de", Stage::demand, "DE", kNone, 0);
     fr_ = facility("wind-fr", Stage::demand, "FR", kNone, 0);
-    for (Index sink : {us_, de_, fr_}) d_.facilities[sink].demand.push_back({magnet_, 1000, {}});
+    for (Index sink : {us_, de_, fr_}) {
+      DemandEntry entry;
+      entry.material = magnet_;
+      entry.quantity = 1000;
+      d_.facilities[sink].demand.push_back(entry);
+    }
     link(cn_mine, cn_sep, conc_, {}, {});
     link(au_mine, cn_sep, conc_, {}, 0.5);
     link(au_mine, my_sep, conc_, {}, 0.5);

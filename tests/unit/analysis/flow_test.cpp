@@ -511,7 +511,10 @@ TEST(Flow, ParticipationIsAnInputOfTheRun) {
 TEST(Flow, CommissionedMineShipsByTheRuleAtItsCapacity) {
   SplitCase s({100, 300});
   s.b.at(s.mine).status = Status::planned;
-  s.b.at(s.mine).outputs[0] = Output{s.conc, 800.0, std::nullopt, {}};
+  Output capacity_only;
+  capacity_only.material = s.conc;
+  capacity_only.capacity = 800.0;
+  s.b.at(s.mine).outputs[0] = capacity_only;
   const Index small = s.b.link(s.mine, s.customers[0], s.conc);
   const Index large = s.b.link(s.mine, s.customers[1], s.conc);
   const Dataset d = s.b.build();

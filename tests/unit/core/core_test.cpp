@@ -1,8 +1,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <optional>
+#include <thread>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "chokepoint/core/compact.hpp"
 #include "chokepoint/core/date.hpp"
@@ -86,8 +90,8 @@ TEST(Date, DaysRoundTripAndOrder) {
   EXPECT_EQ(add_months(Date{2025, 11, 15}, 3).str(), "2026-02-15");
 }
 
-TEST(Date, SixBytesHoldEveryDayOfFourDigitYears) {
-  static_assert(sizeof(Date) == 6 && sizeof(std::optional<Date>) == 8);
+TEST(Date, FourBytesHoldEveryDayOfFourDigitYears) {
+  static_assert(sizeof(Date) == 4 && sizeof(std::optional<Date>) == 6);
   for (long day = Date{1, 1, 1}.days(); day <= Date{9999, 12, 31}.days(); day += 997) {
     const Date d = Date::from_days(day);
     EXPECT_EQ(d.days(), day);
@@ -192,8 +196,24 @@ TEST(Compact, RareVectorAllocatesOnlyWhenNotEmpty) {
   EXPECT_EQ(moved, RareVector<int>{});
 }
 
-TEST(Date, OptionalDateReadsLikeStdOptionalInSixBytes) {
-  static_assert(sizeof(OptionalDate) == 6);
+TEST(Date, OptionalYearReadsLikeStdOptionalInTwoBytes) {
+  static_assert(sizeof(OptionalYear) == 2);
+  OptionalYear y;
+  EXPECT_FALSE(y.has_value());
+  EXPECT_EQ(y, std::nullopt);
+  EXPECT_EQ(static_cast<std::optional<int>>(y), std::nullopt);
+  for (const int year : {1, 1999, 2025, 9999}) {
+    y = std::optional<int>(year);
+    ASSERT_TRUE(y);
+    EXPECT_EQ(*y, year);
+    EXPECT_EQ(static_cast<std::optional<int>>(y), std::optional<int>(year));
+  }
+  y = std::optional<int>();
+  EXPECT_FALSE(y);
+}
+
+TEST(Date, OptionalDateReadsLikeStdOptionalInFourBytes) {
+  static_assert(sizeof(OptionalDate) == 4);
   OptionalDate d;
   EXPECT_FALSE(d.has_value());
   EXPECT_FALSE(static_cast<bool>(d));
@@ -218,8 +238,38 @@ TEST(Date, OptionalDateReadsLikeStdOptionalInSixBytes) {
   EXPECT_EQ(d, OptionalDate());
 }
 
-TEST(Diagnostic, LocationsClipWhatSixteenBytesCannotHold) {
-  static_assert(sizeof(SourceLocation) == 16);
+TEST(Diagnostic, FileNamesInternedOnSeveralThreadsReadBack) {
+  static_assert(sizeof(FileName) == 4);
+  // Four threads intern names of their own and names all of them share, while reading back
+  // what they interned (the loaders read tables on several threads).
+  constexpr int kThreads = 4, kNames = 3000;
+  std::vector<std::vector<FileName>> own(kThreads), shared(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kNames; ++i) {
+        own[static_cast<std::size_t>(t)].emplace_back(fmt::format("own/{}/{}.csv", t, i));
+        shared[static_cast<std::size_t>(t)].emplace_back(fmt::format("shared/{}.csv", i));
+        if (own[static_cast<std::size_t>(t)].back().str() != fmt::format("own/{}/{}.csv", t, i)) std::abort();
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < kNames; ++i) {
+      const auto ti = static_cast<std::size_t>(t), ii = static_cast<std::size_t>(i);
+      ASSERT_EQ(own[ti][ii].str(), fmt::format("own/{}/{}.csv", t, i));
+      ASSERT_EQ(shared[ti][ii].str(), fmt::format("shared/{}.csv", i));
+      ASSERT_EQ(shared[ti][ii], shared[0][ii]);
+    }
+  }
+  EXPECT_TRUE(FileName().empty());
+  EXPECT_TRUE(FileName("").empty());
+  EXPECT_EQ(FileName().str(), "");
+}
+
+TEST(Diagnostic, LocationsClipWhatTwelveBytesCannotHold) {
+  static_assert(sizeof(SourceLocation) == 12);
   SourceLocation w("data/a.yaml", 12, 7, 5);
   EXPECT_EQ(w.file.str(), "data/a.yaml");
   EXPECT_EQ(w.line, 12);
