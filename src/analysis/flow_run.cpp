@@ -307,16 +307,16 @@ double Pass::intake_so_far(Index customer, Index s, Index group) const {
   const FacilityPlan& fp = p_.facilities[customer];
   const Index supplier = p_.slots[s].facility;
   const FacilityPlan& sp = p_.facilities[supplier];
-  // The supplier's component: the positions [first, last) of the processing order.
-  const auto next = std::upper_bound(p_.component_begin.begin(), p_.component_begin.end(), sp.position);
-  const Index first = *(next - 1), last = *next;
+  // Processed before the supplier or in its cycle: before the end of the supplier's component in
+  // the processing order (component_begin ends with one past the last position).
+  const Index end = *std::upper_bound(p_.component_begin.begin(), p_.component_begin.end(), sp.position);
   double total = 0;
   for (Index i = fp.in_begin; i < fp.in_end; ++i) {
     const InLink& in = p_.in_links[i];
     const Index from = p_.slots[in.slot].facility;
     const FacilityPlan& fromp = p_.facilities[from];
     const bool counted = from == supplier ? in.slot <= s
-                                          : fromp.position < sp.position || (fromp.position >= first && fromp.position < last);
+                                          : fromp.position < end;
     const double c = carried_share(in);
     if (!counted || c == 0) continue;
     const ReVector x = expand_stream(p_, s_.stream, in.slot);
