@@ -42,6 +42,7 @@
 #include <nlohmann/json.hpp>
 
 #include "chokepoint/analysis/concentration.hpp"
+#include "chokepoint/analysis/dependency.hpp"
 #include "chokepoint/analysis/element_view.hpp"
 #include "chokepoint/analysis/flow.hpp"
 #include "chokepoint/analysis/structure.hpp"
@@ -686,6 +687,23 @@ void flow_analyses(const Dataset& ds, std::size_t n, Table& t, const Put& put) {
   put("check_conservation (baseline)", timed([&] { bad = check_conservation(base); }));
   t.put("conservation violations", n, fmt::format("{}", bad.size()));
 
+  t.put("peak RSS of the flow engine: plan, baseline, scenario (MiB; the generated dataset included)", n,
+        fmt::format("{:.0f}", status_mib("VmHWM")));
+
+  // `dependencies` for one consumer on the baseline: the origin trace of its demand sinks, one
+  // element at a time (its must-pass countries, graph work, are left out). The consumer with the
+  // most demand sinks: CN on the synthetic chain.
+  std::vector<std::vector<Index>> sinks_of(ds.countries.size());
+  for (Index f = 0; f < ds.facilities.size(); ++f) {
+    if (ds.facilities[f].stage == Stage::demand) sinks_of[ds.facilities[f].country].push_back(f);
+  }
+  const auto largest = std::max_element(sinks_of.begin(), sinks_of.end(),
+                                        [](const auto& a, const auto& b) { return a.size() < b.size(); });
+  std::vector<DependencyReport> deps;
+  put("dependencies of the consumer country with the most demand sinks (origin trace, every element)",
+      timed([&] { deps = single_country_dependencies(base, {*largest}, {DependencyOptions{}}); }));
+  t.put("that consumer's demand sinks", n, fmt::format("{}", largest->size()));
+
   // What the objects alive at the end hold (glibc's count of allocated bytes): the rest of the RSS
   // is memory freed by earlier rows that the allocator kept (docs/performance.md, run K).
   const struct mallinfo2 heap = mallinfo2();
@@ -741,7 +759,8 @@ void run_size(std::size_t n, const RunOptions& options, Table& t) {
   reset_peak_rss();
   flow_analyses(ds, n, t, put);
   const double flow_peak = status_mib("VmHWM");
-  t.put("peak RSS of the flow engine (MiB; the generated dataset included)", n, fmt::format("{:.0f}", flow_peak));
+  t.put("peak RSS of the flow phase, dependencies included (MiB; the generated dataset included)", n,
+        fmt::format("{:.0f}", flow_peak));
   t.put("peak RSS of the analyses, one core (MiB; the larger of the two phases)", n,
         fmt::format("{:.0f}", std::max(graph_peak, flow_peak)));
   reset_peak_rss();
