@@ -52,31 +52,31 @@ StageDependency stage_row(const Dataset& d, Stage stage, double reached, const s
   return row;
 }
 
-ElementDependency element_row(const FlowResult& flow, const OriginTrace& trace, const std::vector<Index>& consumers,
+/// What a consumer's facilities brought in of one element, by stage and country, as the trace
+/// hands their rows over: tonnes received times share, summed.
+struct ElementSums {
+  std::array<double, kStageCount> reached{};
+  std::array<std::map<Index, double>, kStageCount> shares;
+};
+
+ElementDependency element_row(const FlowResult& flow, const ElementSums& sums, const std::vector<Index>& consumers,
                               int element, const DependencyOptions& o) {
   const Dataset& d = flow.plan().dataset();
   ElementDependency row;
   row.element = element;
   row.must_pass = o.must_pass[static_cast<std::size_t>(element)];
   std::sort(row.must_pass.begin(), row.must_pass.end());
-  std::array<double, kStageCount> reached{};
-  std::array<std::map<Index, double>, kStageCount> shares;
   for (Index f : consumers) {
     const double r = flow.received(f)[static_cast<std::size_t>(element)];
-    if (r <= 0) continue;
-    row.received += r;
-    const auto stages = trace.stages(f, element);
-    for (std::size_t s = 0; s < stages.size(); ++s) reached[s] += r * stages[s];
-    for (const StageCountryShare& c : trace.countries(f, element)) {
-      shares[static_cast<std::size_t>(c.stage)][c.country] += r * c.share;
-    }
+    if (r > 0) row.received += r;
   }
   if (row.received <= 0) return row;
-  for (std::size_t s = 0; s < reached.size(); ++s) {
-    if (reached[s] <= 0) continue;
-    for (auto& [country, share] : shares[s]) share /= row.received;
+  for (std::size_t s = 0; s < sums.reached.size(); ++s) {
+    if (sums.reached[s] <= 0) continue;
+    std::map<Index, double> shares = sums.shares[s];
+    for (auto& [country, share] : shares) share /= row.received;
     row.stages.push_back(
-        stage_row(d, static_cast<Stage>(s), reached[s] / row.received, shares[s], row.received, row.must_pass, o));
+        stage_row(d, static_cast<Stage>(s), sums.reached[s] / row.received, shares, row.received, row.must_pass, o));
   }
   return row;
 }
@@ -117,11 +117,10 @@ std::vector<DependencyReport> single_country_dependencies(const FlowResult& flow
     elements[i].erase(std::unique(elements[i].begin(), elements[i].end()), elements[i].end());
   }
   // A facility's row depends only on what is upstream of it, not on which targets were asked for:
-  // one trace of several consumers' facilities serves them all. One element at a time, keeping only
-  // the consumers' own rows: at 10^6 facilities the rows of a large cone for every element took
-  // gigabytes, and 40 consumers traced one by one took a minute. The consumers go in batches of
-  // at most `batch` facilities (a larger one alone), as the rows kept for a quarter of a million
-  // demand sinks took 0.4 GB.
+  // one trace of several consumers' facilities serves them all (40 consumers traced one by one took
+  // a minute at 10^6 facilities). The trace keeps no consumer's row: each is added into the sums of
+  // the consumers it belongs to as it is made, so a batch costs its upstream rows, whatever its
+  // size (a quarter of a million demand sinks' rows, kept, took 0.4 GB).
   for (std::size_t first = 0; first < consumers.size();) {
     std::size_t last = first, size = 0;
     std::vector<Index> targets;
@@ -133,13 +132,39 @@ std::vector<DependencyReport> single_country_dependencies(const FlowResult& flow
     }
     std::sort(targets.begin(), targets.end());
     targets.erase(std::unique(targets.begin(), targets.end()), targets.end());
+    // Each facility's reports in the batch, and each report's sums per element. The trace hands
+    // every target's row over once (dependency.hpp: one trace serves every consumer of a batch).
+    std::vector<std::pair<Index, std::size_t>> member;   // (facility, report), sorted
+    for (std::size_t i = first; i < last; ++i) {
+      for (const Index f : reports[i].consumers) member.emplace_back(f, i);
+    }
+    std::sort(member.begin(), member.end());
+    std::vector<std::array<ElementSums, kRareEarthCount>> sums(last - first);
+    std::vector<int> traced;
     for (int e = 0; e < kRareEarthCount; ++e) {
-      if (!wanted[static_cast<std::size_t>(e)]) continue;
-      const OriginTrace trace =
-          trace_origins(flow, TraceRequest{targets, {e}, /*facilities=*/false, /*upstream=*/false});
-      for (std::size_t i = first; i < last; ++i) {
-        if (!std::binary_search(elements[i].begin(), elements[i].end(), e)) continue;
-        reports[i].elements.push_back(element_row(flow, trace, reports[i].consumers, e, options[i]));
+      if (wanted[static_cast<std::size_t>(e)]) traced.push_back(e);
+    }
+    if (traced.empty()) {   // nothing received: no element rows
+      first = last;
+      continue;
+    }
+    visit_origins(flow, targets, traced, [&](const OriginRow& row) {
+      const auto e = static_cast<std::size_t>(row.element);
+      const double r = flow.received(row.facility)[e];
+      if (r <= 0) return;
+      auto it = std::lower_bound(member.begin(), member.end(), std::pair<Index, std::size_t>(row.facility, 0));
+      for (; it != member.end() && it->first == row.facility; ++it) {
+        ElementSums& into = sums[it->second - first][e];
+        for (std::size_t s = 0; s < row.stages.size(); ++s) into.reached[s] += r * row.stages[s];
+        for (const StageCountryShare& c : row.countries) {
+          into.shares[static_cast<std::size_t>(c.stage)][c.country] += r * c.share;
+        }
+      }
+    });
+    for (std::size_t i = first; i < last; ++i) {
+      for (const int e : elements[i]) {
+        reports[i].elements.push_back(
+            element_row(flow, sums[i - first][static_cast<std::size_t>(e)], reports[i].consumers, e, options[i]));
       }
     }
     first = last;

@@ -1,12 +1,15 @@
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "flow_plan_data.hpp"
+#include "row_store.hpp"
 
 namespace chokepoint {
 
 using flow_detail::FacilityPlan;
 using flow_detail::PlanData;
+using flow_detail::RowStore;
 using flow_detail::Runner;
 
 namespace {
@@ -18,26 +21,43 @@ struct OwnKeys {
   [[nodiscard]] bool has(Index k) const { return (count > 0 && keys[0] == k) || (count > 1 && keys[1] == k); }
 };
 
+/// A traced row handed over once final: its facility, its keys ascending and their shares.
+using EmitRow = std::function<void(Index, std::span<const Index>, std::span<const double>)>;
+
 /// Traces one element with one kind of key, by proportional mixing: the share of f's received e
 /// that passed through key k is sum over in-links of weight x (1 if the supplier has k, else the
 /// supplier's own share for k). Cycles sweep to a fixed point like the flow itself.
+///
+/// Only the rows a later row reads are kept while the element is traced (those of suppliers in
+/// the cone, and of cycles' members, swept again); the rows asked for are handed over as they
+/// become final.
 class ElementTracer {
  public:
-  struct Entry {
-    Index key;
-    double share;
-  };
   using KeyFn = OwnKeys (*)(const PlanData&, Index, Index);
 
-  ElementTracer(const FlowResult& result, const std::vector<Index>& local, std::size_t key_count, KeyFn own,
-                Index key_base)
-      : result_(result), p_(result.plan().data()), local_(local), acc_(key_count, 0.0), own_(own),
-        key_base_(key_base) {}
+  /// `local`: each facility's row in the cone, or kNone; `wanted`: per row, hand it over.
+  ElementTracer(const FlowResult& result, const std::vector<Index>& local, std::vector<std::uint8_t> wanted,
+                std::size_t key_count, KeyFn own, Index key_base)
+      : result_(result), p_(result.plan().data()), local_(local), wanted_(std::move(wanted)), acc_(key_count, 0.0),
+        own_(own), key_base_(key_base), kept_(wanted_.size(), 0) {
+    // A row is read by its customers in the cone over links that carried something. (The rows of
+    // a cycle's members are kept by the sweep, which reads them again.)
+    for (Index f = 0; f < local_.size(); ++f) {
+      if (local_[f] == kNone) continue;
+      const FacilityPlan& fp = p_.facilities[f];
+      for (Index k = fp.in_begin; k < fp.in_end; ++k) {
+        if (Runner::carried_share(result_, p_.in_links[k].link) <= 0) continue;
+        const Index supplier = p_.slots[p_.in_links[k].slot].facility;
+        if (local_[supplier] != kNone) kept_[local_[supplier]] = 1;
+      }
+    }
+  }
 
-  /// Traces element e for every traced facility; rows are indexed by local row.
-  std::vector<std::vector<Entry>> trace(std::size_t element, std::size_t rows) {
+  /// Traces element e over the cone and hands every wanted row to `emit`.
+  void trace(std::size_t element, const EmitRow& emit) {
     element_ = element;
-    current_.assign(rows, {});
+    store_.clear();
+    rows_.assign(wanted_.size(), {});
     for (std::size_t c = 0; c + 1 < p_.component_begin.size(); ++c) {
       members_.clear();
       for (Index i = p_.component_begin[c]; i < p_.component_begin[c + 1]; ++i) {
@@ -45,12 +65,19 @@ class ElementTracer {
       }
       if (members_.empty()) continue;
       if (!p_.component_cyclic[c]) {
-        current_[local_[members_.front()]] = mix(members_.front());
+        const Index f = members_.front();
+        const Index r = local_[f];
+        mix(f);
+        if (kept_[r]) store_.put(rows_[r], keys_, shares_);
+        if (wanted_[r]) emit(f, keys_, shares_);
         continue;
       }
       sweep_to_fixed_point();
+      for (Index f : members_) {
+        const Index r = local_[f];
+        if (wanted_[r]) emit(f, store_.keys(rows_[r]), store_.shares(rows_[r]));
+      }
     }
-    return std::move(current_);
   }
 
  private:
@@ -60,19 +87,21 @@ class ElementTracer {
     do {
       change = 0;
       for (Index f : members_) {
-        std::vector<Entry> next = mix(f);
-        change = std::max(change, distance(current_[local_[f]], next));
-        current_[local_[f]] = std::move(next);
+        mix(f);
+        RowStore::Ref& row = rows_[local_[f]];
+        change = std::max(change, distance(store_.keys(row), store_.shares(row)));
+        store_.put(row, keys_, shares_);
       }
     } while (change > p_.options.tolerance && ++sweeps < p_.options.max_iterations);
   }
 
-  static double distance(const std::vector<Entry>& a, const std::vector<Entry>& b) {
-    if (a.size() != b.size()) return 1.0;
+  /// How far the row just mixed is from an earlier one: 1 when their keys differ.
+  [[nodiscard]] double distance(std::span<const Index> keys, std::span<const double> shares) const {
+    if (keys.size() != keys_.size()) return 1.0;
     double d = 0;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-      if (a[i].key != b[i].key) return 1.0;
-      d = std::max(d, std::abs(a[i].share - b[i].share));
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      if (keys[i] != keys_[i]) return 1.0;
+      d = std::max(d, std::abs(shares[i] - shares_[i]));
     }
     return d;
   }
@@ -83,46 +112,55 @@ class ElementTracer {
     acc_[key] += amount;
   }
 
-  std::vector<Entry> mix(Index f) {
+  /// f's row into keys_ and shares_.
+  void mix(Index f) {
+    keys_.clear();
+    shares_.clear();
     const FacilityPlan& fp = p_.facilities[f];
     const auto& streams = Runner::streams(result_);
     double received = 0;
     for (Index i = fp.in_begin; i < fp.in_end; ++i) {
       received += Runner::carried_share(result_, p_.in_links[i].link) * flow_detail::stream_element(p_, streams, p_.in_links[i].slot, element_);
     }
-    if (received <= 0) return {};
+    if (received <= 0) return;
     for (Index i = fp.in_begin; i < fp.in_end; ++i) {
       const auto& in = p_.in_links[i];
       const double weight = Runner::carried_share(result_, in.link) * flow_detail::stream_element(p_, streams, in.slot, element_) / received;
       if (weight <= 0) continue;
       const Index supplier = p_.slots[in.slot].facility;
       const OwnKeys own = own_(p_, supplier, key_base_);
-      for (const Entry& entry : current_[local_[supplier]]) {
-        if (!own.has(entry.key)) add(entry.key, weight * entry.share);
+      const RowStore::Ref& row = rows_[local_[supplier]];
+      const std::span<const Index> keys = store_.keys(row);
+      const std::span<const double> shares = store_.shares(row);
+      for (std::size_t k = 0; k < keys.size(); ++k) {
+        if (!own.has(keys[k])) add(keys[k], weight * shares[k]);
       }
       for (int k = 0; k < own.count; ++k) add(own.keys[static_cast<std::size_t>(k)], weight);
     }
     std::sort(touched_.begin(), touched_.end());
-    std::vector<Entry> entries;
-    entries.reserve(touched_.size());
     for (Index key : touched_) {
-      entries.push_back({key, std::clamp(acc_[key], 0.0, 1.0)});
+      keys_.push_back(key);
+      shares_.push_back(std::clamp(acc_[key], 0.0, 1.0));
       acc_[key] = 0;
     }
     touched_.clear();
-    return entries;
   }
 
   const FlowResult& result_;
   const PlanData& p_;
   const std::vector<Index>& local_;
+  std::vector<std::uint8_t> wanted_;   // per row
   std::vector<double> acc_;
   std::vector<Index> touched_;
   KeyFn own_;
   Index key_base_;
+  std::vector<std::uint8_t> kept_;     // per row: read by a later row
   std::size_t element_ = 0;
   std::vector<Index> members_;
-  std::vector<std::vector<Entry>> current_;
+  std::vector<Index> keys_;            // the row just mixed
+  std::vector<double> shares_;
+  RowStore store_;
+  std::vector<RowStore::Ref> rows_;    // per row; empty until stored
 };
 
 /// Stage-country key and stage-total key; key_base is the number of countries plus one.
@@ -134,6 +172,25 @@ OwnKeys country_keys(const PlanData& p, Index f, Index key_base) {
 }
 
 OwnKeys facility_keys(const PlanData&, Index f, Index) { return {{f, 0}, 1}; }
+
+/// The country tracer's key count: a key per stage and country (and no country), then the stage totals.
+std::size_t country_key_count(Index country_count) {
+  return static_cast<std::size_t>(kStageCount) * (country_count + 1) + kStageCount;
+}
+
+/// Decodes a country tracer's row: stage-country shares in key order, and the stage totals.
+void decode_country_row(std::span<const Index> keys, std::span<const double> shares, Index country_count,
+                        std::vector<StageCountryShare>* countries, std::array<double, kStageCount>* stages) {
+  const Index base = country_count + 1;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (keys[i] >= kStageCount * base) {
+      if (stages != nullptr) (*stages)[keys[i] - kStageCount * base] = shares[i];
+    } else if (countries != nullptr) {
+      const Index country = keys[i] % base;
+      countries->push_back({static_cast<Stage>(keys[i] / base), country == country_count ? kNone : country, shares[i]});
+    }
+  }
+}
 
 /// Facilities upstream of the targets (over links that carried something), in plan order.
 std::vector<Index> cone_rows(const FlowResult& result, const std::vector<Index>& targets) {
@@ -165,6 +222,23 @@ std::vector<Index> cone_rows(const FlowResult& result, const std::vector<Index>&
   return local;
 }
 
+/// Per cone row: is it one of the targets (every row when there are none)?
+std::vector<std::uint8_t> target_rows(const std::vector<Index>& cone, const std::vector<Index>& targets) {
+  const std::size_t rows = cone.size() - static_cast<std::size_t>(std::count(cone.begin(), cone.end(), kNone));
+  std::vector<std::uint8_t> wanted(rows, targets.empty() ? 1 : 0);
+  for (Index t : targets) {
+    if (t < cone.size() && cone[t] != kNone) wanted[cone[t]] = 1;
+  }
+  return wanted;
+}
+
+std::vector<int> elements_or_all(const std::vector<int>& elements) {
+  if (!elements.empty()) return elements;
+  std::vector<int> all;
+  for (int e = 0; e < kRareEarthCount; ++e) all.push_back(e);
+  return all;
+}
+
 }  // namespace
 
 OriginTrace trace_origins(const FlowResult& result, const TraceRequest& request) {
@@ -173,50 +247,61 @@ OriginTrace trace_origins(const FlowResult& result, const TraceRequest& request)
   trace.country_count_ = static_cast<Index>(p.dataset->countries.size());
   // The tracer's rows (the targets and their cone) and the rows kept: the same, or the targets' alone.
   const std::vector<Index> cone = cone_rows(result, request.targets);
-  const std::size_t rows = p.facilities.size() - static_cast<std::size_t>(std::count(cone.begin(), cone.end(), kNone));
-  std::vector<Index> kept_rows;   // per kept row: its row in the cone
-  if (request.upstream || request.targets.empty()) {
+  const bool all = request.upstream || request.targets.empty();
+  std::vector<std::uint8_t> wanted = target_rows(cone, all ? std::vector<Index>() : request.targets);
+  if (all) {
     trace.local_ = cone;
-    kept_rows.resize(rows);
-    for (Index r = 0; r < rows; ++r) kept_rows[r] = r;
   } else {
     trace.local_.assign(p.facilities.size(), kNone);
-    std::vector<std::uint8_t> is_target(p.facilities.size(), 0);
-    for (Index t : request.targets) {
-      if (t < is_target.size()) is_target[t] = 1;
-    }
+    Index kept = 0;
     for (Index f : p.order) {   // in the cone's row order
-      if (cone[f] == kNone || is_target[f] == 0) continue;
-      trace.local_[f] = static_cast<Index>(kept_rows.size());
-      kept_rows.push_back(cone[f]);
+      if (cone[f] != kNone && wanted[cone[f]] != 0) trace.local_[f] = kept++;
     }
   }
-  std::vector<int> elements = request.elements;
-  if (elements.empty()) {
-    for (int e = 0; e < kRareEarthCount; ++e) elements.push_back(e);
-  }
-  const Index base = trace.country_count_ + 1;
+  const std::size_t kept_rows =
+      p.facilities.size() - static_cast<std::size_t>(std::count(trace.local_.begin(), trace.local_.end(), kNone));
+  const std::vector<int> elements = elements_or_all(request.elements);
   const auto fill = [&](ElementTracer& tracer, std::vector<OriginTrace::Range>& ranges,
                         std::vector<OriginTrace::Entry>& entries) {
-    ranges.assign(kept_rows.size() * kRareEarthCount, {});
+    ranges.assign(kept_rows * kRareEarthCount, {});
     for (int e : elements) {
-      const auto per_row = tracer.trace(static_cast<std::size_t>(e), rows);
-      for (std::size_t k = 0; k < kept_rows.size(); ++k) {
-        OriginTrace::Range& range = ranges[k * kRareEarthCount + static_cast<std::size_t>(e)];
+      tracer.trace(static_cast<std::size_t>(e), [&](Index f, std::span<const Index> keys, std::span<const double> shares) {
+        OriginTrace::Range& range = ranges[static_cast<std::size_t>(trace.local_[f]) * kRareEarthCount + static_cast<std::size_t>(e)];
         range.begin = entries.size();
-        for (const auto& entry : per_row[kept_rows[k]]) entries.push_back({entry.key, entry.share});
+        for (std::size_t i = 0; i < keys.size(); ++i) entries.push_back({keys[i], shares[i]});
         range.end = entries.size();
-      }
+      });
     }
   };
-  ElementTracer by_country(result, cone, static_cast<std::size_t>(kStageCount) * base + kStageCount, &country_keys,
-                           base);
+  ElementTracer by_country(result, cone, wanted, country_key_count(trace.country_count_), &country_keys,
+                           trace.country_count_ + 1);
   fill(by_country, trace.country_rows_, trace.country_entries_);
   if (request.facilities) {
-    ElementTracer by_facility(result, cone, p.facilities.size(), &facility_keys, 0);
+    ElementTracer by_facility(result, cone, std::move(wanted), p.facilities.size(), &facility_keys, 0);
     fill(by_facility, trace.facility_rows_, trace.facility_entries_);
   }
   return trace;
+}
+
+void visit_origins(const FlowResult& result, const std::vector<Index>& targets, const std::vector<int>& elements,
+                   const std::function<void(const OriginRow&)>& visit) {
+  const PlanData& p = result.plan().data();
+  const auto country_count = static_cast<Index>(p.dataset->countries.size());
+  const std::vector<Index> cone = cone_rows(result, targets);
+  ElementTracer tracer(result, cone, target_rows(cone, targets), country_key_count(country_count), &country_keys,
+                       country_count + 1);
+  std::vector<StageCountryShare> countries;
+  for (int e : elements_or_all(elements)) {
+    tracer.trace(static_cast<std::size_t>(e), [&](Index f, std::span<const Index> keys, std::span<const double> shares) {
+      OriginRow row;
+      row.facility = f;
+      row.element = e;
+      countries.clear();
+      decode_country_row(keys, shares, country_count, &countries, &row.stages);
+      row.countries = countries;
+      visit(row);
+    });
+  }
 }
 
 std::span<const OriginTrace::Entry> OriginTrace::row(const std::vector<Range>& ranges,
@@ -228,21 +313,17 @@ std::span<const OriginTrace::Entry> OriginTrace::row(const std::vector<Range>& r
 }
 
 std::vector<StageCountryShare> OriginTrace::countries(Index f, int element) const {
-  const Index base = country_count_ + 1;
   std::vector<StageCountryShare> shares;
   for (const Entry& entry : row(country_rows_, country_entries_, f, element)) {
-    if (entry.key >= kStageCount * base) break;
-    const Index country = entry.key % base;
-    shares.push_back({static_cast<Stage>(entry.key / base), country == country_count_ ? kNone : country, entry.share});
+    decode_country_row({&entry.key, 1}, {&entry.share, 1}, country_count_, &shares, nullptr);
   }
   return shares;
 }
 
 std::array<double, kStageCount> OriginTrace::stages(Index f, int element) const {
-  const Index base = country_count_ + 1;
   std::array<double, kStageCount> reached{};
   for (const Entry& entry : row(country_rows_, country_entries_, f, element)) {
-    if (entry.key >= kStageCount * base) reached[entry.key - kStageCount * base] = entry.share;
+    decode_country_row({&entry.key, 1}, {&entry.share, 1}, country_count_, nullptr, &reached);
   }
   return reached;
 }

@@ -4,6 +4,7 @@
 /// upstream stage, flagged at the EU Critical Raw Materials Act benchmark.
 
 #include <array>
+#include <limits>
 #include <string_view>
 #include <vector>
 
@@ -70,13 +71,13 @@ std::vector<Index> resolve_consumers(const Dataset& dataset, std::string_view sp
 /// each consumer receives.
 DependencyReport single_country_dependency(const FlowResult& flow, const std::vector<Index>& consumers,
                                            const DependencyOptions& options = {});
-/// The same for several consumers at once (one DependencyOptions each), from one origin trace per
-/// element of the facilities of up to `batch` consumers' facilities together (a larger consumer
-/// alone): the same reports as one call each, for the cost of one call a batch.
+/// The same for several consumers at once (one DependencyOptions each), from one origin trace of
+/// the facilities of up to `batch` consumers together (a larger consumer alone; by default all of
+/// them): the same reports as one call each, for the cost of one call a batch.
 std::vector<DependencyReport> single_country_dependencies(const FlowResult& flow,
                                                          const std::vector<std::vector<Index>>& consumers,
                                                          const std::vector<DependencyOptions>& options,
-                                                         std::size_t batch = std::size_t{1} << 16);
+                                                         std::size_t batch = std::numeric_limits<std::size_t>::max());
 
 /// Every flagged dependency: critical first, then share descending, element, stage, country code.
 std::vector<FlaggedDependency> flagged_dependencies(const Dataset& dataset, const DependencyReport& report);

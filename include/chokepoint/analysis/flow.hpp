@@ -9,6 +9,7 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <iterator>
 #include <memory>
 #include <optional>
@@ -392,5 +393,21 @@ class OriginTrace {
 
 /// Traces origins on a run (normally the baseline).
 OriginTrace trace_origins(const FlowResult& result, const TraceRequest& request = {});
+
+/// One target's row of one element, as visit_origins hands it over.
+struct OriginRow {
+  Index facility = kNone;
+  int element = 0;                                ///< RE index
+  std::span<const StageCountryShare> countries;   ///< as OriginTrace::countries; valid during the call
+  std::array<double, kStageCount> stages{};       ///< as OriginTrace::stages
+};
+
+/// The trace of trace_origins(result, {targets, elements, false, false}), handed over instead of
+/// kept: `visit` is called once per target and element with the target's row, the same values
+/// bit for bit, elements in the order given (empty: all), targets in the plan's topological
+/// order. Only the rows later rows read are held while an element is traced, so that the
+/// dependencies of a quarter of a million demand sinks cost the memory of their upstream alone.
+void visit_origins(const FlowResult& result, const std::vector<Index>& targets, const std::vector<int>& elements,
+                   const std::function<void(const OriginRow&)>& visit);
 
 }  // namespace chokepoint

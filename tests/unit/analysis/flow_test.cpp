@@ -6,7 +6,9 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <initializer_list>
+#include <map>
 #include <optional>
 #include <random>
 #include <string>
@@ -15,6 +17,7 @@
 
 #include "chokepoint/analysis/dependency.hpp"
 #include "flow_plan_data.hpp"
+#include "row_store.hpp"
 #include "testing/dataset_builder.hpp"
 
 namespace chokepoint {
@@ -898,6 +901,256 @@ TEST(OriginTrace, TargetsAloneKeepTheRowsOfAFullTrace) {
     }
   }
   EXPECT_GT(compared, 100);
+}
+
+// Brute force for the trace on acyclic chains: the share of f's received element that passed
+// through a (stage, country) is the chance that a walk upstream from f, taking each in-link with
+// the share of f's receipt it brought, meets a facility of that stage and country (once or more).
+// Every walk is enumerated. Per key stage x (countries + 1) + country (the last: no country), then
+// per stage; nothing when a walk meets a cycle.
+struct WalkShares {
+  std::vector<double> meets;
+  std::array<double, kStageCount> stages{};
+};
+std::optional<WalkShares> walk_upstream(const Dataset& d, const FlowResult& r, Index f, int e) {
+  const std::size_t base = d.countries.size() + 1;
+  const auto key = [&](Index g) {
+    const Facility& x = d.facilities[g];
+    return static_cast<std::size_t>(x.stage) * base + (x.country == kNone ? d.countries.size() : x.country);
+  };
+  WalkShares out;
+  out.meets.assign(kStageCount * base, 0.0);
+  bool cyclic = false;
+  std::vector<Index> path{f};
+  const std::function<void(Index, double, std::vector<std::size_t>)> walk = [&](Index at, double chance,
+                                                                                std::vector<std::size_t> met) {
+    const double in = r.received(at)[static_cast<std::size_t>(e)];
+    bool went = false;
+    for (Index l = 0; l < d.links.size() && !cyclic; ++l) {
+      const double carried = in > 0 && d.links[l].to == at ? r.carried(l, e) : 0.0;
+      if (carried <= 0) continue;
+      const Index from = d.links[l].from;
+      if (std::find(path.begin(), path.end(), from) != path.end()) {
+        cyclic = true;
+        return;
+      }
+      went = true;
+      std::vector<std::size_t> next = met;
+      next.push_back(key(from));
+      path.push_back(from);
+      walk(from, chance * carried / in, std::move(next));
+      path.pop_back();
+    }
+    if (went || at == f) return;
+    std::sort(met.begin(), met.end());
+    met.erase(std::unique(met.begin(), met.end()), met.end());
+    std::array<bool, kStageCount> seen{};
+    for (const std::size_t k : met) {
+      out.meets[k] += chance;
+      seen[k / base] = true;
+    }
+    for (std::size_t s = 0; s < kStageCount; ++s) out.stages[s] += seen[s] ? chance : 0.0;
+  };
+  walk(f, 1.0, {});
+  if (cyclic) return std::nullopt;
+  return out;
+}
+
+// The trace of f and e against the walks; false when a walk meets a cycle.
+bool expect_trace_is_walk(const Dataset& d, const FlowResult& r, const OriginTrace& trace, Index f, int e) {
+  const std::optional<WalkShares> walks = walk_upstream(d, r, f, e);
+  if (!walks) return false;
+  const std::size_t base = d.countries.size() + 1;
+  std::vector<double> traced(walks->meets.size(), 0.0);
+  for (const StageCountryShare& s : trace.countries(f, e)) {
+    traced[static_cast<std::size_t>(s.stage) * base + (s.country == kNone ? d.countries.size() : s.country)] = s.share;
+  }
+  for (std::size_t k = 0; k < traced.size(); ++k) {
+    EXPECT_NEAR(traced[k], walks->meets[k], 1e-9) << d.facilities[f].id << " key " << k;
+  }
+  const auto reached = trace.stages(f, e);
+  for (std::size_t s = 0; s < kStageCount; ++s) EXPECT_NEAR(reached[s], walks->stages[s], 1e-9) << d.facilities[f].id;
+  return true;
+}
+
+TEST(OriginTrace, SharesAreTheChanceThatAWalkUpstreamMeetsTheCountry) {
+  int checked = 0;
+  for (std::uint32_t seed = 1; seed <= 120; ++seed) {
+    const Dataset d = random_dataset(seed);
+    const FlowResult r = run_flow(build_flow_plan(d));
+    const OriginTrace trace = trace_origins(r);
+    for (Index f = 0; f < d.facilities.size(); ++f) {
+      for (int e = 0; e < kRareEarthCount; ++e) {
+        if (r.received(f)[static_cast<std::size_t>(e)] <= 1e-9) continue;
+        if (!expect_trace_is_walk(d, r, trace, f, e)) break;
+        ++checked;
+      }
+      if (::testing::Test::HasFailure()) FAIL() << "seed " << seed;
+    }
+  }
+  EXPECT_GT(checked, 500);
+}
+
+// A walk that passes two separators in China counts China's separation once: the sink's share is
+// that of the oxide that came through the second one, not more.
+TEST(OriginTrace, TwoPassesThroughOneStageAndCountryCountOnce) {
+  DatasetBuilder b;
+  const Index conc = b.material("conc", Form::concentrate, Basis::reo, {});
+  const Index mixed = b.material("mixed", Form::mixed_compound, Basis::reo, {});
+  const Index oxide = b.material("nd-oxide", Form::oxide, Basis::reo, {{"Nd", 1.0}});
+  const Index mine = b.facility("mine-au", Stage::mine, "AU");
+  b.distribution(mine, {{"Nd", 100}});
+  b.output(mine, conc, {}, 900);
+  const Index first = b.facility("sep-cn-1", Stage::separation, "CN");
+  b.output(first, mixed, 5000);
+  const Index second = b.facility("sep-cn-2", Stage::separation, "CN");
+  b.output(second, oxide, 5000);
+  const Index other = b.facility("sep-my", Stage::separation, "MY");
+  b.output(other, oxide, 5000);
+  const Index sink = b.facility("magnets-jp", Stage::demand, "JP");
+  b.demand(sink, oxide, 10000);
+  b.link(mine, first, conc, 300.0);
+  b.link(mine, second, conc, 300.0);
+  b.link(mine, other, conc, 300.0);
+  const Index inner = b.link(first, second, mixed);
+  const Index via_second = b.link(second, sink, oxide);
+  const Index via_other = b.link(other, sink, oxide);
+  const Dataset d = b.build();
+  const FlowResult r = run_flow(build_flow_plan(d));
+  const int nd = re("Nd");
+  const double received = r.received(sink)[static_cast<std::size_t>(nd)];
+  ASSERT_GT(r.carried(inner, nd), 0);
+  ASSERT_NEAR(r.carried(via_second, nd) + r.carried(via_other, nd), received, 1e-9);
+  const OriginTrace trace = trace_origins(r);
+  double cn = -1;
+  for (const auto& s : trace.countries(sink, nd)) {
+    if (s.stage == Stage::separation && s.country == d.find_country("CN")) cn = s.share;
+  }
+  // What came through the second separator; the first's part of it is not counted again.
+  EXPECT_NEAR(cn, r.carried(via_second, nd) / received, 1e-12);
+  EXPECT_LT(cn, 0.75);
+  EXPECT_NEAR(trace.stages(sink, nd)[static_cast<std::size_t>(Stage::separation)], 1.0, 1e-12);
+  EXPECT_TRUE(expect_trace_is_walk(d, r, trace, sink, nd));
+  EXPECT_TRUE(expect_trace_is_walk(d, r, trace, second, nd));
+}
+
+// visit_origins hands over, once per target and element, the rows trace_origins keeps for the
+// targets, to the bit.
+TEST(OriginTrace, VisitHandsOverTheRowsATraceKeeps) {
+  int compared = 0;
+  for (std::uint32_t seed = 1; seed <= 150; ++seed) {
+    const Dataset d = random_dataset(seed);
+    const FlowResult r = run_flow(build_flow_plan(d));
+    std::vector<Index> targets;
+    for (Index f = 0; f < d.facilities.size(); ++f) {
+      if (f % 3 != 2) targets.push_back(f);   // upstream facilities too: rows read and handed over
+    }
+    const std::vector<int> elements = {re("Tb"), re("Nd"), re("Dy")};
+    const OriginTrace kept = trace_origins(r, TraceRequest{targets, elements, false, false});
+    std::vector<int> visits(d.facilities.size() * kRareEarthCount, 0);
+    std::vector<int> order;   // elements in the order their rows came
+    visit_origins(r, targets, elements, [&](const OriginRow& row) {
+      ASSERT_TRUE(kept.traced(row.facility));
+      if (order.empty() || order.back() != row.element) order.push_back(row.element);
+      ++visits[row.facility * kRareEarthCount + static_cast<std::size_t>(row.element)];
+      const auto want = kept.countries(row.facility, row.element);
+      ASSERT_EQ(row.countries.size(), want.size()) << "seed " << seed;
+      for (std::size_t i = 0; i < want.size(); ++i) {
+        ASSERT_EQ(row.countries[i].stage, want[i].stage);
+        ASSERT_EQ(row.countries[i].country, want[i].country);
+        ASSERT_EQ(row.countries[i].share, want[i].share);
+      }
+      ASSERT_EQ(row.stages, kept.stages(row.facility, row.element));
+      compared += want.empty() ? 0 : 1;
+    });
+    EXPECT_EQ(order, elements);
+    for (Index f = 0; f < d.facilities.size(); ++f) {
+      for (const int e : elements) {
+        EXPECT_EQ(visits[f * kRareEarthCount + static_cast<std::size_t>(e)], kept.traced(f) ? 1 : 0) << "seed " << seed;
+      }
+    }
+  }
+  EXPECT_GT(compared, 800);
+}
+
+// The store the tracer keeps rows in, against a vector per row: blocks of a few entries, rows
+// longer than a block, rewrites in place and moved, and blocks reused after clear().
+TEST(RowStore, KeepsEveryRowAsAVectorPerRowWould) {
+  std::mt19937 rng(11);
+  for (int round = 0; round < 40; ++round) {
+    flow_detail::RowStore store(1 + rng() % 8);
+    for (int element = 0; element < 3; ++element) {
+      store.clear();
+      std::vector<flow_detail::RowStore::Ref> refs(20);
+      std::vector<std::vector<Index>> keys(20);
+      std::vector<std::vector<double>> shares(20);
+      for (int put = 0; put < 200; ++put) {
+        const std::size_t row = rng() % refs.size();
+        const std::size_t n = rng() % 4 == 0 ? rng() % 20 : rng() % 5;   // some longer than a block
+        keys[row].resize(n);
+        shares[row].resize(n);
+        for (std::size_t i = 0; i < n; ++i) {
+          keys[row][i] = static_cast<Index>(rng());
+          shares[row][i] = static_cast<double>(rng()) / 7.0;
+        }
+        const flow_detail::RowStore::Ref before = refs[row];
+        store.put(refs[row], keys[row], shares[row]);
+        if (n <= before.size) {   // in place
+          ASSERT_EQ(refs[row].block, before.block);
+          ASSERT_EQ(refs[row].offset, before.offset);
+        }
+        for (std::size_t k = 0; k < refs.size(); ++k) {
+          const auto got_keys = store.keys(refs[k]);
+          const auto got_shares = store.shares(refs[k]);
+          ASSERT_EQ(std::vector<Index>(got_keys.begin(), got_keys.end()), keys[k]) << "round " << round;
+          ASSERT_EQ(std::vector<double>(got_shares.begin(), got_shares.end()), shares[k]);
+        }
+      }
+    }
+  }
+}
+
+// A consumer's dependency is its facilities' traced rows weighted by what each received.
+TEST(Dependencies, SharesAreTheTracedRowsWeightedByWhatEachConsumerReceives) {
+  int rows = 0;
+  for (std::uint32_t seed = 1; seed <= 150; ++seed) {
+    const Dataset d = random_dataset(seed);
+    const FlowResult r = run_flow(build_flow_plan(d));
+    for (const Country& c : d.countries) {
+      const std::vector<Index> consumer = resolve_consumers(d, c.code);
+      if (consumer.empty()) continue;
+      const DependencyReport report = single_country_dependency(r, consumer);
+      const OriginTrace trace = trace_origins(r, TraceRequest{consumer, {}, false, false});
+      for (const ElementDependency& element : report.elements) {
+        double received = 0;
+        std::map<std::pair<Stage, Index>, double> shares;
+        std::array<double, kStageCount> reached{};
+        for (const Index f : consumer) {
+          const double x = r.received(f)[static_cast<std::size_t>(element.element)];
+          received += x;
+          for (const auto& s : trace.countries(f, element.element)) shares[{s.stage, s.country}] += x * s.share;
+          const auto stages = trace.stages(f, element.element);
+          for (std::size_t s = 0; s < kStageCount; ++s) reached[s] += x * stages[s];
+        }
+        ASSERT_NEAR(element.received, received, 1e-9 * received);
+        std::size_t listed = 0;
+        for (const StageDependency& stage : element.stages) {
+          EXPECT_NEAR(stage.reached, reached[static_cast<std::size_t>(stage.stage)] / received, 1e-12);
+          for (const CountryDependency& country : stage.countries) {
+            const double by_hand = shares[{stage.stage, country.country}] / received;
+            EXPECT_NEAR(country.share, by_hand, 1e-12) << "seed " << seed;
+            EXPECT_EQ(country.flagged, country.share >= 0.65 - 1e-9);
+            ++listed;
+            ++rows;
+          }
+        }
+        std::size_t positive = 0;
+        for (const auto& [k, v] : shares) positive += v > 0 ? 1 : 0;
+        EXPECT_EQ(listed, positive) << "seed " << seed;
+      }
+    }
+  }
+  EXPECT_GT(rows, 1000);
 }
 
 // Several consumers from one trace of all their facilities: the same reports, to the bit, as one
