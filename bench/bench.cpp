@@ -675,20 +675,22 @@ void flow_analyses(const Dataset& ds, std::size_t n, Table& t, const Put& put) {
   put("flow plan (build_flow_plan, includes one baseline run)", timed([&] { plan = build_flow_plan(ds); }));
   FlowResult base;
   put("baseline flow (run_flow)", timed([&] { base = run_flow(plan); }));
-  Disruption d;  // the top country's separators at 20% capacity
-  d.capacity_factor.assign(ds.facilities.size(), 1.0);
-  for (Index f = 0; f < ds.facilities.size(); ++f) {
-    if (ds.facilities[f].stage == Stage::separation && ds.facilities[f].country == 0) d.capacity_factor[f] = 0.2;
-  }
-  FlowResult run;
-  put("one contracts-mode scenario (run_flow with a disruption)", timed([&] { run = run_flow(plan, d); }));
-  put("the same, reusing the result's buffers", timed([&] { run_flow(plan, d, run); }));
-  std::vector<ConservationViolation> bad;
-  put("check_conservation (baseline)", timed([&] { bad = check_conservation(base); }));
-  t.put("conservation violations", n, fmt::format("{}", bad.size()));
+  {  // a scenario's run and check, gone before `dependencies`, which holds none
+    Disruption d;  // the top country's separators at 20% capacity
+    d.capacity_factor.assign(ds.facilities.size(), 1.0);
+    for (Index f = 0; f < ds.facilities.size(); ++f) {
+      if (ds.facilities[f].stage == Stage::separation && ds.facilities[f].country == 0) d.capacity_factor[f] = 0.2;
+    }
+    FlowResult run;
+    put("one contracts-mode scenario (run_flow with a disruption)", timed([&] { run = run_flow(plan, d); }));
+    put("the same, reusing the result's buffers", timed([&] { run_flow(plan, d, run); }));
+    std::vector<ConservationViolation> bad;
+    put("check_conservation (baseline)", timed([&] { bad = check_conservation(base); }));
+    t.put("conservation violations", n, fmt::format("{}", bad.size()));
 
-  t.put("peak RSS of the flow engine: plan, baseline, scenario (MiB; the generated dataset included)", n,
-        fmt::format("{:.0f}", status_mib("VmHWM")));
+    t.put("peak RSS of the flow engine: plan, baseline, scenario (MiB; the generated dataset included)", n,
+          fmt::format("{:.0f}", status_mib("VmHWM")));
+  }
 
   // `dependencies` for one consumer on the baseline: the origin trace of its demand sinks, one
   // element at a time (its must-pass countries, graph work, are left out). The consumer with the
@@ -703,6 +705,12 @@ void flow_analyses(const Dataset& ds, std::size_t n, Table& t, const Put& put) {
   put("dependencies of the consumer country with the most demand sinks (origin trace, every element)",
       timed([&] { deps = single_country_dependencies(base, {*largest}, {DependencyOptions{}}); }));
   t.put("that consumer's demand sinks", n, fmt::format("{}", largest->size()));
+  // What `chokepoints` and `diff` ask: every consumer country's dependencies, from one trace.
+  std::erase_if(sinks_of, [](const auto& sinks) { return sinks.empty(); });
+  put("dependencies of every consumer country (one origin trace, every element)", timed([&] {
+        deps = single_country_dependencies(base, sinks_of, std::vector<DependencyOptions>(sinks_of.size()));
+      }));
+  t.put("consumer countries", n, fmt::format("{}", sinks_of.size()));
 
   // What the objects alive at the end hold (glibc's count of allocated bytes): the rest of the RSS
   // is memory freed by earlier rows that the allocator kept (docs/performance.md, run K).
