@@ -150,7 +150,7 @@ std::vector<DependencyReport> single_country_dependencies(const FlowResult& flow
     }
     visit_origins(flow, targets, traced, [&](const OriginRow& row) {
       const auto e = static_cast<std::size_t>(row.element);
-      const double r = flow.received(row.facility)[e];
+      const double r = row.received;
       if (r <= 0) return;
       auto it = std::lower_bound(member.begin(), member.end(), std::pair<Index, std::size_t>(row.facility, 0));
       for (; it != member.end() && it->first == row.facility; ++it) {

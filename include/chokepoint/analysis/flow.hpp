@@ -398,6 +398,7 @@ OriginTrace trace_origins(const FlowResult& result, const TraceRequest& request 
 struct OriginRow {
   Index facility = kNone;
   int element = 0;                                ///< RE index
+  double received = 0;                            ///< element tonnes, as FlowResult::received gives them
   std::span<const StageCountryShare> countries;   ///< as OriginTrace::countries; valid during the call
   std::array<double, kStageCount> stages{};       ///< as OriginTrace::stages
 };

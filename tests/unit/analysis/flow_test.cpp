@@ -1053,6 +1053,7 @@ TEST(OriginTrace, VisitHandsOverTheRowsATraceKeeps) {
       ASSERT_TRUE(kept.traced(row.facility));
       if (order.empty() || order.back() != row.element) order.push_back(row.element);
       ++visits[row.facility * kRareEarthCount + static_cast<std::size_t>(row.element)];
+      ASSERT_EQ(row.received, r.received(row.facility)[static_cast<std::size_t>(row.element)]);
       const auto want = kept.countries(row.facility, row.element);
       ASSERT_EQ(row.countries.size(), want.size()) << "seed " << seed;
       for (std::size_t i = 0; i < want.size(); ++i) {
