@@ -21,17 +21,16 @@ bool by_share_then_code(const Dataset& d, const CountryDependency& a, const Coun
   return code_of(d, a.country) < code_of(d, b.country);
 }
 
-std::vector<int> elements_received(const FlowResult& flow, const std::vector<Index>& consumers) {
+/// Element tonnes the consumers receive, summed in consumer order over what each receives.
+ReVector total_received(const FlowResult& flow, const std::vector<Index>& consumers) {
   ReVector total{};
   for (Index f : consumers) {
     const ReVector x = flow.received(f);
-    for (std::size_t e = 0; e < x.size(); ++e) total[e] += x[e];
+    for (std::size_t e = 0; e < x.size(); ++e) {
+      if (x[e] > 0) total[e] += x[e];
+    }
   }
-  std::vector<int> elements;
-  for (int e = 0; e < kRareEarthCount; ++e) {
-    if (total[static_cast<std::size_t>(e)] > 0) elements.push_back(e);
-  }
-  return elements;
+  return total;
 }
 
 StageDependency stage_row(const Dataset& d, Stage stage, double reached, const std::map<Index, double>& shares,
@@ -59,17 +58,13 @@ struct ElementSums {
   std::array<std::map<Index, double>, kStageCount> shares;
 };
 
-ElementDependency element_row(const FlowResult& flow, const ElementSums& sums, const std::vector<Index>& consumers,
-                              int element, const DependencyOptions& o) {
-  const Dataset& d = flow.plan().dataset();
+ElementDependency element_row(const Dataset& d, const ElementSums& sums, double received, int element,
+                              const DependencyOptions& o) {
   ElementDependency row;
   row.element = element;
   row.must_pass = o.must_pass[static_cast<std::size_t>(element)];
   std::sort(row.must_pass.begin(), row.must_pass.end());
-  for (Index f : consumers) {
-    const double r = flow.received(f)[static_cast<std::size_t>(element)];
-    if (r > 0) row.received += r;
-  }
+  row.received = received;
   if (row.received <= 0) return row;
   for (std::size_t s = 0; s < sums.reached.size(); ++s) {
     if (sums.reached[s] <= 0) continue;
@@ -104,6 +99,7 @@ std::vector<DependencyReport> single_country_dependencies(const FlowResult& flow
   }
   std::vector<DependencyReport> reports(consumers.size());
   std::vector<std::vector<int>> elements(consumers.size());
+  std::vector<ReVector> received(consumers.size());
   for (std::size_t i = 0; i < consumers.size(); ++i) {
     DependencyReport& report = reports[i];
     report.consumers = consumers[i];
@@ -112,7 +108,13 @@ std::vector<DependencyReport> single_country_dependencies(const FlowResult& flow
     report.threshold = options[i].threshold;
     report.critical = options[i].critical;
     if (report.consumers.empty()) continue;
-    elements[i] = options[i].elements.empty() ? elements_received(flow, report.consumers) : options[i].elements;
+    received[i] = total_received(flow, report.consumers);
+    elements[i] = options[i].elements;
+    if (elements[i].empty()) {   // every element received
+      for (int e = 0; e < kRareEarthCount; ++e) {
+        if (received[i][static_cast<std::size_t>(e)] > 0) elements[i].push_back(e);
+      }
+    }
     std::sort(elements[i].begin(), elements[i].end());
     elements[i].erase(std::unique(elements[i].begin(), elements[i].end()), elements[i].end());
   }
@@ -163,8 +165,9 @@ std::vector<DependencyReport> single_country_dependencies(const FlowResult& flow
     });
     for (std::size_t i = first; i < last; ++i) {
       for (const int e : elements[i]) {
+        const auto k = static_cast<std::size_t>(e);
         reports[i].elements.push_back(
-            element_row(flow, sums[i - first][static_cast<std::size_t>(e)], reports[i].consumers, e, options[i]));
+            element_row(flow.plan().dataset(), sums[i - first][k], received[i][k], e, options[i]));
       }
     }
     first = last;
