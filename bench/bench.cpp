@@ -584,6 +584,19 @@ std::vector<std::int64_t> graph_analyses(const Dataset& ds, std::size_t n, const
     put("one demand sink: analyze_target with every upstream country removed",
         timed([&] { ts2 = analyze_target(ds, graph, es, target, with_shares); }));
     t.put("countries upstream of that sink", n, fmt::format("{}", ts2.country_losses.size()));
+    // What `dependencies` and `chokepoints --consumer` ask per consumer and element: its must-pass
+    // facilities and countries over all its demand sinks (a super-sink), for the country with
+    // the most.
+    std::vector<std::size_t> per_country(ds.countries.size(), 0);
+    for (const Index s : sinks) ++per_country[ds.facilities[s].country];
+    const auto top = static_cast<std::size_t>(
+        std::max_element(per_country.begin(), per_country.end()) - per_country.begin());
+    const std::optional<StructureTarget> consumer = resolve_target(ds, ds.countries[top].code);
+    MustPass consumer_must;
+    put("must-pass facilities and countries of the consumer country with the most demand sinks (Nd)",
+        timed([&] { consumer_must = must_pass(ds, graph, es, *consumer); }));
+    t.put("that consumer's must-pass facilities / countries (Nd)", n,
+          fmt::format("{} / {}", consumer_must.facilities.size(), consumer_must.countries.size()));
   }
 
   const std::vector<std::int64_t> units = units_of(es.view.capacity, 1e-3);
