@@ -404,10 +404,11 @@ struct OriginRow {
 };
 
 /// The trace of trace_origins(result, {targets, elements, false, false}), handed over instead of
-/// kept: `visit` is called once per target and element with the target's row, the same values
-/// bit for bit, elements in the order given (empty: all), targets in the plan's topological
-/// order. Only the rows later rows read are held while an element is traced, so that the
-/// dependencies of a quarter of a million demand sinks cost the memory of their upstream alone.
+/// kept: `visit` is called once per target (no targets: every facility) and element with its
+/// row, the same values bit for bit, elements in the order given (empty: all), targets in the
+/// plan's topological order. Only the rows later rows read are held while an element is traced,
+/// so that the dependencies of a quarter of a million demand sinks cost the memory of their
+/// upstream alone.
 void visit_origins(const FlowResult& result, const std::vector<Index>& targets, const std::vector<int>& elements,
                    const std::function<void(const OriginRow&)>& visit);
 
