@@ -29,6 +29,24 @@ using test_support::factor;
 using test_support::re;
 double at(const ReVector& v, const std::string& symbol) { return v[static_cast<std::size_t>(re(symbol))]; }
 
+/// The materials of the small Nd chains below: concentrate (t REO), Nd oxide, Nd metal.
+struct NdMaterials {
+  Index conc, oxide, metal;
+};
+NdMaterials nd_materials(DatasetBuilder& b) {
+  const Index conc = b.material("conc", Form::concentrate, Basis::reo, {});
+  const Index oxide = b.material("nd-oxide", Form::oxide, Basis::reo, {{"Nd", 1.0}});
+  return {conc, oxide, b.material("nd-metal", Form::metal, Basis::product, {{"Nd", 1.0}})};
+}
+
+/// A mine of pure Nd producing `tonnes` of concentrate (t REO), without a capacity.
+Index nd_mine(DatasetBuilder& b, const std::string& id, const std::string& country, Index conc, double tonnes) {
+  const Index mine = b.facility(id, Stage::mine, country);
+  b.distribution(mine, {{"Nd", 100}});
+  b.output(mine, conc, {}, tonnes);
+  return mine;
+}
+
 
 void expect_conserved(const FlowResult& result) {
   const auto violations = check_conservation(result);
@@ -290,14 +308,10 @@ TEST(Flow, CustomersWithoutCapacitySplitTheRestEqually) {
 /// separator -> metal -> magnet -> demand (90%) and -> recycler (10%) -> back to the separator.
 TEST(Flow, RecyclingCycleConvergesToItsFixedPoint) {
   DatasetBuilder b;
-  const Index conc = b.material("conc", Form::concentrate, Basis::reo, {});
-  const Index oxide = b.material("nd-oxide", Form::oxide, Basis::reo, {{"Nd", 1.0}});
-  const Index metal = b.material("nd-metal", Form::metal, Basis::product, {{"Nd", 1.0}});
+  const auto [conc, oxide, metal] = nd_materials(b);
   const Index magnet = b.material("magnet", Form::magnet, Basis::product, {{"Nd", 0.3}, {"Fe", 0.7}});
   const Index recycled = b.material("recycled-oxide", Form::mixed_compound, Basis::reo, {});
-  const Index mine = b.facility("mine", Stage::mine, "AU");
-  b.distribution(mine, {{"Nd", 100}});
-  b.output(mine, conc, {}, 1000);
+  const Index mine = nd_mine(b, "mine", "AU", conc, 1000);
   const Index sep = b.facility("separator", Stage::separation, "MY");
   b.output(sep, oxide, 10000);
   const Index met = b.facility("metal", Stage::metal, "CN");
@@ -378,19 +392,17 @@ struct RedirectCase {
   DatasetBuilder b;
   Index oxide, nd_metal, mine, sep, m1, m2, blocked_link, open_link;
   RedirectCase() {
-    const Index conc = b.material("conc", Form::concentrate, Basis::reo, {});
-    oxide = b.material("nd-oxide", Form::oxide, Basis::reo, {{"Nd", 1.0}});
-    nd_metal = b.material("nd-metal", Form::metal, Basis::product, {{"Nd", 1.0}});
-    mine = b.facility("mine", Stage::mine, "CN");
-    b.distribution(mine, {{"Nd", 100}});
-    b.output(mine, conc, {}, 1000);
+    const NdMaterials m = nd_materials(b);
+    oxide = m.oxide;
+    nd_metal = m.metal;
+    mine = nd_mine(b, "mine", "CN", m.conc, 1000);
     sep = b.facility("separator", Stage::separation, "CN");
     b.output(sep, oxide, 5000);
     m1 = b.facility("metal-jp", Stage::metal, "JP");
     b.output(m1, nd_metal, 5000);
     m2 = b.facility("metal-vn", Stage::metal, "VN");
     b.output(m2, nd_metal, 700);
-    b.link(mine, sep, conc);
+    b.link(mine, sep, m.conc);
     blocked_link = b.link(sep, m1, oxide, 600.0);
     open_link = b.link(sep, m2, oxide, 400.0);
   }
@@ -448,12 +460,8 @@ TEST(Flow, RedirectOffersBlockedFlowUpToSpareCapacity) {
 /// already sends it counts against its spare capacity, whichever of the two the run processes first.
 TEST(Flow, RedirectCountsWhatTheSuppliersCycleAlreadyDelivers) {
   DatasetBuilder b;
-  const Index conc = b.material("conc", Form::concentrate, Basis::reo, {});
-  const Index oxide = b.material("nd-oxide", Form::oxide, Basis::reo, {{"Nd", 1.0}});
-  const Index metal = b.material("nd-metal", Form::metal, Basis::product, {{"Nd", 1.0}});
-  const Index mine = b.facility("mine", Stage::mine, "CN");
-  b.distribution(mine, {{"Nd", 100}});
-  b.output(mine, conc, {}, 4000);
+  const auto [conc, oxide, metal] = nd_materials(b);
+  const Index mine = nd_mine(b, "mine", "CN", conc, 4000);
   const Index sep = b.facility("separator", Stage::separation, "CN");
   b.output(sep, oxide, 10000);
   // Each gets 1500 t of oxide (1286 t of Nd) and 50 t of metal from the other: more than the
@@ -785,15 +793,9 @@ TEST(Flow, RandomLayeredDatasetsConserveEveryElement) {
 
 TEST(OriginTrace, SharesFollowProportionalMixing) {
   DatasetBuilder b;
-  const Index conc = b.material("conc", Form::concentrate, Basis::reo, {});
-  const Index oxide = b.material("nd-oxide", Form::oxide, Basis::reo, {{"Nd", 1.0}});
-  const Index metal = b.material("nd-metal", Form::metal, Basis::product, {{"Nd", 1.0}});
-  const Index cn_mine = b.facility("mine-cn", Stage::mine, "CN");
-  b.distribution(cn_mine, {{"Nd", 100}});
-  b.output(cn_mine, conc, {}, 600);
-  const Index au_mine = b.facility("mine-au", Stage::mine, "AU");
-  b.distribution(au_mine, {{"Nd", 100}});
-  b.output(au_mine, conc, {}, 400);
+  const auto [conc, oxide, metal] = nd_materials(b);
+  const Index cn_mine = nd_mine(b, "mine-cn", "CN", conc, 600);
+  const Index au_mine = nd_mine(b, "mine-au", "AU", conc, 400);
   const Index cn_sep = b.facility("sep-cn", Stage::separation, "CN");
   b.output(cn_sep, oxide, 5000);
   const Index my_sep = b.facility("sep-my", Stage::separation, "MY");
@@ -998,9 +1000,7 @@ TEST(OriginTrace, TwoPassesThroughOneStageAndCountryCountOnce) {
   const Index conc = b.material("conc", Form::concentrate, Basis::reo, {});
   const Index mixed = b.material("mixed", Form::mixed_compound, Basis::reo, {});
   const Index oxide = b.material("nd-oxide", Form::oxide, Basis::reo, {{"Nd", 1.0}});
-  const Index mine = b.facility("mine-au", Stage::mine, "AU");
-  b.distribution(mine, {{"Nd", 100}});
-  b.output(mine, conc, {}, 900);
+  const Index mine = nd_mine(b, "mine-au", "AU", conc, 900);
   const Index first = b.facility("sep-cn-1", Stage::separation, "CN");
   b.output(first, mixed, 5000);
   const Index second = b.facility("sep-cn-2", Stage::separation, "CN");
