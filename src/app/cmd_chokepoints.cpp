@@ -81,8 +81,12 @@ int run_chokepoints(const ChokepointOptions& opt, const GlobalOptions& global) {
     }
     targets.push_back(std::move(*t));
   }
-  const SupplyGraph graph = SupplyGraph::build(*ds);
-  const StructureReport rep = analyze_structure(*ds, graph, targets, elements, structure_options(*ds, opt));
+  // The graph goes before the report is rendered: a large chain's JSON report is a large
+  // document, and the two together would set the command's peak memory.
+  const StructureReport rep = [&] {
+    const SupplyGraph graph = SupplyGraph::build(*ds);
+    return analyze_structure(*ds, graph, targets, elements, structure_options(*ds, opt));
+  }();
   emit_report([&] { return chokepoints_document(*ds, rep, opt.top); },
               [&] { return chokepoints_json(*ds, rep); }, opt.report);
   return kExitOk;

@@ -6,8 +6,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <cerrno>
 #include <limits>
 #include <system_error>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -31,18 +37,20 @@ bool looks_decimal(std::string_view s) {
 std::string Table::line_text(int line) const {
   if (line < 1 || static_cast<std::size_t>(line) > line_starts_.size()) return {};
   const std::size_t begin = line_starts_[static_cast<std::size_t>(line - 1)];
-  std::size_t end = buffer_.find('\n', begin);
-  if (end == std::string::npos) end = buffer_.size();
-  if (end > begin && buffer_[end - 1] == '\r') --end;
-  return buffer_.substr(begin, end - begin);
+  const std::string_view text = this->text(begin);
+  std::size_t end = text.find('\n', begin);
+  if (end == std::string_view::npos) end = text.size();
+  if (end > begin && text[end - 1] == '\r') --end;
+  return std::string(text.substr(begin, end - begin));
 }
 
 std::uint32_t Table::raw_field_bytes(std::uint32_t offset) const {
+  const std::string_view text = this->text(offset);
   std::size_t i = offset;
-  if (i < buffer_.size() && buffer_[i] == '"') {
-    for (++i; i < buffer_.size(); ++i) {
-      if (buffer_[i] != '"') continue;
-      if (i + 1 < buffer_.size() && buffer_[i + 1] == '"') {
+  if (i < text.size() && text[i] == '"') {
+    for (++i; i < text.size(); ++i) {
+      if (text[i] != '"') continue;
+      if (i + 1 < text.size() && text[i + 1] == '"') {
         ++i;
         continue;
       }
@@ -50,7 +58,7 @@ std::uint32_t Table::raw_field_bytes(std::uint32_t offset) const {
       break;
     }
   } else {
-    while (i < buffer_.size() && buffer_[i] != ',' && buffer_[i] != '\n' && buffer_[i] != '\r') ++i;
+    while (i < text.size() && text[i] != ',' && text[i] != '\n' && text[i] != '\r') ++i;
   }
   return static_cast<std::uint32_t>(i - offset);
 }
@@ -58,16 +66,17 @@ std::uint32_t Table::raw_field_bytes(std::uint32_t offset) const {
 Cell Table::cell_at(std::uint32_t offset) const {
   Cell c;
   c.offset = offset;
-  c.raw_bytes = raw_field_bytes(offset);
   // line_starts_[k] is where line k + 1 starts: the field is on the last line starting at or before it.
   const auto after = std::upper_bound(line_starts_.begin(), line_starts_.end(), offset);
   c.line = static_cast<int>(after - line_starts_.begin());
   std::size_t from = c.line > 0 ? line_starts_[static_cast<std::size_t>(c.line - 1)] : 0;
+  const std::string_view text = this->text(from);
+  c.raw_bytes = raw_field_bytes(offset);
   // The parser skips a byte-order mark and counts no column for it.
-  if (from == 0 && buffer_.size() >= 3 && std::memcmp(buffer_.data(), "\xEF\xBB\xBF", 3) == 0) from = 3;
+  if (from == 0 && text.starts_with("\xEF\xBB\xBF")) from = 3;
   c.column = 1;
-  for (std::size_t i = from; i < offset && i < buffer_.size(); ++i) c.column += is_lead_byte(buffer_[i]) ? 1 : 0;
-  const std::string_view raw(buffer_.data() + offset, c.raw_bytes);
+  for (std::size_t i = from; i < offset && i < text.size(); ++i) c.column += is_lead_byte(text[i]) ? 1 : 0;
+  const std::string_view raw = text.substr(offset, c.raw_bytes);
   if (raw.empty() || raw.front() != '"') {
     c.text = raw;
   } else if (raw.size() >= 2 && raw.back() == '"' && raw.substr(1, raw.size() - 2).find('"') == std::string_view::npos) {
@@ -77,13 +86,80 @@ Cell Table::cell_at(std::uint32_t offset) const {
 }
 
 SourceLocation Table::location(const Cell& cell) const {
+  const std::string_view text = this->text(cell.offset);
   int length = 0;
-  for (std::size_t i = cell.offset; i < cell.offset + cell.raw_bytes && i < buffer_.size(); ++i) {
-    const char c = buffer_[i];
+  for (std::size_t i = cell.offset; i < cell.offset + cell.raw_bytes && i < text.size(); ++i) {
+    const char c = text[i];
     if (c == '\n' || c == '\r') break;
     length += is_lead_byte(c) ? 1 : 0;
   }
   return {path, cell.line, cell.column, std::max(length, 1)};
+}
+
+// ---- released text ------------------------------------------------------------------------
+
+namespace {
+
+std::size_t page_size() {
+  static const std::size_t size = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  return size;
+}
+
+// A file's size and modification time (nanoseconds), from an open descriptor.
+bool identify(int fd, std::uintmax_t& size, std::int64_t& time_ns) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return false;
+  size = static_cast<std::uintmax_t>(st.st_size);
+  time_ns = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+  return true;
+}
+
+}  // namespace
+
+Table::Pages::Pages(std::size_t bytes) {
+  if (bytes == 0) return;
+  mapped_ = (bytes + page_size() - 1) / page_size() * page_size();
+  void* p = ::mmap(nullptr, mapped_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) {
+    mapped_ = 0;
+    throw std::bad_alloc();
+  }
+  data_ = static_cast<char*>(p);
+}
+
+Table::Pages::~Pages() {
+  if (data_ != nullptr) ::munmap(data_, mapped_);
+}
+
+std::size_t Table::Pages::release_before(std::size_t bytes) {
+  const std::size_t whole = std::min(bytes, mapped_) / page_size() * page_size();
+  // Private anonymous pages given back read as zeros until written again.
+  if (whole != 0 && ::madvise(data_, whole, MADV_DONTNEED) != 0) return 0;
+  return whole;
+}
+
+void Table::release_text_before(std::uint32_t offset) {
+  if (!pages_ || offset <= released_) return;
+  released_ = std::max(released_, pages_->release_before(std::min<std::size_t>(offset, view_.size())));
+}
+
+void Table::restore() const {
+  const int fd = ::open(file_.c_str(), O_RDONLY | O_CLOEXEC);
+  std::uintmax_t size = 0;
+  std::int64_t time_ns = 0;
+  bool same = fd >= 0 && identify(fd, size, time_ns) && size == file_size_ && time_ns == file_time_ns_;
+  for (std::size_t done = 0; same && done < released_;) {
+    const ::ssize_t got = ::pread(fd, pages_->data() + done, released_ - done, static_cast<::off_t>(done));
+    if (got <= 0) {
+      if (got < 0 && errno == EINTR) continue;
+      same = false;
+      break;
+    }
+    done += static_cast<std::size_t>(got);
+  }
+  if (fd >= 0) ::close(fd);
+  if (!same) throw TextChanged(path);
+  released_ = 0;
 }
 
 Diagnostic& Table::report(Diagnostics& out, Severity severity, std::string code, const Cell& cell,
@@ -153,32 +229,40 @@ std::optional<std::string> Table::id(Diagnostics& out, const Cell& cell, std::st
 std::unique_ptr<Table> parse_table(std::string text, const std::string& path, Diagnostics& diagnostics,
                                    const RowBatches& on_rows) {
   auto table = std::make_unique<Table>();
-  Table& t = *table;
-  t.path = path;
+  table->path = path;
+  table->owned_ = std::move(text);
+  table->view_ = table->owned_;
+  parse(*table, diagnostics, on_rows);
+  return table;
+}
+
+// Parses t.view_ (see parse_table).
+void parse(Table& t, Diagnostics& diagnostics, const RowBatches& on_rows) {
+  const std::string& path = t.path;
+  const std::string_view text = t.view_;
   if (text.size() >= std::numeric_limits<std::uint32_t>::max()) {
     diagnostics.error("E004", {path, 0, 0, 1}, "a CSV table must be smaller than 4 GiB");
-    return table;
+    return;
   }
   std::size_t bad = 0;
   if (!is_valid_utf8(text, &bad)) {
     const auto line0 = std::count(text.begin(), text.begin() + static_cast<long>(bad), '\n');
-    const std::size_t line_start = bad == 0 ? std::string::npos : text.rfind('\n', bad - 1);
-    const int col0 = static_cast<int>(bad - (line_start == std::string::npos ? 0 : line_start + 1));
+    const std::size_t line_start = bad == 0 ? std::string_view::npos : text.rfind('\n', bad - 1);
+    const int col0 = static_cast<int>(bad - (line_start == std::string_view::npos ? 0 : line_start + 1));
     diagnostics.add({Severity::error, "E108", {path, static_cast<int>(line0) + 1, col0 + 1, 1},
                      "file is not valid UTF-8 (is it a binary file?)", {}, {}});
-    return table;
+    return;
   }
-  if (std::memchr(text.data(), 0, text.size()) != nullptr) {
+  if (text.find('\0') != std::string_view::npos) {
     diagnostics.error("E108", {path, 0, 0, 1}, "file contains NUL bytes (is it a binary file?)");
-    return table;
+    return;
   }
-  t.buffer_ = std::move(text);
-  const char* const base = t.buffer_.data();
-  const char* const end = base + t.buffer_.size();
+  const char* const base = text.data();
+  const char* const end = base + text.size();
   const char* p = base;
-  if (t.buffer_.size() >= 3 && std::memcmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3;  // a BOM from spreadsheets
+  if (text.starts_with("\xEF\xBB\xBF")) p += 3;  // a BOM from spreadsheets
   int line = 1, col = 1;
-  const auto line_breaks = static_cast<std::size_t>(std::count(t.buffer_.begin(), t.buffer_.end(), '\n'));
+  const auto line_breaks = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
   t.estimated_rows = line_breaks + 1;
   t.line_starts_.reserve(line_breaks + 2);
   // Rows per batch handed to on_rows: small enough that the cells stay in cache-sized memory.
@@ -219,7 +303,7 @@ std::unique_ptr<Table> parse_table(std::string text, const std::string& path, Di
         for (;;) {
           if (p == end) {
             t.report(diagnostics, Severity::error, "E110", c, "unterminated quoted field (a '\"' is missing)");
-            return table;
+            return;
           }
           if (*p == '"') {
             if (p + 1 < end && p[1] == '"') {
@@ -250,7 +334,7 @@ std::unique_ptr<Table> parse_table(std::string text, const std::string& path, Di
         }
         if (!at_line_end(p) && *p != ',') {
           syntax_error(p, "text after the closing quote of a field");
-          return table;
+          return;
         }
       } else {
         const char* const start = p;
@@ -262,11 +346,11 @@ std::unique_ptr<Table> parse_table(std::string text, const std::string& path, Di
           auto& d = t.report(diagnostics, Severity::error, "E110", {{}, static_cast<std::uint32_t>(p - base), 1, line, col},
                              "a quote inside an unquoted field");
           d.notes.push_back("quote the whole field and double the quotes inside it: \"a \"\"b\"\" c\"");
-          return table;
+          return;
         }
         if (p < end && *p == '\r' && !at_line_end(p)) {
           syntax_error(p, "a carriage return that does not end a line (CR without LF)");
-          return table;
+          return;
         }
         c.text = std::string_view(start, static_cast<std::size_t>(p - start));
       }
@@ -312,11 +396,11 @@ std::unique_ptr<Table> parse_table(std::string text, const std::string& path, Di
   }
   if (!header_done) {
     diagnostics.error("E107", {path, 0, 0, 1}, "file is empty (a CSV table needs a header row)");
-    return table;
+    return;
   }
   deliver();
   t.ok = ok;
-  return table;
+  return;
 }
 
 std::unique_ptr<Table> read_table(const fs::path& path, const LoadLimits& limits, Diagnostics& diagnostics,
@@ -338,15 +422,36 @@ std::unique_ptr<Table> read_table(const fs::path& path, const LoadLimits& limits
                       fmt::format("CSV table is {} bytes, above the limit of {} bytes", size, limits.max_table_bytes));
     return failed();
   }
-  std::string text(static_cast<std::size_t>(size), '\0');
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  const std::size_t got = f ? std::fread(text.data(), 1, text.size(), f) : 0;
-  if (f) std::fclose(f);
-  if (!f || got != text.size()) {
-    diagnostics.error("E001", {shown, 0, 0, 1}, f ? "cannot read file" : "cannot open file for reading");
+  // Into pages of its own, which the reader may give back as it goes (release_text_before).
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    diagnostics.error("E001", {shown, 0, 0, 1}, "cannot open file for reading");
     return failed();
   }
-  return parse_table(std::move(text), shown, diagnostics, on_rows);
+  auto table = std::make_unique<Table>();
+  table->path = shown;
+  table->file_ = path;
+  bool read = identify(fd, table->file_size_, table->file_time_ns_) && table->file_size_ == size;
+  if (read) {
+    table->pages_ = std::make_unique<Table::Pages>(static_cast<std::size_t>(size));
+    for (std::size_t done = 0; done < size;) {
+      const ::ssize_t got = ::read(fd, table->pages_->data() + done, static_cast<std::size_t>(size) - done);
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0) {
+        read = false;
+        break;
+      }
+      done += static_cast<std::size_t>(got);
+    }
+  }
+  ::close(fd);
+  if (!read) {
+    diagnostics.error("E001", {shown, 0, 0, 1}, "cannot read file");
+    return failed();
+  }
+  table->view_ = {table->pages_->data(), static_cast<std::size_t>(size)};
+  parse(*table, diagnostics, on_rows);
+  return table;
 }
 
 }  // namespace chokepoint::csv

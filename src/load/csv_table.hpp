@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,6 +50,15 @@ class Table {
   [[nodiscard]] const Cell& at(std::size_t row, std::size_t column) const { return cells[row * header.size() + column]; }
   /// Frees the cells once the rows are read; line_text, location and report still work.
   void release_cells() { std::vector<Cell>().swap(cells); }
+  /// Gives the memory of the text before byte `offset` back to the system (whole pages), for a
+  /// reader that keeps nothing of those rows that reads the text again: a large table then never
+  /// holds all its text at once. Only a table read from a file does so (read_table); reading that
+  /// part later (a diagnostic's caret line or column, an id at a kept offset) first reads the
+  /// released text from the file again, which must be unchanged (its size and modification time),
+  /// else TextChanged is thrown. Not to be called while another thread reads the table.
+  void release_text_before(std::uint32_t offset);
+  /// Bytes of text given back and not read again (for tests).
+  [[nodiscard]] std::size_t released_bytes() const { return released_; }
   /// The raw length in bytes (quotes included) of the field that starts at `offset`.
   [[nodiscard]] std::uint32_t raw_field_bytes(std::uint32_t offset) const;
   /// The field whose raw text starts at byte `offset` (a Cell's offset), rebuilt from the text:
@@ -59,14 +69,14 @@ class Table {
   [[nodiscard]] Cell cell_at(std::uint32_t offset) const;
   /// A cell's text as a view of `length` bytes at `text_offset` in the table (see in_text).
   [[nodiscard]] std::string_view text_at(std::uint32_t text_offset, std::uint32_t length) const {
-    return {buffer_.data() + text_offset, length};
+    return text(text_offset).substr(text_offset, length);
   }
   /// Where a cell's text starts in the table when it is a view into it (not an unescaped copy).
   [[nodiscard]] std::optional<std::uint32_t> in_text(const Cell& cell) const {
     // Compared as addresses: an unescaped copy is another object, which < may not order.
     const auto p = reinterpret_cast<std::uintptr_t>(cell.text.data());
-    const auto base = reinterpret_cast<std::uintptr_t>(buffer_.data());
-    if (cell.text.data() == nullptr || p < base || p > base + buffer_.size()) return std::nullopt;
+    const auto base = reinterpret_cast<std::uintptr_t>(view_.data());
+    if (cell.text.data() == nullptr || p < base || p > base + view_.size()) return std::nullopt;
     return static_cast<std::uint32_t>(p - base);
   }
   /// The text of a 1-based line, without its line break.
@@ -84,9 +94,55 @@ class Table {
  private:
   friend std::unique_ptr<Table> parse_table(std::string text, const std::string& path, Diagnostics& diagnostics,
                                             const RowBatches& on_rows);
-  std::string buffer_;
+  friend std::unique_ptr<Table> read_table(const std::filesystem::path& path, const LoadLimits& limits,
+                                           Diagnostics& diagnostics, const RowBatches& on_rows);
+  friend void parse(Table& t, Diagnostics& diagnostics, const RowBatches& on_rows);
+
+  /// Anonymous memory mapped for a file's text, so that whole pages of it can be given back.
+  class Pages {
+   public:
+    Pages() = default;
+    explicit Pages(std::size_t bytes);
+    Pages(const Pages&) = delete;
+    Pages& operator=(const Pages&) = delete;
+    ~Pages();
+    [[nodiscard]] char* data() const { return data_; }
+    /// Gives back the whole pages among the first `bytes`; returns how many bytes that covers.
+    std::size_t release_before(std::size_t bytes);
+
+   private:
+    char* data_ = nullptr;
+    std::size_t mapped_ = 0;
+  };
+
+  /// The text, its part from byte `from` on readable: read again from the file first when some
+  /// of that part was released.
+  [[nodiscard]] std::string_view text(std::size_t from) const {
+    if (from < released_) restore();
+    return view_;
+  }
+  void restore() const;
+
+  std::string owned_;              ///< the text, when given as a string
+  std::unique_ptr<Pages> pages_;   ///< the text, when read from a file
+  std::string_view view_;          ///< whichever of the two holds it
+  mutable std::size_t released_ = 0;   ///< the text's first bytes given back (whole pages)
+  std::filesystem::path file_;     ///< the file read, its size and modification time then
+  std::uintmax_t file_size_ = 0;
+  std::int64_t file_time_ns_ = 0;
   std::vector<std::uint32_t> line_starts_;   ///< byte offset of each line
   std::deque<std::string> unescaped_;        ///< quoted fields that held "" escapes
+};
+
+/// A table's file changed (or went) between reading it and reading a released part of it again.
+class TextChanged : public std::runtime_error {
+ public:
+  explicit TextChanged(const std::string& path)
+      : std::runtime_error(path + " changed while the dataset was being read; run again"), path_(path) {}
+  [[nodiscard]] const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
 };
 
 /// Parses CSV text (header row first); every problem becomes a diagnostic (E107, E108, E110, E101).

@@ -3,6 +3,8 @@
 #include <cctype>
 #include <cmath>
 #include <deque>
+#include <chrono>
+#include <functional>
 #include <future>
 #include <limits>
 #include <map>
@@ -677,10 +679,24 @@ class DatasetBuilder {
   /// Reads a CSV table, taking its rows in batches as they are parsed: the builder keeps each
   /// row's facts and the positions of its cells, never the table's cells themselves. The table's
   /// text stays, for the caret lines of later diagnostics.
+  /// How much of links.csv's text a side reader holds before it waits for the definitions (the
+  /// main thread reads facilities.csv meanwhile): 32 MiB, about 500,000 links.
+  static constexpr std::uint32_t kWaitingText = 32u << 20;
+
   void add_table_file(const fs::path& file, Diagnostics& diagnostics) {
     const std::string name = file.filename().string();
     std::vector<std::size_t> cols;
     bool header_read = false;
+    text_views_kept_ = false;
+    // Tables whose rows keep nothing that reads their text again in a dataset without problems
+    // give its pages back to the system as they are read (a diagnostic reads them from the file
+    // again): distribution rows keep positions only; outputs and demand entries once the
+    // definitions are indexed (index_definitions), and a side reader's links once the
+    // definitions are read, look their ids up as they are read. Not a table from which a
+    // reference holds a view of the text (an odd row's), nor facilities.csv, whose ids the id
+    // maps view.
+    const bool figures = name == "outputs.csv" || name == "demand.csv";
+    const bool releasing = name == "distribution.csv" || (figures && definitions_) || (name == "links.csv" && lookup_source_);
     auto table = csv::read_table(file, options_.limits, diagnostics, [&](csv::Table& t) {
       reading_ = &t;
       if (!header_read) {
@@ -694,9 +710,21 @@ class DatasetBuilder {
       else if (name == "demand.csv") add_figure_rows<DemandEntry>(t, cols);
       else if (name == "links.csv") add_link_rows(t, cols);
       else if (name == "distribution.csv") add_distribution_rows(t, cols);
+      if (!releasing || text_views_kept_ || t.rows() == 0) return;
+      if (name == "links.csv") {
+        // Until the definitions are read the rows wait, text and all; beyond kWaitingText bytes
+        // of it, the reader waits for them instead of reading on.
+        if (!link_lookup_) link_lookup_ = lookup_source_(t.at(t.rows() - 1, 0).offset >= kWaitingText);
+        if (!link_lookup_) return;
+        resolve_read_links();
+      }
+      t.release_text_before(t.at(t.rows() - 1, 0).offset);
     });
     if (table->ok && !header_read) table_columns(*table, name);   // a header without rows: still check it
     table->release_cells();
+    if (releasing && name != "links.csv" && !text_views_kept_) {   // a side reader's: finish_side_links
+      table->release_text_before(std::numeric_limits<std::uint32_t>::max());
+    }
     state_.tables.push_back(std::move(table));
     reading_ = nullptr;
   }
@@ -706,22 +734,44 @@ class DatasetBuilder {
   /// the dataset's order, so that its references point at the right table.
   void set_table_base(std::size_t tables_before) { table_base_ = tables_before; }
 
-  /// Every facility id, once the facility definitions are read (they are not added to after).
-  [[nodiscard]] const IdIndex& facility_index() const { return state_.facilities; }
 
-  /// A side reader's share of resolving: the facilities its links name, looked up silently in
-  /// `facilities` (the main builder's, complete by then) while the main builder reads on. What is
-  /// not found stays kNone, for resolve() to look up again and report in order.
-  void pre_resolve_links(const IdIndex& facilities) {
-    constexpr std::size_t kAhead = 8;
-    for (std::size_t i = 0; i < ds_.links.size(); ++i) {
-      if (i + kAhead < ds_.links.size()) {
-        facilities.prefetch(link_id(state_.link_refs[i + kAhead], LinkRefs::from));
-        facilities.prefetch(link_id(state_.link_refs[i + kAhead], LinkRefs::to));
+  /// What ids are looked up in while the tables are read: the main builder's facilities, and its
+  /// materials and sources indexed as resolve() will index them (the first of a repeated id keeps
+  /// it). Made once the definitions are read; the main builder adds none after that.
+  struct DefinitionIndex {
+    const IdIndex* facilities = nullptr;
+    IdIndex materials, sources;
+  };
+  [[nodiscard]] std::unique_ptr<DefinitionIndex> definition_index() const {
+    auto lookup = std::make_unique<DefinitionIndex>();
+    lookup->facilities = &state_.facilities;
+    const auto index = [](const std::vector<Ref>& ids, IdIndex& map) {
+      map.reserve(ids.size());
+      for (std::size_t i = 0; i < ids.size(); ++i) {
+        if (ids[i].given()) map.insert(ids[i].id, static_cast<Index>(i));
       }
-      const LinkRefs& refs = state_.link_refs[i];
-      if (const std::string_view id = link_id(refs, LinkRefs::from); id.data() != nullptr) ds_.links[i].from = facilities.find(id);
-      if (const std::string_view id = link_id(refs, LinkRefs::to); id.data() != nullptr) ds_.links[i].to = facilities.find(id);
+    };
+    index(state_.material_ids, lookup->materials);
+    index(state_.source_ids, lookup->sources);
+    return lookup;
+  }
+  /// A side reader's share of resolving: its links' ids are looked up silently as the rows are
+  /// read, from the moment `source` has the definitions (it is asked without waiting, and returns
+  /// null until then), so that their text need not be read again; the main builder reads on.
+  /// What is not found stays kNone, for resolve() to look up again and report in order.
+  using LookupSource = std::function<std::unique_ptr<DefinitionIndex>(bool wait)>;
+  void set_link_lookup(LookupSource source) { lookup_source_ = std::move(source); }
+  /// The main builder's, once the definitions are read: outputs and demand entries then look
+  /// their materials and sources up as they are read.
+  void index_definitions() { definitions_ = definition_index(); }
+  /// After a side reader's table: waits for the definitions, looks up the links still waiting,
+  /// and gives back the table's text.
+  void finish_side_links() {
+    if (!lookup_source_) return;
+    if (!link_lookup_) link_lookup_ = lookup_source_(true);
+    resolve_read_links();
+    if (!text_views_kept_ && !state_.tables.empty()) {
+      state_.tables.back()->release_text_before(std::numeric_limits<std::uint32_t>::max());
     }
   }
 
@@ -979,6 +1029,10 @@ class DatasetBuilder {
       }
       const Index f = resolve(facility_ref, state_.facilities, "facility", "E211");
       if (f == kNone) continue;
+      if (definitions_) {   // what is not found is looked up again, and reported, by resolve()
+        if (material_cell) figure.material = definitions_->materials.find(material_cell->text);
+        if (source_cell) p.source = definitions_->sources.find(source_cell->text);
+      }
       if constexpr (demand) {
         ds_.facilities[f].demand.push_back(figure);
       } else {
@@ -1014,6 +1068,7 @@ class DatasetBuilder {
       return;
     }
     add_wide_figure(chain, {cell_ref(cells[0]), cell_ref(cells[1]), csv_site(first)});
+    text_views_kept_ = true;   // cell_ref views the text
   }
 
   /// Calls fn(k, row) for the k-th figure of a chain, in order.
@@ -1029,6 +1084,11 @@ class DatasetBuilder {
       return which == FigureRow::material ? w.material : w.source;
     }
     return compact_ref(row.table, row.text[which], row.length[which]);
+  }
+  /// Whether a figure names an id in that field, without reading the id (which may be text given back).
+  [[nodiscard]] bool figure_names(const FigureRow& row, FigureRow::Which which) const {
+    if (row.wide()) return figure_ref(row, which).given();
+    return row.length[which] != 0;
   }
   /// Where a figure's record starts: its CSV row or its YAML mapping.
   [[nodiscard]] Site figure_site(const FigureRow& row) const {
@@ -1142,6 +1202,7 @@ class DatasetBuilder {
       return;
     }
     add_wide_link_refs({cell_ref(cells[0]), cell_ref(cells[1]), cell_ref(cells[2]), cell_ref(cells[3]), csv_site(first)});
+    text_views_kept_ = true;   // cell_ref views the text
   }
 
   /// The id a link names (data() is null when it names none), without working out its position.
@@ -1149,6 +1210,11 @@ class DatasetBuilder {
     if (refs.wide()) return wide_ref(state_.wide_link_refs[refs.record], which).id;
     if (refs.length[which] == 0) return {};
     return table_of(Site{refs.table, 0, 0, 0}).text_at(refs.text[which], refs.length[which]);
+  }
+  /// Whether a link names an id in that field, without reading the id (which may be text given back).
+  [[nodiscard]] bool link_names(const LinkRefs& refs, LinkRefs::Which which) const {
+    if (refs.wide()) return wide_ref(state_.wide_link_refs[refs.record], which).id.data() != nullptr;
+    return refs.length[which] != 0;
   }
   /// A link's reference as a Ref; a CSV cell's line and column are found when it is reported.
   [[nodiscard]] Ref link_ref(const LinkRefs& refs, LinkRefs::Which which) const {
@@ -1402,9 +1468,32 @@ class DatasetBuilder {
       // find is looked up again here, where unknown ids are reported in link order.
       if (l.from == kNone) l.from = resolve_link(refs, LinkRefs::from, state_.facilities, "facility", "E211");
       if (l.to == kNone) l.to = resolve_link(refs, LinkRefs::to, state_.facilities, "facility", "E211");
-      l.material = resolve_link(refs, LinkRefs::material, state_.materials, "material", "E203", &last_material);
-      l.source = resolve_link(refs, LinkRefs::source, state_.sources, "source", "E212", &last_source);
+      if (l.material == kNone) l.material = resolve_link(refs, LinkRefs::material, state_.materials, "material", "E203", &last_material);
+      if (l.source == kNone) l.source = resolve_link(refs, LinkRefs::source, state_.sources, "source", "E212", &last_source);
     }
+  }
+
+  /// A side reader's links read since the last call: their ids looked up in link_lookup_.
+  void resolve_read_links() {
+    constexpr std::size_t kAhead = 8;
+    const IdIndex& facilities = *link_lookup_->facilities;
+    const auto find = [&](const IdIndex& ids, const LinkRefs& refs, LinkRefs::Which which) {
+      const std::string_view id = link_id(refs, which);
+      return id.data() == nullptr ? kNone : ids.find(id);
+    };
+    for (std::size_t i = links_resolved_; i < ds_.links.size(); ++i) {
+      if (i + kAhead < ds_.links.size()) {
+        facilities.prefetch(link_id(state_.link_refs[i + kAhead], LinkRefs::from));
+        facilities.prefetch(link_id(state_.link_refs[i + kAhead], LinkRefs::to));
+      }
+      const LinkRefs& refs = state_.link_refs[i];
+      Link& l = ds_.links[i];
+      l.from = find(facilities, refs, LinkRefs::from);
+      l.to = find(facilities, refs, LinkRefs::to);
+      l.material = find(link_lookup_->materials, refs, LinkRefs::material);
+      l.source = find(link_lookup_->sources, refs, LinkRefs::source);
+    }
+    links_resolved_ = ds_.links.size();
   }
 
   /// The last id a run of references resolved: consecutive links mostly name the same material
@@ -1437,13 +1526,16 @@ class DatasetBuilder {
     for (const auto& s : extra.sources) {
       if (Index x = resolve(s, state_.sources, "source", "E212"); x != kNone) f.sources.push_back(x);
     }
+    // CSV figures read after the definitions were looked up as they were read; the rest here.
+    const auto figure = [&](const FigureRow& row, Index& material, Index& source) {
+      if (material == kNone) material = resolve(figure_ref(row, FigureRow::material), state_.materials, "material", "E203");
+      if (source == kNone) source = resolve(figure_ref(row, FigureRow::source), state_.sources, "source", "E212");
+    };
     each_figure(refs.outputs, [&](std::size_t k, const FigureRow& row) {
-      f.outputs[k].material = resolve(figure_ref(row, FigureRow::material), state_.materials, "material", "E203");
-      f.outputs[k].provenance.source = resolve(figure_ref(row, FigureRow::source), state_.sources, "source", "E212");
+      figure(row, f.outputs[k].material, f.outputs[k].provenance.source);
     });
     each_figure(refs.demand, [&](std::size_t k, const FigureRow& row) {
-      f.demand[k].material = resolve(figure_ref(row, FigureRow::material), state_.materials, "material", "E203");
-      f.demand[k].provenance.source = resolve(figure_ref(row, FigureRow::source), state_.sources, "source", "E212");
+      figure(row, f.demand[k].material, f.demand[k].provenance.source);
     });
   }
 
@@ -1593,7 +1685,7 @@ class DatasetBuilder {
   void check_strict() {
     const int as_of_year = ds_.info.as_of ? ds_.info.as_of->year : 0;
     const auto figure = [&](const FigureRow& row, const Provenance& p, std::string_view what, const std::string& owner) {
-      if (p.source == kNone && !figure_ref(row, FigureRow::source).given()) {
+      if (p.source == kNone && !figure_names(row, FigureRow::source)) {
         report(Severity::warning, "W400", figure_site(row), fmt::format("{} of '{}' cites no source", what, owner));
       }
       if (p.year && as_of_year && *p.year < as_of_year - 5) {
@@ -1609,7 +1701,7 @@ class DatasetBuilder {
     }
     for (std::size_t i = 0; i < ds_.links.size(); ++i) {
       const LinkRefs& refs = state_.link_refs[i];
-      if (link_id(refs, LinkRefs::source).data() == nullptr && link_site(refs).known()) {
+      if (!link_names(refs, LinkRefs::source) && link_site(refs).known()) {
         report(Severity::warning, "W400", link_site(refs), "link cites no source");
       }
     }
@@ -1633,6 +1725,11 @@ class DatasetBuilder {
   ReadingState state_;                    ///< what reading and checking need, freed before the indexes
   int suggestions_left_ = 100;
   const csv::Table* reading_ = nullptr;   ///< the table whose rows are being read (not in state_.tables yet)
+  LookupSource lookup_source_;                ///< a side reader's: where its lookups come from
+  std::unique_ptr<DefinitionIndex> link_lookup_;   ///< a side reader's, once the definitions are read
+  std::unique_ptr<DefinitionIndex> definitions_;   ///< the main builder's, once the definitions are read
+  std::size_t links_resolved_ = 0;            ///< a side reader's links looked up so far
+  bool text_views_kept_ = false;   ///< a reference made from the table being read views its text
   FileName reading_file_;                 ///< its name
   std::size_t table_base_ = 0;            ///< a side reader's: the number of tables read before its own
   std::vector<std::uint32_t> share_elements_;   ///< per facility: RE indices with a distribution.csv row
@@ -1731,21 +1828,22 @@ DatasetLoad load_dataset(const fs::path& path, const LoadOptions& options) {
     });
     DatasetBuilder builder(options, result.diagnostics);
     // links.csv, the largest table of a large chain, needs nothing from the other files while it
-    // is read (its ids are resolved at the end): a second thread reads it while this one reads the
-    // rest, and its links join in its place in the file order. Not when the dataset is over the
-    // size limit, which stops the reading at the file that crosses it.
+    // is read but the definitions (facilities, materials, sources) to look its ids up: a second
+    // thread reads it while this one reads the rest, looks the ids up batch by batch once the
+    // definitions are read (so that the text of the rows looked up can go), and its links join
+    // in their place in the file order. Not when the dataset is over
+    // the size limit, which stops the reading at the file that crosses it.
     struct SideRead {
       std::unique_ptr<Diagnostics> diagnostics = std::make_unique<Diagnostics>();
       std::unique_ptr<DatasetBuilder> builder;
     };
     std::future<SideRead> side;
-    // Set once the facility definitions are read (they come first): the side reader then resolves
-    // its links' facilities. Declared after `side`, so that an early return breaks the promise
+    // Set once the definitions are read (they come first): the side reader then looks its ids up. Declared after `side`, so that an early return breaks the promise
     // (the side reader stops) before `side` waits for the thread.
     std::promise<void> definitions_read;
     std::shared_future<void> definitions = definitions_read.get_future().share();
     bool definitions_signalled = false;
-    std::size_t side_file = files.size();
+    std::size_t side_file = files.size(), absorb_at = files.size();
     {
       // Every size known and the sum within the limit (no step can wrap around).
       bool within_limit = true;
@@ -1757,27 +1855,43 @@ DatasetLoad load_dataset(const fs::path& path, const LoadOptions& options) {
         if (!within_limit) break;
         all += size;
       }
-      std::size_t tables_before = 0;
+      // The side reader's links join the others just before the next links.csv, or after the
+      // last table (links come from YAML files, read first, and links.csv files only; diagnostics
+      // are sorted by position): the tables before that are read first, giving the second thread
+      // their time to read its table in.
       for (std::size_t i = 0; i < files.size() && within_limit; ++i) {
         if (files[i].filename() == "links.csv") {
+          absorb_at = i + 1;
+          while (absorb_at < files.size() && files[absorb_at].filename() != "links.csv") ++absorb_at;
+          std::size_t tables_before = 0;
+          for (std::size_t k = 0; k < absorb_at; ++k) tables_before += k != i && files[k].extension() == ".csv";
           side_file = i;
           side = std::async(std::launch::async, [&options, &builder, definitions, file = files[i], tables_before] {
             SideRead s;
             s.builder = std::make_unique<DatasetBuilder>(options, *s.diagnostics);
             s.builder->set_table_base(tables_before);
+            s.builder->set_link_lookup([&builder, definitions](bool wait) -> std::unique_ptr<DatasetBuilder::DefinitionIndex> {
+              if (!wait && definitions.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return nullptr;
+              definitions.get();   // throws if the main thread gave up
+              return builder.definition_index();
+            });
             s.builder->add_table_file(file, *s.diagnostics);
-            definitions.get();   // throws if the main thread gave up
-            s.builder->pre_resolve_links(builder.facility_index());
+            s.builder->finish_side_links();
             return s;
           });
           break;
         }
-        tables_before += files[i].extension() == ".csv";
       }
     }
+    const auto absorb_side = [&] {
+      SideRead s = side.get();
+      builder.absorb_table(std::move(*s.builder));
+      result.diagnostics.append(std::move(*s.diagnostics));
+    };
     std::size_t total = 0;
     for (std::size_t i = 0; i < files.size(); ++i) {
       const fs::path& file = files[i];
+      if (i == absorb_at) absorb_side();
       result.files.push_back(file.generic_string());
       std::error_code ec;
       total += fs::file_size(file, ec);
@@ -1789,22 +1903,27 @@ DatasetLoad load_dataset(const fs::path& path, const LoadOptions& options) {
       const bool definition = file.extension() != ".csv" || file.filename() == "facilities.csv";
       if (!definition && !definitions_signalled) {
         definitions_signalled = true;
+        builder.index_definitions();
         definitions_read.set_value();
       }
       if (i == side_file) {
-        SideRead s = side.get();
-        builder.absorb_table(std::move(*s.builder));
-        result.diagnostics.append(std::move(*s.diagnostics));
+        continue;   // absorbed at absorb_at
       } else if (file.extension() == ".csv") {
         builder.add_table_file(file, result.diagnostics);
       } else {
         builder.add_document(yaml::read_file(file, options.limits, result.diagnostics));
       }
     }
+    if (side_file < files.size() && absorb_at == files.size()) absorb_side();
     result.dataset = builder.finish();
   } catch (const std::bad_alloc&) {
     result.dataset.reset();
     result.diagnostics.error("E006", {path.generic_string(), 0, 0, 1}, "out of memory while loading the dataset");
+  } catch (const csv::TextChanged& changed) {
+    // A table's text given back while it was read had to be read again for a diagnostic, and the
+    // file is no longer what was read.
+    result.dataset.reset();
+    result.diagnostics.error("E001", {changed.path(), 0, 0, 1}, "file changed while the dataset was being read; run again");
   }
   return result;
 }

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "chokepoint/load/loader.hpp"
@@ -406,6 +407,103 @@ links:
   std::sort(found.begin(), found.end());
   EXPECT_EQ(found, (std::vector<std::string>{"E211 links.csv:3:3 m,ghost,conc", "E211 outputs.csv:2:1 nobody,conc,1",
                                              "E211 sub/links.csv:3:1 who,s1,conc"}));
+}
+
+// Tables large enough that the reader gives their text back as it goes (links.csv read beside
+// the other files, outputs, demand and distribution rows): the problems found after they are
+// read, deep in each file, still point at their cells and show their lines, read again from the
+// files.
+TEST_F(CsvTables, ProblemsDeepInLargeTablesPointAtTheirCells) {
+  constexpr int kMines = 3000, kSeparators = 400, kSinks = 2000, kLinks = 20'000;
+  std::string facilities = "id,name,country,stage\n";
+  for (int i = 1; i <= kMines; ++i) facilities += fmt::format("mine-{},M,CN,mine\n", i);
+  for (int i = 1; i <= kSeparators; ++i) facilities += fmt::format("sep-{},S,US,separation\n", i);
+  for (int i = 1; i <= kSinks; ++i) facilities += fmt::format("sink-{},D,JP,demand\n", i);
+  // Each planted problem: its code, file, line and the column of its cell; the line is the row.
+  std::vector<std::string> expected;
+  std::vector<std::string> rows;
+  const auto plant = [&](const std::string& code, const std::string& file, std::size_t line, std::size_t column) {
+    expected.push_back(fmt::format("{} {}:{}:{} {}", code, file, line, column, rows.back()));
+  };
+  const auto table = [&](const std::string& header) {
+    std::string text = header + "\n";
+    for (const auto& r : rows) text += r + "\n";
+    rows.clear();
+    return text;
+  };
+  for (int i = 1; i <= kMines; ++i) {
+    rows.push_back(fmt::format("mine-{},conc,100", i));
+    if (i != 2900) continue;
+    rows.push_back("mine-2900,nope,5");
+    plant("E203", "outputs.csv", rows.size() + 1, std::string("mine-2900,").size() + 1);
+  }
+  for (int i = 1; i <= kSeparators; ++i) rows.push_back(fmt::format("sep-{},dy-oxide,10", i));
+  const std::string outputs = table("facility,material,capacity");
+  for (int i = 1; i <= kSinks; ++i) {
+    rows.push_back(fmt::format("sink-{},{},1", i, i == 1950 ? "dy-oxyde" : "dy-oxide"));
+    if (i == 1950) plant("E203", "demand.csv", rows.size() + 1, std::string("sink-1950,").size() + 1);
+  }
+  const std::string demand = table("facility,material,quantity");
+  for (int i = 1; i <= kMines; ++i) {
+    rows.push_back(fmt::format("mine-{},Dy,40", i));
+    if (i == 2950) plant("E302", "distribution.csv", rows.size() + 1, 1);   // sums to 90
+    rows.push_back(fmt::format("mine-{},Tb,{}", i, i == 2950 ? 50 : 60));
+  }
+  const std::string distribution = table("facility,element,percent");
+  for (int r = 0; r < kLinks; ++r) {
+    std::string from = fmt::format("mine-{}", r % kMines + 1);
+    std::string to = fmt::format("sep-{}", r / kMines * 50 + r % 50 + 1);
+    std::string material = "conc";
+    if (r == 15'000) to = "ghost";
+    if (r == 17'000) material = "nope";
+    if (r == 18'000) from = to;
+    rows.push_back(fmt::format("{},{},{},1", from, to, material));
+    const std::size_t line = rows.size() + 1, to_column = from.size() + 2, material_column = to_column + to.size() + 1;
+    if (r == 15'000) plant("E211", "links.csv", line, to_column);
+    if (r == 17'000) plant("E203", "links.csv", line, material_column);
+    if (r == 18'000) {   // a separator does not produce what it sends itself either
+      plant("E309", "links.csv", line, to_column);
+      plant("E304", "links.csv", line, material_column);
+    }
+  }
+  const std::string links = table("from,to,material,volume");
+  ASSERT_GT(links.size(), 400'000u);   // about a hundred pages
+  auto r = load({{"facilities.csv", facilities},
+                 {"outputs.csv", outputs},
+                 {"demand.csv", demand},
+                 {"distribution.csv", distribution},
+                 {"links.csv", links}});
+  EXPECT_FALSE(r.dataset);
+  std::vector<std::string> found;
+  for (const auto& d : r.diagnostics.items()) {
+    if (d.severity != Severity::error) continue;
+    found.push_back(fmt::format("{} {} {}", d.code, where(d), d.source_line));
+  }
+  std::sort(found.begin(), found.end());
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(found, expected);
+
+  // The same tables without the problems load, every link resolved as it was read.
+  auto fixed = [](std::string text, const std::string& bad, const std::string& good) {
+    text.replace(text.find(bad), bad.size(), good);
+    return text;
+  };
+  auto ok = load({{"facilities.csv", facilities},
+                  {"outputs.csv", fixed(outputs, "mine-2900,nope,5\n", "")},
+                  {"demand.csv", fixed(demand, "dy-oxyde", "dy-oxide")},
+                  {"distribution.csv", fixed(distribution, "mine-2950,Tb,50", "mine-2950,Tb,60")},
+                  {"links.csv", fixed(fixed(fixed(links, "mine-1,ghost,", "mine-1,sep-251,"), ",nope,", ",conc,"),
+                                      "sep-301,sep-301,", "mine-1,sep-301,")}});
+  ASSERT_TRUE(ok.dataset) << (ok.diagnostics.empty() ? "" : where(ok.diagnostics.items()[0]) + " " + ok.diagnostics.items()[0].message);
+  const Dataset& ds = *ok.dataset;
+  ASSERT_EQ(ds.links.size(), static_cast<std::size_t>(kLinks));
+  for (std::size_t i = 0; i < ds.links.size(); i += 997) {
+    const Link& l = ds.links[i];
+    EXPECT_EQ(ds.facilities[l.from].id, fmt::format("mine-{}", i % kMines + 1));
+    EXPECT_EQ(ds.materials[l.material].id, "conc");
+    EXPECT_EQ(l.where.line, static_cast<int>(i) + 2);
+  }
+  EXPECT_EQ(ds.materials[ds.facilities[ds.find_facility("sink-7")].demand[0].material].id, "dy-oxide");
 }
 
 TEST_F(CsvTables, OtherCsvFilesAreIgnoredWithAWarning) {
