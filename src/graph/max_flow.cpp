@@ -96,8 +96,10 @@ class FlowNetwork::Ibfs {
   // (> 0) or received (< 0) besides the source's and the sink's; such nodes are roots of S or T as
   // long as it lasts.
   Ibfs(const std::vector<Index>& first, std::vector<Residual>& residual, std::vector<std::int32_t>& label,
-       std::vector<TreeNode>& tree, std::vector<std::int64_t>& excess, Index source, Index sink)
-      : first_(first),
+       std::vector<TreeNode>& tree, std::vector<std::int64_t>& excess, Index source, Index sink,
+       std::vector<Undo>* undo = nullptr)
+      : undo_(undo),
+        first_(first),
         residual_(residual),
         label_(label),
         tree_(tree),
@@ -232,7 +234,10 @@ class FlowNetwork::Ibfs {
   static Index level(std::int32_t label) { return static_cast<Index>(label < 0 ? -label : label); }
   [[nodiscard]] bool is_root(Index v) const { return label_[v] != 0 && tree_[v].parent == kNone; }
 
-  void push(Index a, std::int64_t delta) { FlowNetwork::push(residual_, a, delta); }
+  void push(Index a, std::int64_t delta) {
+    if (undo_ != nullptr) undo_->push_back({a, residual_[a].capacity, residual_[residual_[a].mate()].capacity});
+    FlowNetwork::push(residual_, a, delta);
+  }
 
   // v's parent becomes the head of slot a at v.
   template <bool kS>
@@ -435,6 +440,7 @@ class FlowNetwork::Ibfs {
     lowest_orphan_ = kNone;
   }
 
+  std::vector<Undo>* undo_;   // where each push first notes the two slots it changes; null: not noted
   const std::vector<Index>& first_;
   std::vector<Residual>& residual_;
   std::vector<std::int32_t>& label_;  // level in S (> 0) or minus level in T (< 0); 0 outside both
@@ -461,6 +467,7 @@ std::int64_t FlowNetwork::max_flow(Index source, Index sink, Repairs repairs) {
   sink_ = sink;
   base_label_.clear();
   base_tree_.clear();
+  solved_flow_.clear();
   source_depth_ = sink_depth_ = 0;
   if (source_ == sink_ || unbounded_path(first_, residual_, source_, sink_)) return value_ = kUnbounded;
   greedy_flow(residual_);
@@ -666,25 +673,99 @@ void FlowNetwork::clear_flow(const std::vector<Residual>& from, std::vector<Resi
   }
 }
 
-std::int64_t FlowNetwork::max_flow_without(std::span<const Index> arcs, Workspace& w) const {
-  assert(source_ != kNone);
-  if (source_ == sink_) return kUnbounded;
-  // When the removed arcs carry most of the flow (a country that holds most of the chain), a
-  // repair unwinds nearly all of the solve; solving what is left from nothing, with the greedy
-  // first flow, is then the cheaper way (one repair of 0.6-0.8 s becomes a solve of about 0.2 s
-  // at 1e6 facilities). Either way gives the maximum flow.
+// When the removed arcs carry most of the flow (a country that holds most of the chain), a repair
+// unwinds nearly all of the solve; solving what is left from nothing, with the greedy first flow,
+// is then the cheaper way (one repair of 0.6-0.8 s becomes a solve of about 0.2 s at 1e6
+// facilities). Either way gives the maximum flow.
+bool FlowNetwork::solve_afresh(std::span<const Index> arcs) const {
   std::int64_t carried = 0;
   for (Index arc : arcs) {
     if (arc_slot_[arc] == kNone) continue;
     carried = saturating_add(carried, residual_[residual_[arc_slot_[arc]].mate()].capacity);  // its flow
   }
-  const bool afresh = value_ < kUnbounded && carried > value_ / 2;
+  return value_ < kUnbounded && carried > value_ / 2;
+}
+
+std::int64_t FlowNetwork::max_flow_without(std::span<const Index> arcs, Workspace& w) const {
+  assert(source_ != kNone);
+  if (source_ == sink_) return kUnbounded;
+  const bool afresh = solve_afresh(arcs);
   // Copies into buffers that keep their size: no allocation (nor page faults) after the first.
   if (afresh) {
     clear_flow(residual_, w.residual);
   } else {
     w.residual.assign(residual_.begin(), residual_.end());
   }
+  return solve_without(arcs, afresh, w.residual, w, nullptr);
+}
+
+// The same on this network's own residual graph, put back afterwards: no copy of it (72 MiB for
+// the whole-graph network at 1e6 facilities). A repair notes the two slots of each change it makes
+// (the removed arcs, then every push: a few hundred thousand at 1e6) and puts them back in reverse
+// order. Solving afresh changes every slot; pushes move capacity between an arc's two slots, so
+// their sum stays, and with the removed arcs' capacities and the solve's flow on each arc (kept
+// from the first such call after a max_flow() on) every slot is written back as it was.
+std::int64_t FlowNetwork::max_flow_without_here(std::span<const Index> arcs, Workspace& w) {
+  assert(source_ != kNone);
+  if (source_ == sink_) return kUnbounded;
+  const bool afresh = solve_afresh(arcs);
+  std::vector<std::pair<Index, std::int64_t>> capacity;   // afresh: of each removed arc, in order
+  if (afresh) {
+    if (solved_flow_.empty()) {
+      solved_flow_.resize(arc_slot_.size());
+      for (Index a = 0; a < arc_slot_.size(); ++a) solved_flow_[a] = flow_on(a);
+    }
+    for (Index arc : arcs) {
+      const Index forward = arc_slot_[arc];
+      if (forward != kNone) capacity.emplace_back(arc, residual_[forward].capacity + residual_[residual_[forward].mate()].capacity);
+    }
+  }
+  w.undo.clear();
+  // Put back on the way out, however it is left (the solve allocates, and may throw).
+  struct PutBack {
+    FlowNetwork& net;
+    bool afresh;
+    const std::vector<std::pair<Index, std::int64_t>>& capacity;
+    const std::vector<Undo>& undo;
+    ~PutBack() {
+      std::vector<Residual>& residual = net.residual_;
+      for (auto it = undo.rbegin(); it != undo.rend(); ++it) {
+        Residual& r = residual[it->slot];
+        Residual& mate = residual[r.mate()];
+        r.capacity = it->capacity;
+        mate.capacity = it->mate_capacity;
+        r.set_back_open(mate.capacity > 0);
+        mate.set_back_open(r.capacity > 0);
+      }
+      if (afresh) {
+        for (auto it = capacity.rbegin(); it != capacity.rend(); ++it) {   // an arc listed twice: its first
+          const Index forward = net.arc_slot_[it->first];
+          residual[forward].capacity = it->second;
+          residual[residual[forward].mate()].capacity = 0;
+        }
+        for (Index a = 0; a < net.arc_slot_.size(); ++a) {
+          const Index forward = net.arc_slot_[a];
+          if (forward == kNone) continue;
+          Residual& f = residual[forward];
+          Residual& b = residual[f.mate()];
+          const std::int64_t total = f.capacity + b.capacity, flow = net.solved_flow_[a];
+          f.capacity = total - flow;
+          b.capacity = flow;
+          f.set_back_open(flow > 0);
+          b.set_back_open(total - flow > 0);
+        }
+      }
+#ifndef NDEBUG
+      for (const Residual& r : residual) assert(r.back_open() == (residual[r.mate()].capacity > 0));
+#endif
+    }
+  } put_back{*this, afresh, capacity, w.undo};
+  if (afresh) clear_flow(residual_, residual_);
+  return solve_without(arcs, afresh, residual_, w, afresh ? nullptr : &w.undo);
+}
+
+std::int64_t FlowNetwork::solve_without(std::span<const Index> arcs, bool afresh, std::vector<Residual>& residual,
+                                        Workspace& w, std::vector<Undo>* undo) const {
   w.excess.assign(node_count_, 0);
   std::vector<Index> removed;  // both slots of each removed arc
   std::vector<Index> demand;
@@ -692,16 +773,17 @@ std::int64_t FlowNetwork::max_flow_without(std::span<const Index> arcs, Workspac
   for (Index arc : arcs) {
     const Index forward = arc_slot_[arc];
     if (forward == kNone) continue;
-    const Index backward = w.residual[forward].mate();
-    const Index from = w.residual[backward].head, to = w.residual[forward].head;
-    const std::int64_t flow = w.residual[backward].capacity;  // 0 when listed twice, or afresh
+    const Index backward = residual[forward].mate();
+    const Index from = residual[backward].head, to = residual[forward].head;
+    const std::int64_t flow = residual[backward].capacity;  // 0 when listed twice, or afresh
     w.excess[from] += flow;
     w.excess[to] -= flow;
     if (to == sink_) lost_into_sink += flow;
     if (flow > 0 && to != sink_) demand.push_back(to);
-    w.residual[forward].capacity = w.residual[backward].capacity = 0;
-    w.residual[forward].set_back_open(false);
-    w.residual[backward].set_back_open(false);
+    if (undo != nullptr) undo->push_back({forward, residual[forward].capacity, residual[backward].capacity});
+    residual[forward].capacity = residual[backward].capacity = 0;
+    residual[forward].set_back_open(false);
+    residual[backward].set_back_open(false);
     removed.push_back(forward);
     removed.push_back(backward);
   }
@@ -709,23 +791,23 @@ std::int64_t FlowNetwork::max_flow_without(std::span<const Index> arcs, Workspac
     // Solve what is left from nothing: afresh (above), or with no flow to start from (the
     // network was unbounded).
     if (afresh) {
-      greedy_flow(w.residual);
-    } else if (unbounded_path(first_, w.residual, source_, sink_)) {
+      greedy_flow(residual);
+    } else if (unbounded_path(first_, residual, source_, sink_)) {
       return kUnbounded;
     }
     w.label.assign(node_count_, 0);
     w.tree.assign(node_count_, TreeNode{});
-    Ibfs search(first_, w.residual, w.label, w.tree, w.excess, source_, sink_);
+    Ibfs search(first_, residual, w.label, w.tree, w.excess, source_, sink_, undo);
     search.start_fresh();
     search.run();
-    return inflow_to_sink(w.residual);
+    return inflow_to_sink(residual);
   }
   assert(!base_label_.empty());  // max_flow() with Repairs::prepare
   w.label.assign(base_label_.begin(), base_label_.end());
   w.tree.assign(base_tree_.begin(), base_tree_.end());
   std::sort(demand.begin(), demand.end());
   demand.erase(std::unique(demand.begin(), demand.end()), demand.end());
-  Ibfs search(first_, w.residual, w.label, w.tree, w.excess, source_, sink_);
+  Ibfs search(first_, residual, w.label, w.tree, w.excess, source_, sink_, undo);
   search.start_from_base_trees(source_depth_, sink_depth_, removed, demand);
   search.run();
   // The flow into the sink less the demand no flow reached: what a maximum flow delivers once the
@@ -925,7 +1007,10 @@ CutAndRetained min_vertex_cut_and_without_each(const SupplyGraph& graph, const G
         flows[i] = whole_flow;
         continue;
       }
-      flows[i] = whole.network.max_flow_without(arcs, workspace);
+      // One thread works on the network itself (no copy of its residual graph); several each on
+      // a copy of their own.
+      flows[i] = threads <= 1 ? whole.network.max_flow_without_here(arcs, workspace)
+                              : whole.network.max_flow_without(arcs, workspace);
     }
   };
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());

@@ -40,6 +40,11 @@ class FlowNetwork {
     r.set_back_open(true);
     if (r.capacity == 0) back.set_back_open(false);
   }
+  // A change max_flow_without_here puts back: a slot's capacity and its mate's before it.
+  struct Undo {
+    Index slot;
+    std::int64_t capacity, mate_capacity;
+  };
   // A node's place in a search tree.
   struct TreeNode {
     Index parent = kNone;  // kNone for the roots and for orphans
@@ -58,6 +63,7 @@ class FlowNetwork {
     std::vector<std::int32_t> label;
     std::vector<TreeNode> tree;
     std::vector<std::int64_t> excess;
+    std::vector<Undo> undo;   // max_flow_without_here's changes
   };
 
   explicit FlowNetwork(Index node_count = 0) : node_count_(node_count) {}
@@ -86,6 +92,12 @@ class FlowNetwork {
   std::int64_t max_flow_without(std::span<const Index> arcs, Workspace& workspace) const;
   /// The same with a workspace of its own.
   std::int64_t max_flow_without(std::span<const Index> arcs) const;
+  /// The same, worked on this network's own residual graph and put back as it was afterwards
+  /// instead of on a copy in the workspace: the workspace holds no residual graph (72 MiB for the
+  /// whole-graph network at 1e6 facilities) but a list of the changes to put back, and once the
+  /// removed arcs carry enough to solve afresh, the network keeps each arc's flow (16 MiB there).
+  /// Not while another thread uses the network.
+  std::int64_t max_flow_without_here(std::span<const Index> arcs, Workspace& workspace);
   /// Flow on arc `arc` after max_flow().
   [[nodiscard]] std::int64_t flow_on(Index arc) const;
   /// After max_flow(): 1 for the nodes the source reaches in the residual graph, the source side of
@@ -108,6 +120,13 @@ class FlowNetwork {
   // two slots' (a push moves capacity from one to the other). `to` may be `from`.
   void clear_flow(const std::vector<Residual>& from, std::vector<Residual>& to) const;
   void build_base_trees();
+  // Whether max_flow_without solves what is left from nothing rather than repairing the flow.
+  [[nodiscard]] bool solve_afresh(std::span<const Index> arcs) const;
+  // max_flow_without's work on `residual`: the network's residual graph with its flow (a repair)
+  // or without (afresh), in a copy or the network's own; with `undo`, each change to `residual`
+  // is noted there first.
+  std::int64_t solve_without(std::span<const Index> arcs, bool afresh, std::vector<Residual>& residual,
+                             Workspace& w, std::vector<Undo>* undo) const;
   std::int64_t inflow_to_sink(const std::vector<Residual>& residual) const;
 
   Index node_count_ = 0;
@@ -125,6 +144,7 @@ class FlowNetwork {
   std::vector<std::int32_t> base_label_;
   std::vector<TreeNode> base_tree_;
   std::int32_t source_depth_ = 0, sink_depth_ = 0;  // the largest level of each
+  std::vector<std::int64_t> solved_flow_;  // per arc, the last max_flow()'s; kept by max_flow_without_here afresh
 };
 
 /// A maximum flow with vertex capacities and one of its minimum vertex cuts.

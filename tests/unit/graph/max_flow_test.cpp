@@ -228,7 +228,12 @@ TEST(FlowNetwork, MaxFlowWithoutMatchesEdmondsKarpOnWhatIsLeft) {
         left[a].capacity = 0;
       }
       FlowNetwork net = whole;
-      ASSERT_EQ(net.max_flow_without(removed), edmonds_karp(n, left, s, t).value) << "round " << round;
+      const std::int64_t expected = edmonds_karp(n, left, s, t).value;
+      ASSERT_EQ(net.max_flow_without(removed), expected) << "round " << round;
+      // Worked on the network itself, which is put back as it was.
+      FlowNetwork::Workspace workspace;
+      ASSERT_EQ(whole.max_flow_without_here(removed, workspace), expected) << "round " << round;
+      for (Index a = 0; a < arcs.size(); ++a) ASSERT_EQ(whole.flow_on(a), net.flow_on(a)) << "round " << round;
     }
   }
 }
@@ -306,8 +311,12 @@ TEST(FlowNetwork, RepairsThroughOneWorkspaceMatchEdmondsKarp) {
         if (rng.chance(0.1)) removed.push_back(a);  // listed twice
         left[a].capacity = 0;
       }
-      ASSERT_EQ(net.max_flow_without(removed, workspace), edmonds_karp(n, left, s, t).value)
-          << "round " << round << " trial " << trial;
+      const std::int64_t expected = edmonds_karp(n, left, s, t).value;
+      ASSERT_EQ(net.max_flow_without(removed, workspace), expected) << "round " << round << " trial " << trial;
+      // On the network itself (the one-thread path of max_flow_without_each), put back after:
+      // the next trials, on a copy and here, start from the solve's flow again.
+      ASSERT_EQ(net.max_flow_without_here(removed, workspace), expected) << "round " << round << " trial " << trial;
+      for (Index a = 0; a < arcs.size(); ++a) ASSERT_EQ(net.flow_on(a), flow[a]) << "round " << round << " trial " << trial;
     }
     for (Index a = 0; a < arcs.size(); ++a) ASSERT_EQ(net.flow_on(a), flow[a]);
   }
