@@ -101,7 +101,6 @@ class Table {
   /// Anonymous memory mapped for a file's text, so that whole pages of it can be given back.
   class Pages {
    public:
-    Pages() = default;
     explicit Pages(std::size_t bytes);
     Pages(const Pages&) = delete;
     Pages& operator=(const Pages&) = delete;

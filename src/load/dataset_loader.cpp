@@ -1,9 +1,9 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <chrono>
 #include <cmath>
 #include <deque>
-#include <chrono>
 #include <functional>
 #include <future>
 #include <limits>
@@ -676,13 +676,14 @@ class DatasetBuilder {
   // ---- CSV tables (docs/data-format.md, "CSV tables") ---------------------------------------
 
  public:
-  /// Reads a CSV table, taking its rows in batches as they are parsed: the builder keeps each
-  /// row's facts and the positions of its cells, never the table's cells themselves. The table's
-  /// text stays, for the caret lines of later diagnostics.
   /// How much of links.csv's text a side reader holds before it waits for the definitions (the
   /// main thread reads facilities.csv meanwhile): 32 MiB, about 500,000 links.
   static constexpr std::uint32_t kWaitingText = 32u << 20;
 
+  /// Reads a CSV table, taking its rows in batches as they are parsed: the builder keeps each
+  /// row's facts and the positions of its cells, never the table's cells themselves. The table's
+  /// text stays for the caret lines of later diagnostics, in memory or, where given back as it
+  /// is read (below), in the file.
   void add_table_file(const fs::path& file, Diagnostics& diagnostics) {
     const std::string name = file.filename().string();
     std::vector<std::size_t> cols;
@@ -734,7 +735,6 @@ class DatasetBuilder {
   /// the dataset's order, so that its references point at the right table.
   void set_table_base(std::size_t tables_before) { table_base_ = tables_before; }
 
-
   /// What ids are looked up in while the tables are read: the main builder's facilities, and its
   /// materials and sources indexed as resolve() will index them (the first of a repeated id keeps
   /// it). Made once the definitions are read; the main builder adds none after that.
@@ -745,14 +745,8 @@ class DatasetBuilder {
   [[nodiscard]] std::unique_ptr<DefinitionIndex> definition_index() const {
     auto lookup = std::make_unique<DefinitionIndex>();
     lookup->facilities = &state_.facilities;
-    const auto index = [](const std::vector<Ref>& ids, IdIndex& map) {
-      map.reserve(ids.size());
-      for (std::size_t i = 0; i < ids.size(); ++i) {
-        if (ids[i].given()) map.insert(ids[i].id, static_cast<Index>(i));
-      }
-    };
-    index(state_.material_ids, lookup->materials);
-    index(state_.source_ids, lookup->sources);
+    lookup->materials = index_ids(state_.material_ids);
+    lookup->sources = index_ids(state_.source_ids);
     return lookup;
   }
   /// A side reader's share of resolving: its links' ids are looked up silently as the rows are
@@ -1370,13 +1364,18 @@ class DatasetBuilder {
     }
   }
 
-  /// Indexes ids by position (the first of a repeated id keeps it) and reports repeats (E207).
-  IdIndex unique_ids(const std::vector<Ref>& ids, std::string_view what) {
+  /// Indexes ids by position (the first of a repeated id keeps it).
+  static IdIndex index_ids(const std::vector<Ref>& ids) {
     IdIndex map;
     map.reserve(ids.size());
     for (std::size_t i = 0; i < ids.size(); ++i) {
       if (ids[i].given()) map.insert(ids[i].id, static_cast<Index>(i));
     }
+    return map;
+  }
+  /// The same, and reports repeats (E207).
+  IdIndex unique_ids(const std::vector<Ref>& ids, std::string_view what) {
+    IdIndex map = index_ids(ids);
     check_unique(ids, map, what);
     return map;
   }
@@ -1464,7 +1463,7 @@ class DatasetBuilder {
       }
       Link& l = ds_.links[i];
       const LinkRefs& refs = state_.link_refs[i];
-      // A side reader may have found the facilities already (pre_resolve_links); what it did not
+      // A side reader found its links' ids as it read them (resolve_read_links); what it did not
       // find is looked up again here, where unknown ids are reported in link order.
       if (l.from == kNone) l.from = resolve_link(refs, LinkRefs::from, state_.facilities, "facility", "E211");
       if (l.to == kNone) l.to = resolve_link(refs, LinkRefs::to, state_.facilities, "facility", "E211");
