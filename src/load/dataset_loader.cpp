@@ -192,11 +192,12 @@ class DatasetBuilder {
     check_semantics();
     if (options_.strict) check_strict();
     if (diags_.has_errors()) return std::nullopt;
-    // What only reading needed is freed on a second thread while the dataset's indexes are built
-    // (freeing a few million references and the tables' text takes as long as the indexes).
-    std::future<void> freed = in_background([state = release_reading_state()]() mutable { state.reset(); });
+    // What only reading needed is freed before the dataset's indexes are built, so that the two
+    // are never held together (0.04 s at 1e6 facilities, the tables' text being given back
+    // already; freed on a second thread beside the indexes, the load's peak depended on which
+    // thread ran first).
+    release_reading_state().reset();
     ds_.build_indexes();
-    freed.get();
     return std::move(ds_);
   }
 
