@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cassert>
 #include <exception>
+#include <limits>
 #include <stdexcept>
 #include <thread>
 
@@ -136,12 +137,21 @@ class FlowNetwork::Ibfs {
   // S. A node with demand likewise, the other way round. The invariants of the search then hold, so
   // it goes on from there: when the removal is absorbed near the removed arcs, neither tree has
   // anything new to scan and the search stops, instead of growing over the whole network again.
+  //
+  // Except when S relabels too much: demand in S is served from S's roots, and each push that uses
+  // up a root's arc orphans what hangs below it, to be relabelled one level up, again at the next
+  // such push. On the synthetic chain at 1e6 facilities, a country's demand made S's orphans
+  // number 4 to 17 times S's size. Once they number `s_budget`, S is given up and grows
+  // again from the source and the excesses, as in a search from nothing, with the demand left as
+  // roots of T; one growth of S costs about as much as orphaning each of its nodes once.
   void start_from_base_trees(std::int32_t s_depth, std::int32_t t_depth, std::span<const Index> removed,
-                             std::span<const Index> demand) {
+                             std::span<const Index> demand, std::size_t s_budget) {
     top_s_ = s_depth + 1;  // the (empty) frontiers
     top_t_ = t_depth + 1;
     excess_[source_] = kUnbounded;
     excess_[sink_] = -kUnbounded;
+    s_orphans_ = 0;
+    bool regrow = false;
     // S: a node hangs from its parent by the parent's slot; the tail of a slot is its mate's head.
     for (Index a : removed) {
       const Index child = residual_[a].head, parent = residual_[residual_[a].mate()].head;
@@ -158,6 +168,7 @@ class FlowNetwork::Ibfs {
       if (label_[v] > 0 && excess_[v] > 0 && !is_root(v)) detach(v);
     }
     adopt<true>();
+    regrow = s_orphans_ >= s_budget;
     // T: a node hangs from its parent by its own slot.
     for (Index a : removed) {
       const Index child = residual_[residual_[a].mate()].head, parent = residual_[a].head;
@@ -174,9 +185,13 @@ class FlowNetwork::Ibfs {
     }
     adopt<false>();
     for (Index v : demand) {
-      if (v == sink_) continue;
+      if (v == sink_ || regrow) continue;
       serve_fully<true>(v);
-      if (excess_[v] < 0 && label_[v] == 0) {
+      regrow = s_orphans_ >= s_budget;
+    }
+    if (regrow) clear_source_tree();
+    for (Index v : demand) {
+      if (v != sink_ && excess_[v] < 0 && label_[v] == 0) {
         label_[v] = -top_t_;
         tree_[v].current = first_[v];
         t_next_.push_back(v);
@@ -193,6 +208,22 @@ class FlowNetwork::Ibfs {
         s_next_.push_back(v);
       }
     }
+  }
+
+  // S becomes the source alone, a root at level 1 to grow from (the excesses join it as roots
+  // later); T's nodes keep their places, as no tree arc joins the two.
+  void clear_source_tree() {
+    for (Index v = 0; v < static_cast<Index>(label_.size()); ++v) {
+      if (label_[v] > 0) {
+        label_[v] = 0;
+        tree_[v] = TreeNode{};
+      }
+    }
+    s_next_.clear();
+    top_s_ = 1;
+    label_[source_] = 1;
+    tree_[source_].current = first_[source_];
+    s_next_.push_back(source_);
   }
 
   // Augments until no residual path joins the roots of S and T.
@@ -397,6 +428,7 @@ class FlowNetwork::Ibfs {
       while (!orphans_[l].empty()) {
         const Index x = orphans_[l].back();
         orphans_[l].pop_back();
+        if (kS) ++s_orphans_;
         const std::int32_t up = kS ? label_[x] - 1 : label_[x] + 1;
         const Index end = first_[x + 1];
         Index a = l > 1 ? tree_[x].current : end;  // a node at level 1 has no level above it
@@ -452,6 +484,7 @@ class FlowNetwork::Ibfs {
   Index lowest_orphan_ = kNone;
   std::int32_t top_s_ = 1, top_t_ = 1;
   std::int64_t into_sink_ = 0;
+  std::size_t s_orphans_ = 0;  // orphans of S taken up by adopt() since the start
 };
 
 namespace {
@@ -654,6 +687,8 @@ void FlowNetwork::build_base_trees() {
   };
   source_depth_ = grow(source_, true);
   sink_depth_ = grow(sink_, false);
+  source_tree_size_ = static_cast<std::size_t>(std::count_if(base_label_.begin(), base_label_.end(),
+                                                             [](std::int32_t l) { return l > 0; }));
 }
 
 std::int64_t FlowNetwork::max_flow_without(std::span<const Index> arcs) const {
@@ -808,7 +843,9 @@ std::int64_t FlowNetwork::solve_without(std::span<const Index> arcs, bool afresh
   std::sort(demand.begin(), demand.end());
   demand.erase(std::unique(demand.begin(), demand.end()), demand.end());
   Ibfs search(first_, residual, w.label, w.tree, w.excess, source_, sink_, undo);
-  search.start_from_base_trees(source_depth_, sink_depth_, removed, demand);
+  const double budget = w.regrowth * static_cast<double>(source_tree_size_);
+  search.start_from_base_trees(source_depth_, sink_depth_, removed, demand,
+                               budget < 1e18 ? static_cast<std::size_t>(budget) : std::numeric_limits<std::size_t>::max());
   search.run();
   // The flow into the sink less the demand no flow reached: what a maximum flow delivers once the
   // excess left goes back to the source (see the note below).

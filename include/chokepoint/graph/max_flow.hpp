@@ -57,6 +57,12 @@ class FlowNetwork {
  public:
   /// The buffers of max_flow_without, kept from one call to the next (one per thread).
   class Workspace {
+   public:
+    /// How far a repair relabels the source's tree before it gives that tree up and grows it
+    /// again from the source: orphans taken up, as a multiple of the tree's size. 0 regrows at
+    /// once, infinity never; the value found is the same either way.
+    double regrowth = 1.0;
+
    private:
     friend class FlowNetwork;
     std::vector<Residual> residual;
@@ -144,6 +150,7 @@ class FlowNetwork {
   std::vector<std::int32_t> base_label_;
   std::vector<TreeNode> base_tree_;
   std::int32_t source_depth_ = 0, sink_depth_ = 0;  // the largest level of each
+  std::size_t source_tree_size_ = 0;                // the nodes of the source's tree
   std::vector<std::int64_t> solved_flow_;  // per arc, the last max_flow()'s; kept by max_flow_without_here afresh
 };
 

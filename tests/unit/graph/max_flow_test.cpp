@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
 #include <stdexcept>
 #include <vector>
 
@@ -203,6 +204,10 @@ TEST(FlowNetwork, MatchesEdmondsKarpOnLayeredNetworks) {
   }
 }
 
+// How far repairs relabel the source's tree before growing it again (Workspace::regrowth):
+// never, at once, a little, the default.
+constexpr std::array<double, 4> kRegrowths{std::numeric_limits<double>::infinity(), 0.0, 0.05, 1.0};
+
 // Removing arcs after a maximum flow and repairing it gives the maximum flow of what is left.
 TEST(FlowNetwork, MaxFlowWithoutMatchesEdmondsKarpOnWhatIsLeft) {
   testing::Rng rng(41);
@@ -230,10 +235,15 @@ TEST(FlowNetwork, MaxFlowWithoutMatchesEdmondsKarpOnWhatIsLeft) {
       FlowNetwork net = whole;
       const std::int64_t expected = edmonds_karp(n, left, s, t).value;
       ASSERT_EQ(net.max_flow_without(removed), expected) << "round " << round;
-      // Worked on the network itself, which is put back as it was.
-      FlowNetwork::Workspace workspace;
-      ASSERT_EQ(whole.max_flow_without_here(removed, workspace), expected) << "round " << round;
-      for (Index a = 0; a < arcs.size(); ++a) ASSERT_EQ(whole.flow_on(a), net.flow_on(a)) << "round " << round;
+      // Worked on the network itself, which is put back as it was; the source's tree kept, given
+      // up at once, or after some relabelling.
+      for (const double regrowth : kRegrowths) {
+        FlowNetwork::Workspace workspace;
+        workspace.regrowth = regrowth;
+        ASSERT_EQ(whole.max_flow_without_here(removed, workspace), expected) << "round " << round << " " << regrowth;
+        for (Index a = 0; a < arcs.size(); ++a) ASSERT_EQ(whole.flow_on(a), net.flow_on(a)) << "round " << round;
+        ASSERT_EQ(FlowNetwork(whole).max_flow_without(removed, workspace), expected) << "round " << round;
+      }
     }
   }
 }
@@ -312,11 +322,15 @@ TEST(FlowNetwork, RepairsThroughOneWorkspaceMatchEdmondsKarp) {
         left[a].capacity = 0;
       }
       const std::int64_t expected = edmonds_karp(n, left, s, t).value;
-      ASSERT_EQ(net.max_flow_without(removed, workspace), expected) << "round " << round << " trial " << trial;
-      // On the network itself (the one-thread path of max_flow_without_each), put back after:
-      // the next trials, on a copy and here, start from the solve's flow again.
-      ASSERT_EQ(net.max_flow_without_here(removed, workspace), expected) << "round " << round << " trial " << trial;
-      for (Index a = 0; a < arcs.size(); ++a) ASSERT_EQ(net.flow_on(a), flow[a]) << "round " << round << " trial " << trial;
+      // The source's tree kept, given up at once, or after some relabelling.
+      for (const double regrowth : kRegrowths) {
+        workspace.regrowth = regrowth;
+        ASSERT_EQ(net.max_flow_without(removed, workspace), expected) << "round " << round << " trial " << trial;
+        // On the network itself (the one-thread path of max_flow_without_each), put back after:
+        // the next trials, on a copy and here, start from the solve's flow again.
+        ASSERT_EQ(net.max_flow_without_here(removed, workspace), expected) << "round " << round << " trial " << trial;
+        for (Index a = 0; a < arcs.size(); ++a) ASSERT_EQ(net.flow_on(a), flow[a]) << "round " << round << " trial " << trial;
+      }
     }
     for (Index a = 0; a < arcs.size(); ++a) ASSERT_EQ(net.flow_on(a), flow[a]);
   }
