@@ -274,27 +274,28 @@ class FlowNetwork::Ibfs {
   template <bool kS>
   void attach(Index v, Index a) {
     TreeNode& node = tree_[v];
-    const Index p = residual_[a].head;
-    TreeNode& parent = tree_[p];
-    node.parent = p;
+    node.parent = residual_[a].head;
     node.arc = kS ? residual_[a].mate() : a;
     node.current = a;
-    node.previous = kNone;
-    node.next = parent.child;
-    if (parent.child != kNone) tree_[parent.child].previous = v;
-    parent.child = v;
   }
   // Takes v (and its subtree) from its parent; v becomes a root.
   void detach(Index v) {
     TreeNode& node = tree_[v];
-    if (node.previous == kNone) {
-      tree_[node.parent].child = node.next;
-    } else {
-      tree_[node.previous].next = node.next;
-    }
-    if (node.next != kNone) tree_[node.next].previous = node.previous;
     node.parent = kNone;
     node.current = first_[v];  // a former root looks for a parent from its first slot
+  }
+  // Orphans x's children. The trees keep no list of a node's children (which every attach and
+  // detach would update, at a parent and a sibling elsewhere in memory): a child of x is a
+  // neighbour that hangs from x by the slot between them, found when x is relabelled.
+  template <bool kS>
+  void orphan_children(Index x) {
+    for (Index a = first_[x]; a < first_[x + 1]; ++a) {
+      const Index y = residual_[a].head;
+      if (tree_[y].parent == x && in_tree<kS>(y) && tree_[y].arc == (kS ? a : residual_[a].mate())) {
+        tree_[y].parent = kNone;
+        add_orphan(y);
+      }
+    }
   }
   void orphan(Index v) {
     detach(v);
@@ -453,13 +454,7 @@ class FlowNetwork::Ibfs {
           attach<kS>(x, slot);
           continue;
         }
-        for (Index c = tree_[x].child; c != kNone;) {
-          const Index following = tree_[c].next;
-          tree_[c].parent = kNone;
-          add_orphan(c);
-          c = following;
-        }
-        tree_[x].child = kNone;
+        orphan_children<kS>(x);
         if (slot == kNone) {
           label_[x] = 0;
           continue;
@@ -677,9 +672,6 @@ void FlowNetwork::build_base_trees() {
         node.parent = x;
         node.arc = from_source ? a : residual_[a].mate();
         node.current = first_[y];  // other parents may come before this slot's mate
-        node.next = base_tree_[x].child;
-        if (node.next != kNone) base_tree_[node.next].previous = y;
-        base_tree_[x].child = y;
         queue.push_back(y);
       }
     }

@@ -45,13 +45,11 @@ class FlowNetwork {
     Index slot;
     std::int64_t capacity, mate_capacity;
   };
-  // A node's place in a search tree.
+  // A node's place in a search tree (its children are found from their `parent` and `arc`).
   struct TreeNode {
     Index parent = kNone;  // kNone for the roots and for orphans
     Index arc = kNone;     // the slot between parent and node in the direction of flow to the sink
     Index current = 0;     // where the search for a parent resumes
-    Index child = kNone;   // the first child; siblings are doubly linked
-    Index next = kNone, previous = kNone;
   };
 
  public:
