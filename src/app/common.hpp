@@ -24,6 +24,7 @@ struct ReportOptions {
 void add_report_options(CLI::App* cmd, ReportOptions& options);
 /// Writes the document or the JSON in the chosen format to stdout or the output file (atomically).
 /// Renders a report in the chosen format; only that rendering (the document or the JSON) is built.
+/// JSON is written as nlohmann's dump(2) would, a piece at a time: the text is never held whole.
 void emit_report(const std::function<Document()>& doc, const std::function<nlohmann::ordered_json()>& json,
                  const ReportOptions& options);
 /// Loads a dataset; on errors prints its diagnostics to stderr and returns nothing.
