@@ -563,6 +563,12 @@ std::vector<std::int64_t> graph_analyses(const Dataset& ds, std::size_t n, const
   put("articulation points and bridges (overall view)", overall_s + bic_s);
   t.put("articulation points / bridges found", n,
         fmt::format("{} / {}", bic.articulation_points.size(), bic.bridges.size()));
+  {
+    Biconnectivity sized;
+    const double sized_s =
+        timed([&] { sized = articulation_points_and_bridges(graph, overall, {.sizes = true}); });
+    put("the same with what each loss cuts off (pieces, bridge sides; what `chokepoints` reports)", overall_s + sized_s);
+  }
 
   // Demand sinks, and one of them in the middle of the layer.
   const std::vector<Index> sinks = demand_sinks(ds);

@@ -53,31 +53,65 @@ std::vector<RankedFacility> ranking(const Dataset& d, const SupplyGraph& graph, 
   return ranked;
 }
 
-void connectivity(const Dataset& d, const SupplyGraph& graph, const GraphMask& facilities, NetworkStructure& r) {
-  const Biconnectivity b = articulation_points_and_bridges(graph, facilities);
-  r.articulation_points = b.articulation_points;
-  std::sort(r.articulation_points.begin(), r.articulation_points.end(),
-            [&](Index a, Index c) { return d.facilities[a].id < d.facilities[c].id; });
-  for (Index f : r.articulation_points) {
-    r.articulation_evidence.push_back(
-        fmt::format("losing {} splits {}: some facilities are linked only through it", text::facility(d, f),
-                    scope(r.element)));
-  }
-  const auto key = [&](Index l) {
-    const Link& link = d.links[l];
-    return std::tie(d.facilities[link.from].id, d.facilities[link.to].id, d.materials[link.material].id);
-  };
-  std::vector<Index> bridges = b.bridges;
-  std::sort(bridges.begin(), bridges.end(),
-            [&](Index a, Index c) { return std::tuple(key(a), a) < std::tuple(key(c), c); });
-  for (Index l : bridges) {
-    const Link& link = d.links[l];
-    r.bridges.push_back({l, fmt::format("the link {} -> {} ({}) is the only connection between two parts of {}",
-                                        d.facilities[link.from].id, d.facilities[link.to].id,
-                                        d.materials[link.material].id, scope(r.element))});
-  }
+// "losing f splits the facility graph there: n facilities lose every link to the remaining m
+// facilities": the pieces other than the largest against the largest.
+std::string articulation_evidence(const Dataset& d, Index f, const ArticulationSplit& split, const std::string& scope) {
+  const Index cut_off = split.total - split.largest;
+  return fmt::format("losing {} splits {} there: {} {} every link to the remaining {} {}{}", text::facility(d, f),
+                     scope, cut_off, cut_off == 1 ? "facility loses" : "facilities lose", split.largest,
+                     split.largest == 1 ? "facility" : "facilities",
+                     split.pieces > 2 ? fmt::format(" ({} pieces in all)", split.pieces) : std::string());
 }
 
+// "the link a -> b (m) is the only connection between ..." with the two sides' facility counts; a
+// side of one facility is named.
+std::string bridge_evidence(const Dataset& d, const BridgeLink& x, const std::string& scope) {
+  const Link& link = d.links[x.link];
+  const std::string& from = d.facilities[link.from].id;
+  const std::string& to = d.facilities[link.to].id;
+  const std::string head = fmt::format("the link {} -> {} ({})", from, to, d.materials[link.material].id);
+  const auto facilities = [](Index n) { return fmt::format("{} {}", n, n == 1 ? "facility" : "facilities"); };
+  if (x.from_side == 1 && x.to_side == 1) {
+    return fmt::format("{} is the only link of either facility in {}", head, scope);
+  }
+  if (x.from_side == 1 || x.to_side == 1) {
+    const bool lone_from = x.from_side == 1;
+    const Index lone = lone_from ? link.from : link.to;
+    return fmt::format("{} is the only link of {} in {}; losing it cuts {} off from the {} on the other side", head,
+                       text::facility(d, lone), scope, d.facilities[lone].id,
+                       facilities(lone_from ? x.to_side : x.from_side));
+  }
+  return fmt::format("{} is the only connection in {} between the {} on {}'s side and the {} on {}'s side", head,
+                     scope, facilities(x.from_side), from, x.to_side, to);
+}
+
+void connectivity(const Dataset& d, const SupplyGraph& graph, const GraphMask& facilities, NetworkStructure& r) {
+  const Biconnectivity b = articulation_points_and_bridges(graph, facilities, {.sizes = true});
+  std::vector<std::size_t> order(b.articulation_points.size());
+  for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
+  std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+    return d.facilities[b.articulation_points[x]].id < d.facilities[b.articulation_points[y]].id;
+  });
+  for (const std::size_t k : order) {
+    const Index f = b.articulation_points[k];
+    const ArticulationSplit& split = b.articulation_splits[k];
+    r.articulation_points.push_back(f);
+    r.articulation_splits.push_back(split);
+    r.articulation_evidence.push_back(articulation_evidence(d, f, split, scope(r.element)));
+  }
+  // Bridges ranked by what their loss cuts off: the facilities on the smaller side.
+  for (std::size_t k = 0; k < b.bridges.size(); ++k) {
+    r.bridges.push_back({b.bridges[k], b.bridge_sides[k].source, b.bridge_sides[k].target, {}});
+  }
+  const auto rank = [&](const BridgeLink& x) {
+    const Link& link = d.links[x.link];
+    return std::tuple<std::int64_t, const std::string&, const std::string&, const std::string&, Index>(
+        -static_cast<std::int64_t>(std::min(x.from_side, x.to_side)), d.facilities[link.from].id,
+        d.facilities[link.to].id, d.materials[link.material].id, x.link);
+  };
+  std::sort(r.bridges.begin(), r.bridges.end(), [&](const BridgeLink& x, const BridgeLink& y) { return rank(x) < rank(y); });
+  for (BridgeLink& x : r.bridges) x.evidence = bridge_evidence(d, x, scope(r.element));
+}
 }  // namespace
 
 NetworkStructure analyze_network(const Dataset& dataset, const SupplyGraph& graph, const GraphMask& mask, int element,

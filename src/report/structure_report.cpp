@@ -150,7 +150,15 @@ Document chokepoints_document(const Dataset& ds, const StructureReport& rep, std
     // The top betweenness scores, then up to `top` articulation points, highest betweenness first.
     std::unordered_map<Index, double> score;
     for (const auto& b : n.betweenness) score.emplace(b.facility, b.score);
-    const std::unordered_set<Index> cut_vertex(n.articulation_points.begin(), n.articulation_points.end());
+    // An articulation point's cell: how many facilities its loss cuts off from the largest piece left.
+    std::unordered_map<Index, Index> cut_vertex;
+    for (std::size_t k = 0; k < n.articulation_points.size(); ++k) {
+      cut_vertex.emplace(n.articulation_points[k], n.articulation_splits[k].total - n.articulation_splits[k].largest);
+    }
+    const auto cut_off = [&](Index f) {
+      const auto it = cut_vertex.find(f);
+      return it == cut_vertex.end() ? std::string() : fmt::format("yes, cuts off {}", it->second);
+    };
     std::vector<Index> shown;
     std::unordered_set<Index> in_table;
     for (std::size_t k = 0; k < n.betweenness.size() && (!top || k < top); ++k) {
@@ -171,7 +179,7 @@ Document chokepoints_document(const Dataset& ds, const StructureReport& rep, std
     }
     for (Index f : shown) {
       art.rows.push_back({Cell::str(ds.facilities[f].id), Cell::str(code(ds, ds.facilities[f].country)),
-                          Cell::str(stage_name(ds.facilities[f].stage)), Cell::str(cut_vertex.count(f) ? "yes" : ""),
+                          Cell::str(stage_name(ds.facilities[f].stage)), Cell::str(cut_off(f)),
                           Cell::num(score_of(f), 1)});
     }
     doc.table(art);
@@ -183,7 +191,8 @@ Document chokepoints_document(const Dataset& ds, const StructureReport& rep, std
     if (n.element < 0 && !n.bridges.empty()) {
       std::vector<std::string> bridges;
       for (std::size_t k = 0; k < n.bridges.size() && (!top || k < top); ++k) bridges.push_back(n.bridges[k].evidence);
-      doc.paragraph(fmt::format("{} bridges (links whose loss splits the network):", n.bridges.size()));
+      doc.paragraph(fmt::format("{} bridges (links whose loss splits the network), the most facilities cut off first:",
+                                n.bridges.size()));
       doc.bullets(bridges);
     }
   }
@@ -220,14 +229,19 @@ json chokepoints_json(const Dataset& ds, const StructureReport& rep) {
     json row = {{"element", n.element < 0 ? json("all") : json(symbol(n.element))}};
     row["articulation_points"] = json::array();
     for (std::size_t k = 0; k < n.articulation_points.size(); ++k) {
+      const ArticulationSplit& split = n.articulation_splits[k];
       row["articulation_points"].push_back({{"facility", ds.facilities[n.articulation_points[k]].id},
+                                            {"pieces", split.pieces},
+                                            {"cut_off", split.total - split.largest},
+                                            {"largest_piece", split.largest},
                                             {"evidence", k < n.articulation_evidence.size() ? n.articulation_evidence[k] : ""}});
     }
     row["bridges"] = json::array();
     for (const auto& b : n.bridges) {
       const Link& l = ds.links[b.link];
       row["bridges"].push_back({{"from", ds.facilities[l.from].id}, {"to", ds.facilities[l.to].id},
-                                {"material", ds.materials[l.material].id}, {"evidence", b.evidence}});
+                                {"material", ds.materials[l.material].id}, {"from_side", b.from_side},
+                                {"to_side", b.to_side}, {"evidence", b.evidence}});
     }
     row["betweenness"] = json::array();
     for (const auto& b : n.betweenness) row["betweenness"].push_back({{"facility", ds.facilities[b.facility].id}, {"score", b.score}});

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "chokepoint/analysis/element_view.hpp"
+#include "chokepoint/graph/connectivity.hpp"
 #include "chokepoint/graph/graph.hpp"
 #include "chokepoint/model/dataset.hpp"
 
@@ -86,6 +87,8 @@ struct RankedFacility {
 /// A bridge of the undirected facility graph.
 struct BridgeLink {
   Index link = kNone;
+  Index from_side = 0;  ///< facilities still joined to the link's supplier once it is lost (itself included)
+  Index to_side = 0;    ///< the same for its customer
   std::string evidence;
 };
 
@@ -93,8 +96,9 @@ struct BridgeLink {
 struct NetworkStructure {
   int element = -1;                                 ///< RE index; -1: overall (every active link)
   std::vector<Index> articulation_points;           ///< facilities, by id
+  std::vector<ArticulationSplit> articulation_splits;  ///< parallel: what losing each leaves of its part
   std::vector<std::string> articulation_evidence;   ///< parallel to articulation_points
-  std::vector<BridgeLink> bridges;                  ///< by from id, to id, material id, link index
+  std::vector<BridgeLink> bridges;                  ///< smaller side descending, then from id, to id, material id, link index
   std::vector<RankedFacility> betweenness;          ///< score descending, then id
   std::vector<RankedFacility> weighted_betweenness; ///< shortest paths by length 1/volume; same order
 };

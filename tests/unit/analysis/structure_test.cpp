@@ -188,9 +188,23 @@ TEST(Network, ArticulationPointsBridgesAndBetweenness) {
   EXPECT_EQ(overall.articulation_points.front(), m.magnet_jp);  // sorted by id
   std::vector<Index> bridges;
   for (const auto& b : overall.bridges) bridges.push_back(b.link);
-  EXPECT_EQ(bridges, (std::vector<Index>{1, 0, 4}));  // mine-au->sep-my, mine-cn->sep-cn, sep-my->magnet-jp
+  // The most cut off first: sep-my->magnet-jp leaves sep-my and mine-au apart; then mine-au->sep-my
+  // and mine-cn->sep-cn, one facility each, by id.
+  EXPECT_EQ(bridges, (std::vector<Index>{4, 1, 0}));
+  EXPECT_EQ(overall.bridges[0].from_side, 2u);
+  EXPECT_EQ(overall.bridges[0].to_side, 5u);
   EXPECT_EQ(overall.bridges[0].evidence,
-            "the link mine-au -> sep-my (concentrate) is the only connection between two parts of the facility graph");
+            "the link sep-my -> magnet-jp (ndpr-oxide) is the only connection in the facility graph between the 2 "
+            "facilities on sep-my's side and the 5 on magnet-jp's side");
+  EXPECT_EQ(overall.bridges[1].evidence,
+            "the link mine-au -> sep-my (concentrate) is the only link of mine-au (mine, Australia) in the facility "
+            "graph; losing it cuts mine-au off from the 6 facilities on the other side");
+  // Without magnet-jp: {sep-my, mine-au} and {mine-cn, sep-cn, magnet-cn, sink-us}.
+  ASSERT_EQ(overall.articulation_splits.size(), 3u);
+  EXPECT_EQ(overall.articulation_splits[0], (ArticulationSplit{2, 4, 6}));
+  EXPECT_EQ(overall.articulation_evidence[0],
+            "losing magnet-jp (magnet, Japan) splits the facility graph there: 2 facilities lose every link to the "
+            "remaining 4 facilities");
   // Directed, parallel links count as separate paths: magnet-jp carries 2/3 of mine-cn's and
   // sep-cn's paths to sink-us and all of the Australian ones (10/3); sep-cn carries 3.
   ASSERT_GE(overall.betweenness.size(), 2u);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
 #include <vector>
 
 #include "chokepoint/graph/boost_reference.hpp"
@@ -10,19 +12,25 @@
 namespace chokepoint {
 namespace {
 
+const BiconnectivityOptions kSizes{.sizes = true};
+
 // Two triangles 0-1-2 and 3-4-5 joined by the edge 2 -> 3, with a pendant 6 on 5.
 TEST(Connectivity, TrianglesJoinedByABridge) {
   const SupplyGraph g = SupplyGraph::from_arcs(
       7, std::vector<Arc>{{0, 1}, {1, 2}, {2, 0}, {2, 3}, {3, 4}, {4, 5}, {5, 3}, {5, 6}});
-  const Biconnectivity b = articulation_points_and_bridges(g, {});
+  const Biconnectivity b = articulation_points_and_bridges(g, {}, kSizes);
   EXPECT_EQ(b.articulation_points, (std::vector<Index>{2, 3, 5}));
   EXPECT_EQ(b.bridges, (std::vector<Index>{3, 7}));
+  // 2 -> 3 leaves the triangle 0-1-2 on its source's side and 3, 4, 5 and 6 on its target's.
+  EXPECT_EQ(b.bridge_sides, (std::vector<BridgeSides>{{3, 4}, {6, 1}}));
+  // Without 2: {0, 1} and {3, 4, 5, 6}; without 3: {0, 1, 2} and {4, 5, 6}; without 5: 0-4 and {6}.
+  EXPECT_EQ(b.articulation_splits, (std::vector<ArticulationSplit>{{2, 4, 6}, {2, 3, 6}, {2, 5, 6}}));
   EXPECT_EQ(boost_articulation_points(g, {}), b.articulation_points);
 }
 
 TEST(Connectivity, ParallelAndTwoWayLinksAreNotBridges) {
   const SupplyGraph g = SupplyGraph::from_arcs(4, std::vector<Arc>{{0, 1}, {0, 1}, {1, 2}, {2, 1}, {2, 3}, {3, 3}});
-  const Biconnectivity b = articulation_points_and_bridges(g, {});
+  const Biconnectivity b = articulation_points_and_bridges(g, {}, kSizes);
   EXPECT_EQ(b.bridges, (std::vector<Index>{4}));
   EXPECT_EQ(b.articulation_points, (std::vector<Index>{1, 2}));
 }
@@ -30,21 +38,25 @@ TEST(Connectivity, ParallelAndTwoWayLinksAreNotBridges) {
 TEST(Connectivity, MaskedRootIsLeftOut) {
   // A star from vertex 3 (think of the root R) over a path 0 - 1 - 2.
   const SupplyGraph g = SupplyGraph::from_arcs(4, std::vector<Arc>{{0, 1}, {1, 2}, {3, 0}, {3, 2}});
-  EXPECT_TRUE(articulation_points_and_bridges(g, {}).articulation_points.empty());
+  EXPECT_TRUE(articulation_points_and_bridges(g, {}, kSizes).articulation_points.empty());
   GraphMask no_root;
   no_root.vertex_on = {1, 1, 1, 0};
-  const Biconnectivity b = articulation_points_and_bridges(g, no_root);
+  const Biconnectivity b = articulation_points_and_bridges(g, no_root, kSizes);
   EXPECT_EQ(b.articulation_points, (std::vector<Index>{1}));
   EXPECT_EQ(b.bridges, (std::vector<Index>{0, 1}));
+  EXPECT_EQ(b.bridge_sides, (std::vector<BridgeSides>{{1, 2}, {2, 1}}));   // the root is not counted
 }
 
 TEST(Connectivity, LongPathNeedsNoRecursion) {
   const Index n = 300000;
   std::vector<Arc> arcs;
   for (Index v = 0; v + 1 < n; ++v) arcs.push_back({v, v + 1});
-  const Biconnectivity b = articulation_points_and_bridges(SupplyGraph::from_arcs(n, arcs), {});
+  const Biconnectivity b = articulation_points_and_bridges(SupplyGraph::from_arcs(n, arcs), {}, kSizes);
   EXPECT_EQ(b.articulation_points.size(), n - 2);
-  EXPECT_EQ(b.bridges.size(), n - 1);
+  ASSERT_EQ(b.bridges.size(), n - 1);
+  for (Index e = 0; e + 1 < n; e += 997) {   // edge e leaves 0..e on one side
+    EXPECT_EQ(b.bridge_sides[e], (BridgeSides{e + 1, n - e - 1})) << e;
+  }
 }
 
 // Known answers for the cases the breadth-first method (src/graph/connectivity.cpp) cannot decide
@@ -54,7 +66,7 @@ TEST(Connectivity, LongPathNeedsNoRecursion) {
 // each other.
 TEST(Connectivity, ChildrenThatReachOnlyEachOtherNeedTheBlocks) {
   const SupplyGraph g = SupplyGraph::from_arcs(4, std::vector<Arc>{{0, 1}, {1, 2}, {1, 3}, {2, 3}});
-  const Biconnectivity b = articulation_points_and_bridges(g, {});
+  const Biconnectivity b = articulation_points_and_bridges(g, {}, kSizes);
   EXPECT_EQ(b.articulation_points, (std::vector<Index>{1}));
   EXPECT_EQ(b.bridges, (std::vector<Index>{0}));
 }
@@ -64,7 +76,7 @@ TEST(Connectivity, ChildrenThatReachOnlyEachOtherNeedTheBlocks) {
 TEST(Connectivity, ABowTieWithoutLeavesNeedsTheBlocks) {
   const SupplyGraph g =
       SupplyGraph::from_arcs(5, std::vector<Arc>{{0, 1}, {1, 2}, {2, 0}, {2, 3}, {3, 4}, {4, 2}});
-  const Biconnectivity b = articulation_points_and_bridges(g, {});
+  const Biconnectivity b = articulation_points_and_bridges(g, {}, kSizes);
   EXPECT_EQ(b.articulation_points, (std::vector<Index>{2}));
   EXPECT_TRUE(b.bridges.empty());
 }
@@ -75,13 +87,13 @@ TEST(Connectivity, AnEdgeSwitchedOffDoesNotCountTowardsALeaf) {
   const SupplyGraph g = SupplyGraph::from_arcs(5, std::vector<Arc>{{0, 1}, {1, 2}, {2, 3}, {3, 0}, {4, 0}});
   GraphMask m;
   m.edge_on = {1, 1, 1, 1, 0};
-  const Biconnectivity b = articulation_points_and_bridges(g, m);
+  const Biconnectivity b = articulation_points_and_bridges(g, m, kSizes);
   EXPECT_TRUE(b.articulation_points.empty());
   EXPECT_TRUE(b.bridges.empty());
 }
 
 TEST(Connectivity, EmptyAndSwitchedOffGraphsHaveNoCuts) {
-  const Biconnectivity none = articulation_points_and_bridges(SupplyGraph::from_arcs(0, std::vector<Arc>{}), {});
+  const Biconnectivity none = articulation_points_and_bridges(SupplyGraph::from_arcs(0, std::vector<Arc>{}), {}, kSizes);
   EXPECT_TRUE(none.articulation_points.empty());
   EXPECT_TRUE(none.bridges.empty());
   const SupplyGraph g = SupplyGraph::from_arcs(3, std::vector<Arc>{{0, 1}, {1, 2}});
@@ -96,7 +108,7 @@ TEST(Connectivity, LongCycleHasNoCuts) {
   const Index n = 300000;
   std::vector<Arc> arcs;
   for (Index v = 0; v < n; ++v) arcs.push_back({v, (v + 1) % n});
-  const Biconnectivity b = articulation_points_and_bridges(SupplyGraph::from_arcs(n, arcs), {});
+  const Biconnectivity b = articulation_points_and_bridges(SupplyGraph::from_arcs(n, arcs), {}, kSizes);
   EXPECT_TRUE(b.articulation_points.empty());
   EXPECT_TRUE(b.bridges.empty());
 }
@@ -106,14 +118,15 @@ TEST(Connectivity, LongCycleHasNoCuts) {
 TEST(Connectivity, AParallelEdgeIsNoBridgeForUsOrTheOracle) {
   const std::vector<Arc> arcs{{0, 1}, {1, 2}, {2, 0}, {1, 0}, {2, 3}};
   const SupplyGraph g = SupplyGraph::from_arcs(4, arcs);
-  const Biconnectivity b = articulation_points_and_bridges(g, {});
+  const Biconnectivity b = articulation_points_and_bridges(g, {}, kSizes);
   EXPECT_EQ(b.articulation_points, std::vector<Index>{2});
   EXPECT_EQ(b.bridges, std::vector<Index>{4});
   EXPECT_EQ(boost_bridges(g, {}), std::vector<Index>{4});
 }
 
-// Number of connected components of the undirected view among switched-on, non-removed vertices.
-int components(const SupplyGraph& g, const GraphMask& m, Index removed_vertex, Index removed_edge) {
+// Per vertex, a name for its connected component in the undirected view without one vertex and
+// one edge (kNone: none removed); switched-off vertices are left alone.
+std::vector<Index> component_roots(const SupplyGraph& g, const GraphMask& m, Index removed_vertex, Index removed_edge) {
   std::vector<Index> parent(g.vertex_count());
   for (Index v = 0; v < g.vertex_count(); ++v) parent[v] = v;
   const auto find = [&](Index v) {
@@ -125,9 +138,62 @@ int components(const SupplyGraph& g, const GraphMask& m, Index removed_vertex, I
     if (g.source(e) == removed_vertex || g.target(e) == removed_vertex) continue;
     parent[find(g.source(e))] = find(g.target(e));
   }
+  for (Index v = 0; v < g.vertex_count(); ++v) parent[v] = find(v);
+  return parent;
+}
+
+// Number of connected components of the undirected view among switched-on, non-removed vertices.
+int components(const SupplyGraph& g, const GraphMask& m, Index removed_vertex, Index removed_edge) {
+  const std::vector<Index> root = component_roots(g, m, removed_vertex, removed_edge);
   int count = 0;
-  for (Index v = 0; v < g.vertex_count(); ++v) count += m.vertex(v) && v != removed_vertex && find(v) == v ? 1 : 0;
+  for (Index v = 0; v < g.vertex_count(); ++v) count += m.vertex(v) && v != removed_vertex && root[v] == v ? 1 : 0;
   return count;
+}
+
+// The switched-on vertices joined to the source and to the target of edge e once it is removed.
+BridgeSides sides_without(const SupplyGraph& g, const GraphMask& m, Index removed_edge) {
+  const std::vector<Index> root = component_roots(g, m, kNone, removed_edge);
+  BridgeSides sides;
+  for (Index v = 0; v < g.vertex_count(); ++v) {
+    if (!m.vertex(v)) continue;
+    sides.source += root[v] == root[g.source(removed_edge)] ? 1 : 0;
+    sides.target += root[v] == root[g.target(removed_edge)] ? 1 : 0;
+  }
+  return sides;
+}
+
+// Each bridge's sides against a search without it: one union-find per bridge, so on graphs with
+// more than 100 bridges every (count / 100)-th of them.
+void check_bridge_sides(const SupplyGraph& g, const GraphMask& m, const Biconnectivity& b, int round) {
+  ASSERT_EQ(b.bridge_sides.size(), b.bridges.size()) << "round " << round;
+  for (std::size_t k = 0; k < b.bridges.size(); k += std::max<std::size_t>(1, b.bridges.size() / 100)) {
+    ASSERT_EQ(b.bridge_sides[k], sides_without(g, m, b.bridges[k])) << "round " << round << " bridge " << b.bridges[k];
+  }
+}
+
+// What removing vertex v leaves of its component: the pieces among the other vertices.
+ArticulationSplit split_without(const SupplyGraph& g, const GraphMask& m, Index removed) {
+  const std::vector<Index> before = component_roots(g, m, kNone, kNone), after = component_roots(g, m, removed, kNone);
+  std::map<Index, Index> pieces;   // root after -> vertices
+  ArticulationSplit split;
+  for (Index v = 0; v < g.vertex_count(); ++v) {
+    if (v == removed || !m.vertex(v) || before[v] != before[removed]) continue;
+    ++pieces[after[v]];
+    ++split.total;
+  }
+  split.pieces = static_cast<Index>(pieces.size());
+  for (const auto& [root, size] : pieces) split.largest = std::max(split.largest, size);
+  return split;
+}
+
+// Each articulation point's split against a search without it (every (count / 100)-th, as above).
+void check_articulation_splits(const SupplyGraph& g, const GraphMask& m, const Biconnectivity& b, int round) {
+  ASSERT_EQ(b.articulation_splits.size(), b.articulation_points.size()) << "round " << round;
+  const std::size_t step = std::max<std::size_t>(1, b.articulation_points.size() / 100);
+  for (std::size_t k = 0; k < b.articulation_points.size(); k += step) {
+    ASSERT_EQ(b.articulation_splits[k], split_without(g, m, b.articulation_points[k]))
+        << "round " << round << " vertex " << b.articulation_points[k];
+  }
 }
 
 // Articulation points and bridges under a random mask against Boost, and on graphs of up to 100
@@ -135,9 +201,15 @@ int components(const SupplyGraph& g, const GraphMask& m, Index removed_vertex, I
 void check_against_boost_and_brute_force(const std::vector<Arc>& arcs, testing::Rng& rng, Index n, int round) {
   const SupplyGraph g = SupplyGraph::from_arcs(n, arcs);
   const GraphMask m = testing::random_mask(rng, g, 0.1, 0.1);
-  const Biconnectivity b = articulation_points_and_bridges(g, m);
+  const Biconnectivity b = articulation_points_and_bridges(g, m, kSizes);
   ASSERT_EQ(b.articulation_points, boost_articulation_points(g, m)) << "round " << round;
+  const Biconnectivity plain = articulation_points_and_bridges(g, m);   // the same sets, without sizes
+  ASSERT_EQ(plain.articulation_points, b.articulation_points) << "round " << round;
+  ASSERT_EQ(plain.bridges, b.bridges) << "round " << round;
+  ASSERT_TRUE(plain.articulation_splits.empty() && plain.bridge_sides.empty()) << "round " << round;
   ASSERT_EQ(b.bridges, boost_bridges(g, m)) << "round " << round;
+  check_bridge_sides(g, m, b, round);
+  check_articulation_splits(g, m, b, round);
   if (n > 100) return;   // removing each vertex and edge in turn is quadratic
   const int base = components(g, m, kNone, kNone);
   std::vector<Index> points, bridges;
@@ -199,7 +271,7 @@ TEST(Connectivity, BlobsSharingAVertexNeedTheBlocksOverSortedLevels) {
       for (Index i = 0; i < half; ++i) arcs.push_back({members[i], members[(i + 1) % half]});
       for (Index i = 0; i < half / 2; ++i) arcs.push_back({members[rng.below(half)], members[rng.below(half)]});
     }
-    const Biconnectivity b = articulation_points_and_bridges(SupplyGraph::from_arcs(n, arcs), {});
+    const Biconnectivity b = articulation_points_and_bridges(SupplyGraph::from_arcs(n, arcs), {}, kSizes);
     EXPECT_EQ(b.articulation_points, std::vector<Index>{0}) << "round " << round;
     EXPECT_TRUE(b.bridges.empty()) << "round " << round;
     check_against_boost_and_brute_force(arcs, rng, n, round);
@@ -213,7 +285,7 @@ TEST(Connectivity, AStarOfThousandsOfLeaves) {
   const Index leaves = 3000;
   std::vector<Arc> arcs;
   for (Index v = 1; v <= leaves; ++v) arcs.push_back({0, v});
-  const Biconnectivity b = articulation_points_and_bridges(SupplyGraph::from_arcs(leaves + 1, arcs), {});
+  const Biconnectivity b = articulation_points_and_bridges(SupplyGraph::from_arcs(leaves + 1, arcs), {}, kSizes);
   EXPECT_EQ(b.articulation_points, std::vector<Index>{0});
   std::vector<Index> all(leaves);
   for (Index e = 0; e < leaves; ++e) all[e] = e;
