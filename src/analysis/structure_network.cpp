@@ -125,7 +125,9 @@ NetworkStructure analyze_network(const Dataset& dataset, const SupplyGraph& grap
   BetweennessOptions b;
   b.sample_sources = options.betweenness_samples;
   b.seed = options.seed;
-  r.betweenness = ranking(dataset, graph, betweenness(graph, facilities, b), options.top);
+  const std::vector<double> score = betweenness(graph, facilities, b);
+  r.betweenness = ranking(dataset, graph, score, options.top);
+  for (const Index f : r.articulation_points) r.articulation_betweenness.push_back(score[f]);
   const std::vector<double> length = volume_lengths(dataset, graph, facilities);
   b.length = length;
   r.weighted_betweenness = ranking(dataset, graph, betweenness(graph, facilities, b), options.top);

@@ -148,8 +148,12 @@ Document chokepoints_document(const Dataset& ds, const StructureReport& rep, std
               fmt::format("Articulation points and betweenness ({})", scope),
               {{"facility"}, {"country"}, {"stage"}, {"articulation point"}, {"betweenness", Align::right}}, {}, "(none)"};
     // The top betweenness scores, then up to `top` articulation points, highest betweenness first.
+    // Every articulation point's score, not only those in the top betweenness list.
     std::unordered_map<Index, double> score;
     for (const auto& b : n.betweenness) score.emplace(b.facility, b.score);
+    for (std::size_t k = 0; k < n.articulation_betweenness.size(); ++k) {
+      score.emplace(n.articulation_points[k], n.articulation_betweenness[k]);
+    }
     // An articulation point's cell: how many facilities its loss cuts off from the largest piece left.
     std::unordered_map<Index, Index> cut_vertex;
     for (std::size_t k = 0; k < n.articulation_points.size(); ++k) {
@@ -234,6 +238,9 @@ json chokepoints_json(const Dataset& ds, const StructureReport& rep) {
                                             {"pieces", split.pieces},
                                             {"cut_off", split.total - split.largest},
                                             {"largest_piece", split.largest},
+                                            {"betweenness", k < n.articulation_betweenness.size()
+                                                                ? json(n.articulation_betweenness[k])
+                                                                : json(nullptr)},
                                             {"evidence", k < n.articulation_evidence.size() ? n.articulation_evidence[k] : ""}});
     }
     row["bridges"] = json::array();

@@ -98,6 +98,7 @@ struct NetworkStructure {
   std::vector<Index> articulation_points;           ///< facilities, by id
   std::vector<ArticulationSplit> articulation_splits;  ///< parallel: what losing each leaves of its part
   std::vector<std::string> articulation_evidence;   ///< parallel to articulation_points
+  std::vector<double> articulation_betweenness;     ///< parallel: each one's betweenness, in the top or not
   std::vector<BridgeLink> bridges;                  ///< smaller side descending, then from id, to id, material id, link index
   std::vector<RankedFacility> betweenness;          ///< score descending, then id
   std::vector<RankedFacility> weighted_betweenness; ///< shortest paths by length 1/volume; same order

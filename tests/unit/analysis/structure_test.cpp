@@ -220,6 +220,20 @@ TEST(Network, ArticulationPointsBridgesAndBetweenness) {
     if (x.facility == m.magnet_cn) cn = x.score;
   }
   EXPECT_GT(jp, cn);
+  // An articulation point keeps its score when the betweenness list is cut to the top one.
+  StructureOptions top_one;
+  top_one.top = 1;
+  const NetworkStructure cut = analyze_network(m.d, g, overall_view(g, carriage), -1, top_one);
+  ASSERT_EQ(cut.betweenness.size(), 1u);
+  ASSERT_EQ(cut.articulation_points.size(), 3u);
+  ASSERT_EQ(cut.articulation_betweenness.size(), 3u);
+  for (std::size_t k = 0; k < 3; ++k) {
+    if (cut.articulation_points[k] == m.sep_cn) {
+      EXPECT_NEAR(cut.articulation_betweenness[k], 3.0, 1e-12);
+    } else if (cut.articulation_points[k] == m.magnet_jp) {
+      EXPECT_NEAR(cut.articulation_betweenness[k], 10.0 / 3.0, 1e-12);
+    }
+  }
 }
 
 TEST(Structure, ReportCoversTargetsElementsAndNetworks) {
