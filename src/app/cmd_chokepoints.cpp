@@ -164,10 +164,11 @@ Runner setup_chokepoints(CLI::App& app, const GlobalOptions& global) {
                                  "Must-pass facilities and countries, minimum cuts, articulation points, centrality, "
                                  "retained max-flow without each country");
   common_options(cmd, *opt);
-  cmd->add_option("--top", opt->top, "Rows per ranking (default 10; 0: all)");
+  cmd->add_option("--top", opt->top, "Rows per ranking (default 10; 0: all)")->check(whole_number());
   cmd->add_option("--betweenness-samples", opt->betweenness_samples,
                   "Betweenness from this many sampled source facilities (0: exact; default: exact up to 20,000 "
-                  "facilities, else 256)");
+                  "facilities, else 256)")
+      ->check(whole_number());
   cmd->add_option("--threads", opt->threads,
                   "Threads for the max-flow without each country (default 0: one per core); the output does not "
                   "depend on it");

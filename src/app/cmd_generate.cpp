@@ -50,7 +50,9 @@ Runner setup_generate(CLI::App& app, const GlobalOptions& /*global*/) {
   cmd->add_option("--facilities", opt->facilities, "Number of facilities (at least 5)")
       ->check(CLI::Range(std::size_t{5}, std::size_t{5'000'000}))
       ->default_str("1000");
-  cmd->add_option("--seed", opt->seed, "Random seed; the same seed gives the same files")->default_str("1");
+  cmd->add_option("--seed", opt->seed, "Random seed; the same seed gives the same files")
+      ->check(whole_number())
+      ->default_str("1");
   const std::map<std::string, GenerateFormat> formats{
       {"yaml", GenerateFormat::yaml}, {"yaml-dir", GenerateFormat::yaml_dir}, {"csv", GenerateFormat::csv}};
   cmd->add_option("--format", opt->format,

@@ -155,10 +155,11 @@ Runner setup_risk(CLI::App &app, const GlobalOptions &global) {
                                  "distribution per consumer and element");
   cmd->add_option("dataset", opt->dataset, "Dataset file or directory");
   cmd->add_option("--samples", opt->samples, "Number of samples (default 1000)")
-      ->check(CLI::PositiveNumber);
+      ->check(whole_number(1));
   cmd->add_option(
       "--seed", opt->seed,
-      "Random seed (default 1); results do not depend on --threads or --shard");
+      "Random seed (default 1); results do not depend on --threads or --shard")
+      ->check(whole_number());
   cmd->add_option("--threads", opt->threads,
                   "Worker threads (default 1; 0: one per hardware thread)");
   cmd->add_option(
@@ -172,7 +173,8 @@ Runner setup_risk(CLI::App &app, const GlobalOptions &global) {
                   "dataset's as_of)");
   cmd->add_option("--structure-every", opt->structure_every,
                   "Must-pass / min-cut counts on every K-th sample; 0: never "
-                  "(default 1 under 1000 facilities, else 0)");
+                  "(default 1 under 1000 facilities, else 0)")
+      ->check(whole_number());
   add_report_options(cmd, opt->report);
   auto *merge = cmd->add_subcommand(
       "merge",

@@ -1,12 +1,27 @@
 #include "common.hpp"
 
+#include <charconv>
+#include <cstdint>
 #include <cstdio>
+#include <limits>
 
 #include <fmt/format.h>
 
 #include "chokepoint/app/output.hpp"
 
 namespace chokepoint {
+
+CLI::Validator whole_number(unsigned least) {
+  return CLI::Validator(
+      [least](std::string& text) -> std::string {
+        std::uint64_t value = 0;
+        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (!text.empty() && error == std::errc() && end == text.data() + text.size() && value >= least) return {};
+        return fmt::format("expects a whole number from {} to {}, not '{}'", least,
+                           std::numeric_limits<std::uint64_t>::max(), text);
+      },
+      fmt::format("INT>={}", least));
+}
 
 void add_report_options(CLI::App* cmd, ReportOptions& options) {
   cmd->add_option("--format", options.format, "Output format: text (default), json, csv or md")

@@ -20,6 +20,10 @@ struct ReportOptions {
   std::string output;
 };
 
+/// Checks that an option's text is a whole number from `least` to 2^64 - 1. For 64-bit unsigned
+/// options: CLI11 reads "-1" into one as its largest value and clamps what does not fit, and its
+/// own range checks print DBL_MAX.
+CLI::Validator whole_number(unsigned least = 0);
 /// Adds --format text|json|csv|md and -o/--output to a command.
 void add_report_options(CLI::App* cmd, ReportOptions& options);
 /// Writes the document or the JSON in the chosen format to stdout or the output file (atomically).
