@@ -42,7 +42,8 @@ StageDependency stage_row(const Dataset& d, Stage stage, double reached, const s
     c.share = share;
     c.tonnes = share * received;
     c.must_pass = std::binary_search(must_pass.begin(), must_pass.end(), country);
-    c.flagged = share >= o.threshold - kEpsilon;
+    c.domestic = country != kNone && std::binary_search(o.home.begin(), o.home.end(), country);
+    c.flagged = !c.domestic && share >= o.threshold - kEpsilon;
     c.critical = c.flagged && (share >= o.critical - kEpsilon || c.must_pass);
     row.countries.push_back(c);
   }
@@ -88,6 +89,16 @@ std::vector<Index> resolve_consumers(const Dataset& dataset, std::string_view sp
     if (std::binary_search(countries.begin(), countries.end(), facility.country)) consumers.push_back(f);
   }
   return consumers;
+}
+
+std::vector<Index> home_countries(const Dataset& dataset, std::string_view spec) {
+  if (const Index f = dataset.find_facility(spec); f != kNone) {
+    const Index country = dataset.facilities[f].country;
+    return country == kNone ? std::vector<Index>{} : std::vector<Index>{country};
+  }
+  std::vector<Index> countries = dataset.resolve_countries(spec);
+  std::sort(countries.begin(), countries.end());
+  return countries;
 }
 
 std::vector<DependencyReport> single_country_dependencies(const FlowResult& flow,

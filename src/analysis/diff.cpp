@@ -371,6 +371,7 @@ ConsumerFindings consumer_findings(const Dataset& ds, const FlowResult& base, co
     DependencyOptions dopt;
     dopt.threshold = o.threshold;
     dopt.critical = o.critical;
+    dopt.home = home_countries(ds, consumer);
     options.push_back(std::move(dopt));
   }
   // What each consumer must pass, one element's structure at a time (at 10^5 facilities the

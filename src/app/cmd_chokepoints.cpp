@@ -112,6 +112,7 @@ int run_dependencies(const ChokepointOptions& opt, const GlobalOptions& global) 
     }
     DependencyOptions dopt;
     dopt.threshold = opt.threshold;
+    dopt.home = home_countries(*ds, spec);
     if (!opt.element.empty()) dopt.elements = elements;
     consumers.push_back({spec, std::move(facilities), std::move(*target), std::move(dopt)});
   }

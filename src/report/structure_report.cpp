@@ -265,7 +265,9 @@ Document dependencies_document(const Dataset& ds, const std::vector<LabelledDepe
   const double threshold = reports.empty() ? 0.65 : reports.front().report.threshold;
   doc.paragraph(fmt::format("From the baseline flow with origin tracing: the share of each element a consumer receives "
                             "that passed through one country at each upstream stage. Flagged at {} (EU Critical Raw "
-                            "Materials Act benchmark), critical at {} or when the country is must-pass.",
+                            "Materials Act benchmark, for one third country), critical at {} or when the country is "
+                            "must-pass. A share through the consumer's own country, or a member of its group, is "
+                            "domestic and never flagged.",
                             percent(threshold, 0), percent(reports.empty() ? 0.95 : reports.front().report.critical, 0)));
   std::vector<std::string> critical;
   for (const auto& r : reports) {
@@ -290,7 +292,10 @@ Document dependencies_document(const Dataset& ds, const std::vector<LabelledDepe
         const auto& top = s.countries.front();
         t.rows.push_back({Cell::str(r.consumer), Cell::str(symbol(e.element)), Cell::num(e.received, 1),
                           Cell::str(stage_name(s.stage)), Cell::str(code(ds, top.country)), Cell::str(percent(top.share)),
-                          Cell::str(top.critical ? "critical" : top.flagged ? "flagged" : "")});
+                          Cell::str(top.critical ? "critical"
+                                    : top.flagged ? "flagged"
+                                    : top.domestic && top.share >= r.report.threshold - 1e-9 ? "domestic"
+                                                                                              : "")});
       }
     }
   }
@@ -317,7 +322,8 @@ json dependencies_json(const Dataset& ds, const std::vector<LabelledDependency>&
         st["countries"] = json::array();
         for (const auto& cd : s.countries) {
           st["countries"].push_back({{"country", code(ds, cd.country)}, {"share", cd.share}, {"tonnes", cd.tonnes},
-                                     {"flagged", cd.flagged}, {"critical", cd.critical}, {"must_pass", cd.must_pass}});
+                                     {"domestic", cd.domestic}, {"flagged", cd.flagged}, {"critical", cd.critical},
+                                     {"must_pass", cd.must_pass}});
         }
         el["stages"].push_back(st);
       }

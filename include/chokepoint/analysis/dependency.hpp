@@ -19,6 +19,9 @@ struct DependencyOptions {
   double critical = 0.95;    ///< a flagged dependency at or above this is critical
   std::vector<int> elements; ///< RE indices; empty: every element the consumers receive
   std::array<std::vector<Index>, kRareEarthCount> must_pass{};  ///< per RE index: must-pass countries
+  /// The consumer's own countries, sorted (home_countries): a share through one of them is
+  /// domestic, not a dependency on a third country, and is never flagged.
+  std::vector<Index> home;
 };
 
 /// One country's share of one stage.
@@ -26,7 +29,8 @@ struct CountryDependency {
   Index country = kNone;     ///< kNone: facilities without a country
   double share = 0;          ///< of the element the consumers receive, 0..1
   double tonnes = 0;         ///< share x received
-  bool flagged = false;      ///< share >= threshold
+  bool domestic = false;     ///< the country is one of the consumer's own (DependencyOptions::home)
+  bool flagged = false;      ///< share >= threshold, and not domestic
   bool critical = false;     ///< flagged, and share >= critical or the country is must-pass
   bool must_pass = false;    ///< named must-pass for this element in the options
 };
@@ -66,6 +70,9 @@ struct FlaggedDependency {
 /// The facilities a consumer spec names: a facility id, else every demand sink located in a
 /// country or group ("US", "EU"); empty when the spec names nothing.
 std::vector<Index> resolve_consumers(const Dataset& dataset, std::string_view spec);
+
+/// A consumer spec's own countries, sorted: a facility's country, a country, or a group's members.
+std::vector<Index> home_countries(const Dataset& dataset, std::string_view spec);
 
 /// Shares of each element the consumers receive by country and upstream stage, weighted by what
 /// each consumer receives.

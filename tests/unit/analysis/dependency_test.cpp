@@ -175,6 +175,36 @@ TEST_F(DependencyTest, MustPassCountriesMakeAFlaggedShareCritical) {
 
 }
 
+TEST_F(DependencyTest, HomeCountriesOfFacilitiesCountriesAndGroups) {
+  EXPECT_EQ(home_countries(d_, "motors-us"), std::vector<Index>{country("US")});
+  EXPECT_EQ(home_countries(d_, "US"), std::vector<Index>{country("US")});
+  EXPECT_EQ(home_countries(d_, "EU"), (std::vector<Index>{country("DE"), country("FR")}));
+  EXPECT_TRUE(home_countries(d_, "XX").empty());
+}
+
+// A share through the consumer's own country is no dependency on a third country: marked
+// domestic, never flagged, not even when the country is must-pass; the other countries as before.
+TEST_F(DependencyTest, DomesticSharesAreMarkedAndNotFlagged) {
+  const FlowResult baseline = run_flow(build_flow_plan(d_));
+  DependencyOptions options;
+  options.elements = {re("Dy")};
+  options.must_pass[static_cast<std::size_t>(re("Dy"))] = {country("CN")};
+  options.home = {country("CN")};   // as if the consumer were Chinese
+  const DependencyReport report = single_country_dependency(baseline, {us_}, options);
+  const ElementDependency& dy = report.elements[0];
+  const CountryDependency& cn_metal = stage(dy, Stage::metal)->countries[0];
+  EXPECT_EQ(cn_metal.country, country("CN"));
+  EXPECT_NEAR(cn_metal.share, 1.0, 1e-12);
+  EXPECT_TRUE(cn_metal.domestic);
+  EXPECT_TRUE(cn_metal.must_pass);
+  EXPECT_FALSE(cn_metal.flagged);
+  EXPECT_FALSE(cn_metal.critical);
+  const CountryDependency& jp_magnet = stage(dy, Stage::magnet)->countries[0];
+  EXPECT_FALSE(jp_magnet.domestic);
+  EXPECT_TRUE(jp_magnet.critical);
+  EXPECT_TRUE(flagged_dependencies(d_, report).size() == 1u);   // JP's magnets alone
+}
+
 TEST_F(DependencyTest, FlaggedListPutsCriticalFirst) {
   const FlowResult baseline = run_flow(build_flow_plan(d_));
   DependencyOptions options;
