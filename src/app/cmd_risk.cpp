@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -90,6 +91,21 @@ int run_risk_command(const RiskCliOptions &opt, const GlobalOptions &global) {
     }
     scenario = std::move(sc.scenario);
     ro.scenario = &*scenario;
+  }
+  // Without a disruption that can happen, and without a scenario's drawn approval rates, every
+  // sample is the baseline: the zeros would read as "no risk" rather than "no data".
+  const auto can_fail = [](const DisruptionRisk &r) { return r.given() && r.probability > 0; };
+  const bool any_disruption =
+      std::any_of(ds->facilities.begin(), ds->facilities.end(),
+                  [&](const Facility &f) { return can_fail(f.disruption); }) ||
+      std::any_of(ds->countries.begin(), ds->countries.end(),
+                  [&](const Country &c) { return can_fail(c.disruption); });
+  if (!any_disruption && !scenario) {
+    fmt::print(stderr,
+               "chokepoint: warning: no facility or country in '{}' has a disruption probability "
+               "above 0, so every sample is the baseline and every shortfall is 0; give facilities "
+               "or countries 'disruption: {{probability, severity}}' (docs/risk.md)\n",
+               opt.dataset);
   }
   const bool sharded = !opt.shard.empty();
   if (sharded) {
