@@ -1,4 +1,3 @@
-#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -94,15 +93,7 @@ int run_risk_command(const RiskCliOptions &opt, const GlobalOptions &global) {
   }
   // Without a disruption that can happen, and without a scenario's drawn approval rates, every
   // sample is the baseline: the zeros would read as "no risk" rather than "no data".
-  const auto can_fail = [](const DisruptionRisk &r) {
-    return r.given() && r.probability > 0 && r.severity > 0;
-  };
-  const bool any_disruption =
-      std::any_of(ds->facilities.begin(), ds->facilities.end(),
-                  [&](const Facility &f) { return can_fail(f.disruption); }) ||
-      std::any_of(ds->countries.begin(), ds->countries.end(),
-                  [&](const Country &c) { return can_fail(c.disruption); });
-  if (!any_disruption && !scenario) {
+  if (!scenario && !any_disruption(*ds)) {
     fmt::print(stderr,
                "chokepoint: warning: no facility or country in '{}' has a disruption with a "
                "probability and a severity above 0, so every sample is the baseline and every "

@@ -360,12 +360,14 @@ class Biconnect {
   // facilities, at one of 69,579 articulation points), unless they hold more vertices in all than
   // the forest, where the blocks (a union-find over every tree edge) are the cheaper way.
   std::vector<ArticulationSplit> splits(const std::vector<Index>& cuts) {
-    std::vector<Index> open;   // places in `cuts`
+    std::vector<Index> open;                    // places in `cuts`
+    std::vector<std::vector<Index>> children;   // parallel to `open`: children_of each
     std::size_t searched = 0;
     for (std::size_t k = 0; k < cuts.size(); ++k) {
       if ((children_[cuts[k]] & kOpenStays) == 0) continue;
       open.push_back(static_cast<Index>(k));
-      for (const Index c : children_of(cuts[k])) searched += kind(c, cuts[k]) == Child::open ? node_[c].size : 0;
+      children.push_back(children_of(cuts[k]));
+      for (const Index c : children.back()) searched += kind(c, cuts[k]) == Child::open ? node_[c].size : 0;
     }
     const bool by_blocks = searched > count_;
     if (by_blocks && forest_.empty()) unite_blocks();
@@ -375,7 +377,9 @@ class Biconnect {
       out[k].total = node_[roots_[r]].size - 1;
     }
     if (!by_blocks) {
-      for (const Index k : open) split_by_search(cuts[k], out[k]);   // before `low` changes, below
+      for (std::size_t i = 0; i < open.size(); ++i) {   // before `low` changes, below
+        split_by_search(cuts[open[i]], children[i], out[open[i]]);
+      }
     }
     // From here on a cut vertex's `low` holds its place in `cuts` (the decisions that read it are made).
     for (std::size_t k = 0; k < cuts.size(); ++k) node_[cuts[k]].low = static_cast<Index>(k);
@@ -457,12 +461,12 @@ class Biconnect {
     split.largest = std::max(split.largest, vertices);
   }
 
-  // The pieces of the cut vertex at position b, some of whose children's subtrees reach only
-  // inside its subtree without being closed: a search from each such child without the vertex,
-  // which stops at the subtrees of children that reach outside (their piece is the parent's).
-  void split_by_search(Index b, ArticulationSplit& split) {
+  // The pieces of the cut vertex at position b (`children`: children_of(b)), some of whose
+  // children's subtrees reach only inside its subtree without being closed: a search from each
+  // such child without the vertex, which stops at the subtrees of children that reach outside
+  // (their piece is the parent's).
+  void split_by_search(Index b, const std::vector<Index>& children, ArticulationSplit& split) {
     const Index v = vertex_[b];
-    const std::vector<Index> children = children_of(b);
     // The preorder numbers that start and end the subtrees of the children that reach outside.
     std::vector<std::pair<Index, Index>> outward;
     for (const Index c : children) {

@@ -261,6 +261,16 @@ RiskSamples prepare(const Dataset &ds, const RiskOptions &o, Setup &s,
 
 } // namespace
 
+bool any_disruption(const Dataset &dataset) {
+  const auto can_happen = [](const DisruptionRisk &r) {
+    return r.given() && r.probability > 0 && r.severity > 0;
+  };
+  return std::any_of(dataset.facilities.begin(), dataset.facilities.end(),
+                     [&](const Facility &f) { return can_happen(f.disruption); }) ||
+         std::any_of(dataset.countries.begin(), dataset.countries.end(),
+                     [&](const Country &c) { return can_happen(c.disruption); });
+}
+
 RiskSamples run_risk(const Dataset &ds, const RiskOptions &o) {
   Setup s;
   s.dataset = &ds;

@@ -70,6 +70,10 @@ struct RiskSamples {
       countries; ///< by code; counted ones only
 };
 
+/// Whether any facility or country has a disruption that can happen (probability and severity
+/// above 0). Without one, and without a scenario, every sample is the baseline.
+bool any_disruption(const Dataset &dataset);
+
 /// Runs the slice [first, end) of the samples. Throws std::invalid_argument on
 /// bad options.
 RiskSamples run_risk(const Dataset &dataset, const RiskOptions &options);

@@ -122,6 +122,21 @@ TEST(Risk, CertainTotalOutageAlwaysGivesItsShortfall) {
   EXPECT_TRUE(any);
 }
 
+// A disruption can happen only with a probability and a severity above 0 (risk warns otherwise).
+TEST(Risk, AnyDisruptionNeedsAProbabilityAndASeverity) {
+  Dataset ds = example_with_risk();
+  EXPECT_TRUE(any_disruption(ds));
+  for (auto &f : ds.facilities) f.disruption.severity = 0;
+  EXPECT_TRUE(any_disruption(ds));   // China's still can
+  ds.countries[ds.find_country("CN")].disruption.probability = 0;
+  EXPECT_FALSE(any_disruption(ds));
+  ds.facilities[ds.find_facility("mountain-pass")].disruption.severity = 0.5;
+  EXPECT_TRUE(any_disruption(ds));
+  auto r = load_dataset(fs::path(CHOKEPOINT_SOURCE_DIR) / "data/example");
+  ASSERT_TRUE(r.dataset);
+  EXPECT_FALSE(any_disruption(*r.dataset));   // no disruption given at all
+}
+
 TEST(Risk, ZeroProbabilityGivesNoShortfall) {
   Dataset ds = example_with_risk();
   for (auto &f : ds.facilities)
