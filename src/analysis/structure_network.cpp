@@ -54,12 +54,28 @@ std::vector<RankedFacility> ranking(const Dataset& d, const SupplyGraph& graph, 
 }
 
 // "losing f splits the facility graph there: n facilities lose every link to the remaining m
-// facilities": the pieces other than the largest against the largest.
-std::string articulation_evidence(const Dataset& d, Index f, const ArticulationSplit& split, const std::string& scope) {
+// facilities": the pieces other than the largest against the largest; either side is named when
+// it is few ("a (mine, China) and b (mine, China) lose every link to the remaining facility, c
+// (separation, China)").
+std::string articulation_evidence(const Dataset& d, Index f, const ArticulationSplit& split, const CutOff& named,
+                                  const std::string& scope) {
+  const auto list = [&](const std::vector<Index>& facilities) {
+    std::string names;
+    for (std::size_t k = 0; k < facilities.size(); ++k) {
+      if (k > 0) names += k + 1 == facilities.size() ? " and " : ", ";
+      names += text::facility(d, facilities[k]);
+    }
+    return names;
+  };
   const Index cut_off = split.total - split.largest;
-  return fmt::format("losing {} splits {} there: {} {} every link to the remaining {} {}{}", text::facility(d, f),
-                     scope, cut_off, cut_off == 1 ? "facility loses" : "facilities lose", split.largest,
-                     split.largest == 1 ? "facility" : "facilities",
+  const std::string who =
+      named.cut_off.empty() ? fmt::format("{} {}", cut_off, cut_off == 1 ? "facility" : "facilities") : list(named.cut_off);
+  const std::string rest =
+      named.stays.empty() ? fmt::format("the remaining {} {}", split.largest, split.largest == 1 ? "facility" : "facilities")
+      : split.largest == 1 ? fmt::format("the remaining facility, {}", list(named.stays))
+                           : fmt::format("the remaining {} facilities, {}", split.largest, list(named.stays));
+  return fmt::format("losing {} splits {} there: {} {} every link to {}{}", text::facility(d, f), scope, who,
+                     cut_off == 1 ? "loses" : "lose", rest,
                      split.pieces > 2 ? fmt::format(" ({} pieces in all)", split.pieces) : std::string());
 }
 
@@ -97,7 +113,12 @@ void connectivity(const Dataset& d, const SupplyGraph& graph, const GraphMask& f
     const ArticulationSplit& split = b.articulation_splits[k];
     r.articulation_points.push_back(f);
     r.articulation_splits.push_back(split);
-    r.articulation_evidence.push_back(articulation_evidence(d, f, split, scope(r.element)));
+    CutOff named = cut_off_by(graph, facilities, f, split, kNamedCutOff);
+    const auto by_id = [&](Index x, Index y) { return d.facilities[x].id < d.facilities[y].id; };
+    std::sort(named.cut_off.begin(), named.cut_off.end(), by_id);
+    std::sort(named.stays.begin(), named.stays.end(), by_id);
+    r.articulation_evidence.push_back(articulation_evidence(d, f, split, named, scope(r.element)));
+    r.articulation_cut_off.push_back(std::move(named.cut_off));
   }
   // Bridges ranked by what their loss cuts off: the facilities on the smaller side.
   for (std::size_t k = 0; k < b.bridges.size(); ++k) {

@@ -632,4 +632,70 @@ Biconnectivity articulation_points_and_bridges(const SupplyGraph& graph, const G
   return Biconnect(graph, mask).run(options);
 }
 
+// A piece other than the largest has at most split.total - split.largest vertices, so a search
+// from a neighbour of v (not through v) that finds more is in the largest piece; where the largest
+// is small enough to list, the searches find it whole. The searches start from the neighbours with
+// the fewest links (those of a small piece have few) and stop once the pieces found hold every
+// vertex cut off: at 10^6 facilities most cut vertices hold one facility with a single link, found
+// by the first search.
+CutOff cut_off_by(const SupplyGraph& graph, const GraphMask& mask, Index v, const ArticulationSplit& split,
+                  Index limit) {
+  const Index cut_off = split.total - split.largest;
+  if (cut_off == 0 || cut_off > limit) return {};
+  const bool list_largest = split.largest <= limit;
+  const std::size_t most = std::max(cut_off, list_largest ? split.largest : 0);   // a search's
+  std::vector<std::pair<std::size_t, Index>> starts;   // (links, neighbour)
+  for (const Adjacent& a : graph.both(v)) {
+    if (a.vertex != v && edge_usable(graph, mask, a.edge)) starts.emplace_back(graph.both(a.vertex).size(), a.vertex);
+  }
+  std::sort(starts.begin(), starts.end());
+  std::vector<std::vector<Index>> pieces;
+  std::vector<Index> piece;
+  std::size_t found = 0;   // vertices in `pieces`
+  bool any_largest = false;
+  const auto holds = [](const std::vector<Index>& set, Index x) { return std::find(set.begin(), set.end(), x) != set.end(); };
+  const auto placed = [&](Index x) { return std::any_of(pieces.begin(), pieces.end(), [&](const auto& p) { return holds(p, x); }); };
+  for (const auto& [links, start] : starts) {
+    if (!list_largest && found == cut_off) break;   // the rest is the largest piece
+    if (placed(start)) continue;
+    piece.assign(1, start);
+    bool largest = false;
+    for (std::size_t k = 0; k < piece.size() && !largest; ++k) {
+      for (const Adjacent& b : graph.both(piece[k])) {
+        if (b.vertex == v || !edge_usable(graph, mask, b.edge) || holds(piece, b.vertex)) continue;
+        piece.push_back(b.vertex);
+        if (piece.size() > most) {
+          largest = true;
+          break;
+        }
+      }
+    }
+    if (largest) {
+      any_largest = true;
+    } else {
+      found += piece.size();
+      pieces.push_back(piece);
+    }
+  }
+  CutOff result;
+  if (!any_largest && !pieces.empty()) {
+    // Every piece was found whole: the largest stays, the one with the lowest vertex of those.
+    const auto lowest = [](const std::vector<Index>& p) { return *std::min_element(p.begin(), p.end()); };
+    std::size_t keep = pieces.size();
+    for (std::size_t k = 0; k < pieces.size(); ++k) {
+      if (pieces[k].size() == split.largest && (keep == pieces.size() || lowest(pieces[k]) < lowest(pieces[keep]))) {
+        keep = k;
+      }
+    }
+    if (keep < pieces.size()) {
+      result.stays = std::move(pieces[keep]);
+      pieces.erase(pieces.begin() + static_cast<std::ptrdiff_t>(keep));
+      std::sort(result.stays.begin(), result.stays.end());
+    }
+  }
+  for (const auto& p : pieces) result.cut_off.insert(result.cut_off.end(), p.begin(), p.end());
+  std::sort(result.cut_off.begin(), result.cut_off.end());
+  return result;
+}
+
 }  // namespace chokepoint

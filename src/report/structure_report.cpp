@@ -176,10 +176,15 @@ Document chokepoints_document(const Dataset& ds, const StructureReport& rep, std
     };
     std::stable_sort(by_score.begin(), by_score.end(), [&](Index a, Index b) { return score_of(a) > score_of(b); });
     std::size_t articulation_shown = 0;
+    std::unordered_map<Index, std::size_t> place;   // an articulation point's place in n's lists
+    for (std::size_t k = 0; k < n.articulation_points.size(); ++k) place.emplace(n.articulation_points[k], k);
+    std::vector<std::string> cut_offs;   // the evidence of those in the table, in its order
     for (Index f : by_score) {
       if (top && articulation_shown >= top) break;
       ++articulation_shown;
       if (in_table.insert(f).second) shown.push_back(f);
+      const std::size_t k = place.at(f);
+      if (k < n.articulation_evidence.size()) cut_offs.push_back(n.articulation_evidence[k]);
     }
     for (Index f : shown) {
       art.rows.push_back({Cell::str(ds.facilities[f].id), Cell::str(code(ds, ds.facilities[f].country)),
@@ -192,6 +197,10 @@ Document chokepoints_document(const Dataset& ds, const StructureReport& rep, std
                                 "(--top 0: all).",
                                 n.articulation_points.size(), scope, articulation_shown));
     }
+    if (!cut_offs.empty()) {
+      doc.paragraph(fmt::format("What losing each articulation point in the table cuts off ({}):", scope));
+      doc.bullets(cut_offs);
+    }
     if (n.element < 0 && !n.bridges.empty()) {
       std::vector<std::string> bridges;
       for (std::size_t k = 0; k < n.bridges.size() && (!top || k < top); ++k) bridges.push_back(n.bridges[k].evidence);
@@ -202,6 +211,16 @@ Document chokepoints_document(const Dataset& ds, const StructureReport& rep, std
   }
   return doc;
 }
+
+namespace {
+// The facilities an articulation point's loss cuts off, by id; null when there are too many to name.
+json facility_ids(const Dataset& ds, const std::vector<Index>& facilities) {
+  if (facilities.empty()) return nullptr;
+  json ids = json::array();
+  for (Index f : facilities) ids.push_back(ds.facilities[f].id);
+  return ids;
+}
+}  // namespace
 
 json chokepoints_json(const Dataset& ds, const StructureReport& rep) {
   json out;
@@ -238,6 +257,9 @@ json chokepoints_json(const Dataset& ds, const StructureReport& rep) {
                                             {"pieces", split.pieces},
                                             {"cut_off", split.total - split.largest},
                                             {"largest_piece", split.largest},
+                                            {"cut_off_facilities", facility_ids(ds, k < n.articulation_cut_off.size()
+                                                                                        ? n.articulation_cut_off[k]
+                                                                                        : std::vector<Index>{})},
                                             {"betweenness", k < n.articulation_betweenness.size()
                                                                 ? json(n.articulation_betweenness[k])
                                                                 : json(nullptr)},

@@ -92,11 +92,17 @@ struct BridgeLink {
   std::string evidence;
 };
 
+/// Up to how many facilities an articulation point's loss cuts off are named.
+inline constexpr Index kNamedCutOff = 3;
+
 /// Findings over one view (one element, or every element together).
 struct NetworkStructure {
   int element = -1;                                 ///< RE index; -1: overall (every active link)
   std::vector<Index> articulation_points;           ///< facilities, by id
   std::vector<ArticulationSplit> articulation_splits;  ///< parallel: what losing each leaves of its part
+  /// parallel: the facilities losing each cuts off from the largest piece left, by id, when there
+  /// are at most kNamedCutOff of them (else empty)
+  std::vector<std::vector<Index>> articulation_cut_off;
   std::vector<std::string> articulation_evidence;   ///< parallel to articulation_points
   std::vector<double> articulation_betweenness;     ///< parallel: each one's betweenness, in the top or not
   std::vector<BridgeLink> bridges;                  ///< smaller side descending, then from id, to id, material id, link index

@@ -49,4 +49,18 @@ struct BiconnectivityOptions {
 Biconnectivity articulation_points_and_bridges(const SupplyGraph& graph, const GraphMask& mask,
                                               const BiconnectivityOptions& options = {});
 
+/// Who losing a cut vertex separates: the vertices outside the largest piece left of its
+/// component, and those of the largest piece (where several are the largest, the one with the
+/// lowest vertex stays), each ascending.
+struct CutOff {
+  std::vector<Index> cut_off;  ///< empty when more than the limit
+  std::vector<Index> stays;    ///< empty when more than the limit
+};
+
+/// Who losing cut vertex v separates (`split` as articulation_points_and_bridges gave it), each
+/// side listed when it has at most `limit` vertices; nothing when more than `limit` are cut off.
+/// Bounded searches from v's neighbours, each stopping past `limit` vertices.
+CutOff cut_off_by(const SupplyGraph& graph, const GraphMask& mask, Index v, const ArticulationSplit& split,
+                  Index limit);
+
 }  // namespace chokepoint

@@ -202,9 +202,12 @@ TEST(Network, ArticulationPointsBridgesAndBetweenness) {
   // Without magnet-jp: {sep-my, mine-au} and {mine-cn, sep-cn, magnet-cn, sink-us}.
   ASSERT_EQ(overall.articulation_splits.size(), 3u);
   EXPECT_EQ(overall.articulation_splits[0], (ArticulationSplit{2, 4, 6}));
+  // Three or fewer cut off are named, by id.
+  ASSERT_EQ(overall.articulation_cut_off.size(), 3u);
+  EXPECT_EQ(overall.articulation_cut_off[0], (std::vector<Index>{m.mine_au, m.sep_my}));
   EXPECT_EQ(overall.articulation_evidence[0],
-            "losing magnet-jp (magnet, Japan) splits the facility graph there: 2 facilities lose every link to the "
-            "remaining 4 facilities");
+            "losing magnet-jp (magnet, Japan) splits the facility graph there: mine-au (mine, Australia) and sep-my "
+            "(separation, Malaysia) lose every link to the remaining 4 facilities");
   // Directed, parallel links count as separate paths: magnet-jp carries 2/3 of mine-cn's and
   // sep-cn's paths to sink-us and all of the Australian ones (10/3); sep-cn carries 3.
   ASSERT_GE(overall.betweenness.size(), 2u);

@@ -26,6 +26,24 @@ TEST(Connectivity, TrianglesJoinedByABridge) {
   // Without 2: {0, 1} and {3, 4, 5, 6}; without 3: {0, 1, 2} and {4, 5, 6}; without 5: 0-4 and {6}.
   EXPECT_EQ(b.articulation_splits, (std::vector<ArticulationSplit>{{2, 4, 6}, {2, 3, 6}, {2, 5, 6}}));
   EXPECT_EQ(boost_articulation_points(g, {}), b.articulation_points);
+  // Who each loss cuts off from the largest piece left: 0 and 1; 4, 5 and 6 (two pieces of three,
+  // the one with vertex 0 stays); the pendant 6.
+  EXPECT_EQ(cut_off_by(g, {}, 2, b.articulation_splits[0], 3).cut_off, (std::vector<Index>{0, 1}));
+  EXPECT_TRUE(cut_off_by(g, {}, 2, b.articulation_splits[0], 3).stays.empty());   // four stay
+  EXPECT_EQ(cut_off_by(g, {}, 2, b.articulation_splits[0], 4).stays, (std::vector<Index>{3, 4, 5, 6}));
+  EXPECT_EQ(cut_off_by(g, {}, 3, b.articulation_splits[1], 3).cut_off, (std::vector<Index>{4, 5, 6}));
+  EXPECT_EQ(cut_off_by(g, {}, 3, b.articulation_splits[1], 3).stays, (std::vector<Index>{0, 1, 2}));
+  EXPECT_EQ(cut_off_by(g, {}, 5, b.articulation_splits[2], 3).cut_off, (std::vector<Index>{6}));
+  EXPECT_TRUE(cut_off_by(g, {}, 3, b.articulation_splits[1], 2).cut_off.empty());   // more than the limit
+}
+
+// A path 0 - 1 - 2: losing 1 leaves two pieces of one vertex; the one with the lower vertex stays.
+TEST(Connectivity, OfTwoLargestPiecesTheLowerVertexStays) {
+  const SupplyGraph g = SupplyGraph::from_arcs(3, std::vector<Arc>{{2, 1}, {1, 0}});
+  const Biconnectivity b = articulation_points_and_bridges(g, {}, kSizes);
+  ASSERT_EQ(b.articulation_points, (std::vector<Index>{1}));
+  EXPECT_EQ(cut_off_by(g, {}, 1, b.articulation_splits[0], 3).cut_off, (std::vector<Index>{2}));
+  EXPECT_EQ(cut_off_by(g, {}, 1, b.articulation_splits[0], 3).stays, (std::vector<Index>{0}));
 }
 
 TEST(Connectivity, ParallelAndTwoWayLinksAreNotBridges) {
@@ -186,13 +204,44 @@ ArticulationSplit split_without(const SupplyGraph& g, const GraphMask& m, Index 
   return split;
 }
 
-// Each articulation point's split against a search without it (every (count / 100)-th, as above).
+// Who removing vertex v separates: the vertices of its component outside the largest piece left,
+// and the largest piece's (of several largest, the one with the lowest vertex stays), ascending.
+CutOff cut_off_without(const SupplyGraph& g, const GraphMask& m, Index removed) {
+  const std::vector<Index> before = component_roots(g, m, kNone, kNone), after = component_roots(g, m, removed, kNone);
+  std::map<Index, std::vector<Index>> pieces;   // root after -> vertices, ascending
+  for (Index v = 0; v < g.vertex_count(); ++v) {
+    if (v != removed && m.vertex(v) && before[v] == before[removed]) pieces[after[v]].push_back(v);
+  }
+  const std::vector<Index>* stays = nullptr;
+  for (const auto& [root, piece] : pieces) {
+    if (!stays || piece.size() > stays->size() || (piece.size() == stays->size() && piece[0] < (*stays)[0])) stays = &piece;
+  }
+  CutOff split;
+  for (const auto& [root, piece] : pieces) {
+    if (&piece != stays) split.cut_off.insert(split.cut_off.end(), piece.begin(), piece.end());
+  }
+  std::sort(split.cut_off.begin(), split.cut_off.end());
+  if (stays) split.stays = *stays;
+  return split;
+}
+
+// Each articulation point's split, and who it separates, against a search without it (every
+// (count / 100)-th, as above); cut_off_by lists them up to a limit of 1, 3 and every vertex.
 void check_articulation_splits(const SupplyGraph& g, const GraphMask& m, const Biconnectivity& b, int round) {
   ASSERT_EQ(b.articulation_splits.size(), b.articulation_points.size()) << "round " << round;
   const std::size_t step = std::max<std::size_t>(1, b.articulation_points.size() / 100);
   for (std::size_t k = 0; k < b.articulation_points.size(); k += step) {
-    ASSERT_EQ(b.articulation_splits[k], split_without(g, m, b.articulation_points[k]))
-        << "round " << round << " vertex " << b.articulation_points[k];
+    const Index v = b.articulation_points[k];
+    ASSERT_EQ(b.articulation_splits[k], split_without(g, m, v)) << "round " << round << " vertex " << v;
+    const CutOff expected = cut_off_without(g, m, v);
+    for (const Index limit : {Index{1}, Index{3}, g.vertex_count()}) {
+      const CutOff found = cut_off_by(g, m, v, b.articulation_splits[k], limit);
+      const bool listed = expected.cut_off.size() <= limit;
+      ASSERT_EQ(found.cut_off, listed ? expected.cut_off : std::vector<Index>{})
+          << "round " << round << " vertex " << v << " limit " << limit;
+      ASSERT_EQ(found.stays, listed && expected.stays.size() <= limit ? expected.stays : std::vector<Index>{})
+          << "round " << round << " vertex " << v << " limit " << limit;
+    }
   }
 }
 
