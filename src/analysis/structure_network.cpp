@@ -97,12 +97,22 @@ std::string bridge_evidence(const Dataset& d, const BridgeLink& x, const std::st
                        text::facility(d, lone), scope, d.facilities[lone].id,
                        facilities(lone_from ? x.to_side : x.from_side));
   }
-  return fmt::format("{} is the only connection in {} between the {} on {}'s side and the {} on {}'s side", head,
-                     scope, facilities(x.from_side), from, x.to_side, to);
+  // The smaller side named, when it is few: "the 3 facilities on a's side (a, b and c)".
+  std::string names;
+  for (std::size_t k = 0; k < x.cut_off.size(); ++k) {
+    names += k == 0 ? " (" : k + 1 == x.cut_off.size() ? " and " : ", ";
+    names += d.facilities[x.cut_off[k]].id;
+  }
+  if (!names.empty()) names += ")";
+  const bool from_named = x.from_side <= x.to_side;
+  return fmt::format("{} is the only connection in {} between the {} on {}'s side{} and the {} on {}'s side{}", head,
+                     scope, facilities(x.from_side), from, from_named ? names : "", x.to_side, to,
+                     from_named ? "" : names);
 }
 
 void connectivity(const Dataset& d, const SupplyGraph& graph, const GraphMask& facilities, NetworkStructure& r) {
   const Biconnectivity b = articulation_points_and_bridges(graph, facilities, {.sizes = true});
+  const auto by_id = [&](Index x, Index y) { return d.facilities[x].id < d.facilities[y].id; };
   std::vector<std::size_t> order(b.articulation_points.size());
   for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
   std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
@@ -114,7 +124,6 @@ void connectivity(const Dataset& d, const SupplyGraph& graph, const GraphMask& f
     r.articulation_points.push_back(f);
     r.articulation_splits.push_back(split);
     CutOff named = cut_off_by(graph, facilities, f, split, kNamedCutOff);
-    const auto by_id = [&](Index x, Index y) { return d.facilities[x].id < d.facilities[y].id; };
     std::sort(named.cut_off.begin(), named.cut_off.end(), by_id);
     std::sort(named.stays.begin(), named.stays.end(), by_id);
     r.articulation_evidence.push_back(articulation_evidence(d, f, split, named, scope(r.element)));
@@ -122,7 +131,14 @@ void connectivity(const Dataset& d, const SupplyGraph& graph, const GraphMask& f
   }
   // Bridges ranked by what their loss cuts off: the facilities on the smaller side.
   for (std::size_t k = 0; k < b.bridges.size(); ++k) {
-    r.bridges.push_back({b.bridges[k], b.bridge_sides[k].source, b.bridge_sides[k].target, {}});
+    const Index e = b.bridges[k];
+    const BridgeSides& sides = b.bridge_sides[k];
+    BridgeLink& x = r.bridges.emplace_back(BridgeLink{e, sides.source, sides.target, {}, {}});
+    const Index smaller = sides.source <= sides.target ? graph.source(e) : graph.target(e);
+    if (std::min(sides.source, sides.target) <= kNamedCutOff) {
+      x.cut_off = bridge_side(graph, facilities, e, smaller, kNamedCutOff);
+      std::sort(x.cut_off.begin(), x.cut_off.end(), by_id);
+    }
   }
   const auto rank = [&](const BridgeLink& x) {
     const Link& link = d.links[x.link];

@@ -632,6 +632,34 @@ Biconnectivity articulation_points_and_bridges(const SupplyGraph& graph, const G
   return Biconnect(graph, mask).run(options);
 }
 
+namespace {
+// The vertices joined to `start` by usable edges without passing vertex `avoid` or edge
+// `avoid_edge`, in `piece` (start first); false, with `piece` cut short, once there are more than
+// `most`. For small pieces: `piece` is searched linearly.
+bool bounded_piece(const SupplyGraph& graph, const GraphMask& mask, Index start, Index avoid, Index avoid_edge,
+                   std::size_t most, std::vector<Index>& piece) {
+  piece.assign(1, start);
+  for (std::size_t k = 0; k < piece.size(); ++k) {
+    for (const Adjacent& b : graph.both(piece[k])) {
+      if (b.vertex == avoid || b.edge == avoid_edge || !edge_usable(graph, mask, b.edge) ||
+          std::find(piece.begin(), piece.end(), b.vertex) != piece.end()) {
+        continue;
+      }
+      piece.push_back(b.vertex);
+      if (piece.size() > most) return false;
+    }
+  }
+  return true;
+}
+}  // namespace
+
+std::vector<Index> bridge_side(const SupplyGraph& graph, const GraphMask& mask, Index edge, Index end, Index limit) {
+  std::vector<Index> side;
+  if (!bounded_piece(graph, mask, end, kNone, edge, limit, side)) return {};
+  std::sort(side.begin(), side.end());
+  return side;
+}
+
 // A piece other than the largest has at most split.total - split.largest vertices, so a search
 // from a neighbour of v (not through v) that finds more is in the largest piece; where the largest
 // is small enough to list, the searches find it whole. The searches start from the neighbours with
@@ -658,18 +686,7 @@ CutOff cut_off_by(const SupplyGraph& graph, const GraphMask& mask, Index v, cons
   for (const auto& [links, start] : starts) {
     if (!list_largest && found == cut_off) break;   // the rest is the largest piece
     if (placed(start)) continue;
-    piece.assign(1, start);
-    bool largest = false;
-    for (std::size_t k = 0; k < piece.size() && !largest; ++k) {
-      for (const Adjacent& b : graph.both(piece[k])) {
-        if (b.vertex == v || !edge_usable(graph, mask, b.edge) || holds(piece, b.vertex)) continue;
-        piece.push_back(b.vertex);
-        if (piece.size() > most) {
-          largest = true;
-          break;
-        }
-      }
-    }
+    const bool largest = !bounded_piece(graph, mask, start, v, kNone, most, piece);
     if (largest) {
       any_largest = true;
     } else {

@@ -270,7 +270,8 @@ json chokepoints_json(const Dataset& ds, const StructureReport& rep) {
       const Link& l = ds.links[b.link];
       row["bridges"].push_back({{"from", ds.facilities[l.from].id}, {"to", ds.facilities[l.to].id},
                                 {"material", ds.materials[l.material].id}, {"from_side", b.from_side},
-                                {"to_side", b.to_side}, {"evidence", b.evidence}});
+                                {"to_side", b.to_side}, {"cut_off_facilities", facility_ids(ds, b.cut_off)},
+                                {"evidence", b.evidence}});
     }
     row["betweenness"] = json::array();
     for (const auto& b : n.betweenness) row["betweenness"].push_back({{"facility", ds.facilities[b.facility].id}, {"score", b.score}});

@@ -89,6 +89,9 @@ struct BridgeLink {
   Index link = kNone;
   Index from_side = 0;  ///< facilities still joined to the link's supplier once it is lost (itself included)
   Index to_side = 0;    ///< the same for its customer
+  /// the facilities on the smaller side (the supplier's when equal), by id, when at most
+  /// kNamedCutOff (else empty)
+  std::vector<Index> cut_off;
   std::string evidence;
 };
 

@@ -63,4 +63,8 @@ struct CutOff {
 CutOff cut_off_by(const SupplyGraph& graph, const GraphMask& mask, Index v, const ArticulationSplit& split,
                   Index limit);
 
+/// The vertices still joined to `end` (an end of `edge`) once `edge` is lost, ascending; empty
+/// when more than `limit`. For a bridge, whose sides articulation_points_and_bridges counts.
+std::vector<Index> bridge_side(const SupplyGraph& graph, const GraphMask& mask, Index edge, Index end, Index limit);
+
 }  // namespace chokepoint

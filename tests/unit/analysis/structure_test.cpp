@@ -195,7 +195,10 @@ TEST(Network, ArticulationPointsBridgesAndBetweenness) {
   EXPECT_EQ(overall.bridges[0].to_side, 5u);
   EXPECT_EQ(overall.bridges[0].evidence,
             "the link sep-my -> magnet-jp (ndpr-oxide) is the only connection in the facility graph between the 2 "
-            "facilities on sep-my's side and the 5 on magnet-jp's side");
+            "facilities on sep-my's side (mine-au and sep-my) and the 5 on magnet-jp's side");
+  // The smaller side, by id, when three or fewer.
+  EXPECT_EQ(overall.bridges[0].cut_off, (std::vector<Index>{m.mine_au, m.sep_my}));
+  EXPECT_EQ(overall.bridges[1].cut_off, (std::vector<Index>{m.mine_au}));
   EXPECT_EQ(overall.bridges[1].evidence,
             "the link mine-au -> sep-my (concentrate) is the only link of mine-au (mine, Australia) in the facility "
             "graph; losing it cuts mine-au off from the 6 facilities on the other side");

@@ -185,7 +185,20 @@ BridgeSides sides_without(const SupplyGraph& g, const GraphMask& m, Index remove
 void check_bridge_sides(const SupplyGraph& g, const GraphMask& m, const Biconnectivity& b, int round) {
   ASSERT_EQ(b.bridge_sides.size(), b.bridges.size()) << "round " << round;
   for (std::size_t k = 0; k < b.bridges.size(); k += std::max<std::size_t>(1, b.bridges.size() / 100)) {
-    ASSERT_EQ(b.bridge_sides[k], sides_without(g, m, b.bridges[k])) << "round " << round << " bridge " << b.bridges[k];
+    const Index e = b.bridges[k];
+    ASSERT_EQ(b.bridge_sides[k], sides_without(g, m, e)) << "round " << round << " bridge " << e;
+    // bridge_side lists each side's vertices up to a limit of 1, 3 and every vertex.
+    const std::vector<Index> root = component_roots(g, m, kNone, e);
+    for (const Index end : {g.source(e), g.target(e)}) {
+      std::vector<Index> side;
+      for (Index v = 0; v < g.vertex_count(); ++v) {
+        if (m.vertex(v) && root[v] == root[end]) side.push_back(v);
+      }
+      for (const Index limit : {Index{1}, Index{3}, g.vertex_count()}) {
+        ASSERT_EQ(bridge_side(g, m, e, end, limit), side.size() <= limit ? side : std::vector<Index>{})
+            << "round " << round << " bridge " << e << " end " << end << " limit " << limit;
+      }
+    }
   }
 }
 
