@@ -67,6 +67,10 @@ std::string articulation_evidence(const Dataset& d, Index f, const ArticulationS
     }
     return names;
   };
+  if (split.largest == 1 && split.pieces > 2) {   // no piece to name as the one that stays
+    return fmt::format("losing {} splits {} there: the {} other facilities of its part lose every link to each other",
+                       text::facility(d, f), scope, split.total);
+  }
   const Index cut_off = split.total - split.largest;
   const std::string who =
       named.cut_off.empty() ? fmt::format("{} {}", cut_off, cut_off == 1 ? "facility" : "facilities") : list(named.cut_off);

@@ -177,6 +177,36 @@ TEST(Structure, AsOfDateSwitchesLinksOff) {
   EXPECT_NEAR(r.max_flow, 60.0, 1e-9);
 }
 
+// A separator whose every neighbour has no other link: no piece is larger than another, so none
+// is named as the one that stays.
+TEST(Network, AStarSaysItsNeighboursLoseEveryLinkToEachOther) {
+  Dataset d;
+  const Index cn = add_country(d, "CN", -0.5, "China");
+  const Index concentrate = add_material(d, "concentrate", Form::concentrate, Basis::reo, {});
+  const Index ndpr = add_material(d, "ndpr-oxide", Form::oxide, Basis::reo, {{"Nd", 0.75}, {"Pr", 0.25}});
+  const Index sep = add_facility(d, "sep", Stage::separation, cn);
+  add_output(d, sep, ndpr, 3000);
+  for (const char* id : {"mine-a", "mine-b", "mine-c"}) {
+    const Index mine = add_facility(d, id, Stage::mine, cn);
+    set_distribution(d, mine, {{"La", 80}, {"Nd", 20}});
+    add_output(d, mine, concentrate, 1000);
+    add_link(d, mine, sep, concentrate);
+  }
+  const Index sink = add_facility(d, "sink", Stage::demand, cn);
+  add_link(d, sep, sink, ndpr);
+  d.build_indexes();
+  const SupplyGraph g = SupplyGraph::build(d);
+  const NetworkStructure overall = analyze_network(d, g, overall_view(g, compute_carriage(d)), -1);
+  ASSERT_EQ(overall.articulation_points, (std::vector<Index>{sep}));
+  EXPECT_EQ(overall.articulation_splits[0], (ArticulationSplit{4, 1, 4}));
+  EXPECT_EQ(overall.articulation_evidence[0],
+            "losing sep (separation, China) splits the facility graph there: the 4 other facilities of its part lose "
+            "every link to each other");
+  // Each link is a bridge with one facility on its smaller side, named.
+  ASSERT_EQ(overall.bridges.size(), 4u);
+  for (const BridgeLink& b : overall.bridges) EXPECT_EQ(b.cut_off.size(), 1u);
+}
+
 TEST(Network, ArticulationPointsBridgesAndBetweenness) {
   const Magnets m;
   const SupplyGraph g = SupplyGraph::build(m.d);
