@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "chokepoint/core/text.hpp"
 #include "chokepoint/graph/dominators.hpp"
 #include "chokepoint/graph/max_flow.hpp"
 #include "chokepoint/graph/reachability.hpp"
@@ -170,6 +171,23 @@ std::optional<StructureTarget> resolve_target(const Dataset& dataset, std::strin
   }
   if (target.facilities.empty()) return std::nullopt;
   return target;
+}
+
+std::optional<std::string> closest_target(const Dataset& dataset, std::string_view spec) {
+  std::vector<std::string> names;
+  names.reserve(dataset.facilities.size() + dataset.countries.size() + dataset.groups.size());
+  std::vector<std::uint8_t> has_demand(dataset.countries.size(), 0);
+  for (const Facility& f : dataset.facilities) {
+    names.push_back(f.id);
+    if (f.stage == Stage::demand && f.country != kNone) has_demand[f.country] = 1;
+  }
+  for (Index c = 0; c < dataset.countries.size(); ++c) {
+    if (has_demand[c]) names.push_back(dataset.countries[c].code);
+  }
+  for (const Group& g : dataset.groups) {
+    if (std::any_of(g.members.begin(), g.members.end(), [&](Index c) { return has_demand[c] != 0; })) names.push_back(g.id);
+  }
+  return closest_match(spec, names);
 }
 
 std::vector<StructureTarget> demand_targets(const Dataset& dataset) {

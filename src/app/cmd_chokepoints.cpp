@@ -68,6 +68,13 @@ StructureOptions structure_options(const Dataset& ds, const ChokepointOptions& o
   return so;
 }
 
+// A target spec that names nothing: the error, with the closest name that would do.
+void unknown_target(const Dataset& ds, const std::string& spec) {
+  const std::optional<std::string> near = closest_target(ds, spec);
+  fmt::print(stderr, "chokepoint: error: '{}' is neither a facility nor a country or group with demand sinks{}\n", spec,
+             near ? fmt::format("; did you mean '{}'?", *near) : std::string());
+}
+
 int run_chokepoints(const ChokepointOptions& opt, const GlobalOptions& global) {
   const auto elements = elements_option(opt.element);
   auto ds = load_or_report(opt.dataset, global);
@@ -76,7 +83,7 @@ int run_chokepoints(const ChokepointOptions& opt, const GlobalOptions& global) {
   for (const auto& spec : target_specs(opt, *ds)) {
     auto t = resolve_target(*ds, spec);
     if (!t) {
-      fmt::print(stderr, "chokepoint: error: '{}' is neither a facility nor a country or group with demand sinks\n", spec);
+      unknown_target(*ds, spec);
       return kExitUsage;
     }
     targets.push_back(std::move(*t));
@@ -107,7 +114,7 @@ int run_dependencies(const ChokepointOptions& opt, const GlobalOptions& global) 
     auto facilities = resolve_consumers(*ds, spec);
     auto target = resolve_target(*ds, spec);
     if (facilities.empty() || !target) {
-      fmt::print(stderr, "chokepoint: error: '{}' is neither a facility nor a country or group with demand sinks\n", spec);
+      unknown_target(*ds, spec);
       return kExitUsage;
     }
     DependencyOptions dopt;

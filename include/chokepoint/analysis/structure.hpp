@@ -28,6 +28,9 @@ struct StructureTarget {
 /// A facility id, else the demand sinks located in a country or group ("US", "EU"); nullopt when
 /// the spec names nothing or the country has no demand sink.
 std::optional<StructureTarget> resolve_target(const Dataset& dataset, std::string_view spec);
+/// What resolve_target would accept that is closest to a spec it did not (a typo, a code in the
+/// wrong case): a facility id, or a country or group with demand sinks.
+std::optional<std::string> closest_target(const Dataset& dataset, std::string_view spec);
 /// Every demand sink on its own, in id order.
 std::vector<StructureTarget> demand_targets(const Dataset& dataset);
 

@@ -179,6 +179,15 @@ TEST(Structure, AsOfDateSwitchesLinksOff) {
 
 // A separator whose every neighbour has no other link: no piece is larger than another, so none
 // is named as the one that stays.
+// A spec that names nothing: the closest facility id, or country with demand sinks.
+TEST(Targets, ClosestTargetSuggestsWhatResolveWouldTake) {
+  const Magnets m;
+  EXPECT_EQ(closest_target(m.d, "mine-ch"), "mine-cn");
+  EXPECT_EQ(closest_target(m.d, "us"), "US");
+  EXPECT_EQ(closest_target(m.d, "au"), std::nullopt);   // Australia has no demand sink
+  EXPECT_EQ(closest_target(m.d, "nothing-like-it"), std::nullopt);
+}
+
 TEST(Network, AStarSaysItsNeighboursLoseEveryLinkToEachOther) {
   Dataset d;
   const Index cn = add_country(d, "CN", -0.5, "China");
