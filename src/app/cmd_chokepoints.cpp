@@ -41,9 +41,7 @@ std::vector<int> elements_option(const std::string& text) {
     for (int e = 0; e < kRareEarthCount; ++e) all[static_cast<std::size_t>(e)] = e;
     return all;
   }
-  auto e = parse_element(text);
-  if (!e || !is_rare_earth(*e)) throw CLI::ValidationError("--element", "'" + text + "' is not a rare earth (Dy, Nd, ...)");
-  return {rare_earth_index(*e)};
+  return {rare_earth_option(text)};
 }
 
 std::vector<std::string> target_specs(const ChokepointOptions& opt, const Dataset& ds) {

@@ -23,15 +23,9 @@ struct ConcentrationCliOptions {
 int run_concentration(const ConcentrationCliOptions& opt, const GlobalOptions& global) {
   std::optional<Stage> stage;
   if (!opt.stage.empty()) {
-    stage = parse_stage(opt.stage);
-    if (!stage) throw CLI::ValidationError("--stage", "unknown stage '" + opt.stage + "'");
+    stage = stage_option(opt.stage);
   }
-  int element = -1;
-  if (!opt.element.empty()) {
-    auto e = parse_element(opt.element);
-    if (!e || !is_rare_earth(*e)) throw CLI::ValidationError("--element", "'" + opt.element + "' is not a rare earth (Dy, Nd, ...)");
-    element = rare_earth_index(*e);
-  }
+  const int element = opt.element.empty() ? -1 : rare_earth_option(opt.element);
   auto ds = load_or_report(opt.dataset, global);
   if (!ds) return kExitFindings;
   ConcentrationOptions co;

@@ -28,10 +28,7 @@ struct DiagramOptions {
 
 std::optional<int> parse_element_option(const std::string& text) {
   if (text.empty()) return std::nullopt;
-  const auto e = parse_element(text);
-  const int re = e ? rare_earth_index(*e) : -1;
-  if (re < 0) throw CLI::ValidationError("--element", "'" + text + "' is not a rare-earth symbol such as Nd, Dy or Tb");
-  return re;
+  return rare_earth_option(text);
 }
 
 RenderFormat output_format(const DiagramOptions& opt) {

@@ -1,5 +1,7 @@
 #include "common.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
@@ -8,6 +10,8 @@
 #include <fmt/format.h>
 
 #include "chokepoint/app/output.hpp"
+#include "chokepoint/core/elements.hpp"
+#include "chokepoint/core/text.hpp"
 
 namespace chokepoint {
 
@@ -21,6 +25,30 @@ CLI::Validator whole_number(unsigned least) {
                            std::numeric_limits<std::uint64_t>::max(), text);
       },
       fmt::format("INT>={}", least));
+}
+
+int rare_earth_option(const std::string& text) {
+  if (const auto e = parse_element(text); e && is_rare_earth(*e)) return rare_earth_index(*e);
+  std::vector<std::string> symbols;
+  for (const RareEarth& re : rare_earths()) symbols.emplace_back(re.symbol);
+  // One edit away from a two-letter symbol is another element's ('Fe' is not a typo of 'Ce'):
+  // those get a case-only match alone.
+  const std::optional<std::string> match = closest_match(text, symbols);
+  const bool same_letters = match && match->size() == text.size() &&
+                            std::equal(text.begin(), text.end(), match->begin(), [](char a, char b) {
+                              return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+                            });
+  const std::string near = match && (text.size() > 2 || same_letters) ? fmt::format("did you mean '{}'?", *match) : "";
+  throw CLI::ValidationError("--element", fmt::format("'{}' is not a rare-earth symbol such as Nd, Dy or Tb{}", text,
+                                                      near.empty() ? "" : "; " + near));
+}
+
+Stage stage_option(const std::string& text) {
+  if (const auto stage = parse_stage(text)) return *stage;
+  const std::vector<std::string> names = stage_names();
+  const std::string near = did_you_mean(text, names);
+  throw CLI::ValidationError("--stage", fmt::format("unknown stage '{}' ({}){}", text, fmt::join(names, ", "),
+                                                    near.empty() ? "" : "; " + near));
 }
 
 void add_report_options(CLI::App* cmd, ReportOptions& options) {

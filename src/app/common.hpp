@@ -37,5 +37,10 @@ std::optional<Dataset> load_or_report(const std::string& path, const GlobalOptio
 void print_diagnostics(const Diagnostics& diagnostics, const GlobalOptions& global);
 /// Parses an ISO date option or throws CLI::ValidationError.
 std::optional<Date> parse_date_option(const std::string& text, const std::string& option);
+/// A rare earth's index from its symbol in an --element option, or throws CLI::ValidationError
+/// with the closest symbol ("'dy' is not a rare-earth symbol; did you mean 'Dy'?").
+int rare_earth_option(const std::string& text);
+/// A stage from its name in a --stage option, or throws CLI::ValidationError with the closest name.
+Stage stage_option(const std::string& text);
 
 }  // namespace chokepoint
