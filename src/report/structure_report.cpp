@@ -213,7 +213,8 @@ Document chokepoints_document(const Dataset& ds, const StructureReport& rep, std
 }
 
 namespace {
-// The facilities an articulation point's loss cuts off, by id; null when there are too many to name.
+// The facilities a loss cuts off (an articulation point's, a bridge's smaller side), by id; null when
+// there are too many to name.
 json facility_ids(const Dataset& ds, const std::vector<Index>& facilities) {
   if (facilities.empty()) return nullptr;
   json ids = json::array();
