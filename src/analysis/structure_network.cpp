@@ -68,8 +68,14 @@ std::string articulation_evidence(const Dataset& d, Index f, const ArticulationS
     return names;
   };
   if (split.largest == 1 && split.pieces > 2) {   // no piece to name as the one that stays
-    return fmt::format("losing {} splits {} there: the {} other facilities of its part lose every link to each other",
-                       text::facility(d, f), scope, split.total);
+    std::vector<Index> all = named.cut_off;
+    if (!all.empty() && !named.stays.empty()) {
+      all.insert(all.end(), named.stays.begin(), named.stays.end());
+      std::sort(all.begin(), all.end(), [&](Index x, Index y) { return d.facilities[x].id < d.facilities[y].id; });
+    }
+    return fmt::format("losing {} splits {} there: the {} other facilities of its part{} lose every link to each other",
+                       text::facility(d, f), scope, split.total,
+                       all.size() == split.total ? fmt::format(", {},", list(all)) : std::string());
   }
   const Index cut_off = split.total - split.largest;
   const std::string who =

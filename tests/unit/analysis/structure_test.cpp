@@ -209,8 +209,18 @@ TEST(Network, AStarSaysItsNeighboursLoseEveryLinkToEachOther) {
   ASSERT_EQ(overall.articulation_points, (std::vector<Index>{sep}));
   EXPECT_EQ(overall.articulation_splits[0], (ArticulationSplit{4, 1, 4}));
   EXPECT_EQ(overall.articulation_evidence[0],
-            "losing sep (separation, China) splits the facility graph there: the 4 other facilities of its part lose "
-            "every link to each other");
+            "losing sep (separation, China) splits the facility graph there: the 4 other facilities of its part, "
+            "mine-a (mine, China), mine-b (mine, China), mine-c (mine, China) and sink (demand, China), lose every "
+            "link to each other");
+  // The same with three mines alone (the sink switched off).
+  GraphMask no_sink = overall_view(g, compute_carriage(d));
+  if (no_sink.vertex_on.empty()) no_sink.vertex_on.assign(g.vertex_count(), 1);
+  no_sink.vertex_on[sink] = 0;
+  const NetworkStructure mines = analyze_network(d, g, no_sink, -1);
+  ASSERT_EQ(mines.articulation_points, (std::vector<Index>{sep}));
+  EXPECT_EQ(mines.articulation_evidence[0],
+            "losing sep (separation, China) splits the facility graph there: the 3 other facilities of its part, "
+            "mine-a (mine, China), mine-b (mine, China) and mine-c (mine, China), lose every link to each other");
   // Each link is a bridge with one facility on its smaller side, named.
   ASSERT_EQ(overall.bridges.size(), 4u);
   for (const BridgeLink& b : overall.bridges) EXPECT_EQ(b.cut_off.size(), 1u);
