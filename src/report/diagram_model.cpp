@@ -152,26 +152,30 @@ std::vector<StructureTarget> targets(const Context& c) {
   return out;
 }
 
-// The rare earths a target takes: those its demand materials carry, or its incoming links when mixed.
-std::vector<int> demanded_elements(const Context& c, const StructureTarget& target) {
-  if (c.request.element) return {*c.request.element};
-  ReMask bits = 0;
-  for (Index f : target.facilities) {
-    bool fixed = !c.ds.facilities[f].demand.empty();
-    for (const DemandEntry& d : c.ds.facilities[f].demand) {
-      const Material& m = c.ds.materials[d.material];
-      fixed = fixed && !m.mixed;
-      for (int e = 0; e < kRareEarthCount; ++e) {
-        if (m.carries(e)) bits |= ReMask{1} << e;
+// The rare earths each target takes, a bit each: those its demand materials carry, or its
+// incoming links when mixed.
+std::vector<ReMask> demanded_elements(const Context& c, const std::vector<StructureTarget>& targets) {
+  std::vector<ReMask> out;
+  for (const StructureTarget& target : targets) {
+    if (c.request.element) {
+      out.push_back(ReMask{1} << *c.request.element);
+      continue;
+    }
+    ReMask bits = 0;
+    for (Index f : target.facilities) {
+      bool fixed = !c.ds.facilities[f].demand.empty();
+      for (const DemandEntry& d : c.ds.facilities[f].demand) {
+        const Material& m = c.ds.materials[d.material];
+        fixed = fixed && !m.mixed;
+        for (int e = 0; e < kRareEarthCount; ++e) {
+          if (m.carries(e)) bits |= ReMask{1} << e;
+        }
+      }
+      if (!fixed) {
+        for (Index l : c.ds.in_links(f)) bits |= c.carriage.link[l];
       }
     }
-    if (!fixed) {
-      for (Index l : c.ds.in_links(f)) bits |= c.carriage.link[l];
-    }
-  }
-  std::vector<int> out;
-  for (int e = 0; e < kRareEarthCount; ++e) {
-    if (bits & (ReMask{1} << e)) out.push_back(e);
+    out.push_back(bits);
   }
   return out;
 }
@@ -181,8 +185,7 @@ void structure(Context& c) {
   options.view.as_of = c.date;
   options.retained_shares = false;
   const std::vector<StructureTarget> all = targets(c);
-  std::vector<std::vector<int>> wanted;
-  for (const StructureTarget& target : all) wanted.push_back(demanded_elements(c, target));
+  const std::vector<ReMask> wanted = demanded_elements(c, all);
   const auto record = [&](const StructureTarget& target, int e, const std::vector<MustPassFacility>& facilities,
                           const std::vector<MustPassCountry>& countries) {
     for (const auto& m : facilities) {
@@ -204,7 +207,7 @@ void structure(Context& c) {
   for (int e = 0; e < kRareEarthCount; ++e) {
     std::optional<ElementStructure> element;   // prepared when a target first asks for it
     for (std::size_t t = 0; t < all.size(); ++t) {
-      if (std::find(wanted[t].begin(), wanted[t].end(), e) == wanted[t].end()) continue;
+      if ((wanted[t] >> e & 1) == 0) continue;
       if (!element) element = prepare_element(c.ds, c.graph, c.carriage, e);
       const StructureTarget& target = all[t];
       if (!c.focus) {
@@ -474,12 +477,17 @@ void country_stage_findings(const Context& c, const std::map<CountryStage, std::
     keys.push_back(key);
     members.push_back(facilities);
   }
-  std::map<int, GraphMask> views;
-  for (const StructureTarget& target : targets(c)) {
-    for (int e : demanded_elements(c, target)) {
-      auto it = views.find(e);
-      if (it == views.end()) it = views.emplace(e, element_view(c.ds, c.graph, c.carriage, e).mask).first;
-      const std::vector<std::uint8_t> cut = cut_off_by_each(c.graph, it->second, c.graph.root(), target.facilities, members);
+  // One element's view at a time (each is a byte per facility and per link); what is recorded
+  // goes into sets, so the order of the work does not show.
+  const std::vector<StructureTarget> all = targets(c);
+  const std::vector<ReMask> wanted = demanded_elements(c, all);
+  for (int e = 0; e < kRareEarthCount; ++e) {
+    std::optional<GraphMask> view;
+    for (std::size_t t = 0; t < all.size(); ++t) {
+      if ((wanted[t] >> e & 1) == 0) continue;
+      if (!view) view = element_view(c.ds, c.graph, c.carriage, e).mask;
+      const StructureTarget& target = all[t];
+      const std::vector<std::uint8_t> cut = cut_off_by_each(c.graph, *view, c.graph.root(), target.facilities, members);
       if (cut[0] != 0) continue;   // not reached at all
       for (std::size_t k = 0; k < keys.size(); ++k) {
         if (cut[k + 1] == 0) continue;
