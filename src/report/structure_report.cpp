@@ -146,7 +146,10 @@ Document chokepoints_document(const Dataset& ds, const StructureReport& rep, std
     if (n.element >= 0 && n.articulation_points.empty() && n.betweenness.empty()) continue;
     Table art{fmt::format("network-{}", n.element < 0 ? std::string("all") : symbol(n.element)),
               fmt::format("Articulation points and betweenness ({})", scope),
-              {{"facility"}, {"country"}, {"stage"}, {"articulation point"}, {"betweenness", Align::right}}, {}, "(none)"};
+              {{"facility"}, {"country"}, {"stage"}, {"articulation point"}, {"cuts off", Align::right},
+               {"betweenness", Align::right}},
+              {},
+              "(none)"};
     // The top betweenness scores, then up to `top` articulation points, highest betweenness first.
     // Every articulation point's score, not only those in the top betweenness list.
     std::unordered_map<Index, double> score;
@@ -159,10 +162,7 @@ Document chokepoints_document(const Dataset& ds, const StructureReport& rep, std
     for (std::size_t k = 0; k < n.articulation_points.size(); ++k) {
       cut_vertex.emplace(n.articulation_points[k], n.articulation_splits[k].total - n.articulation_splits[k].largest);
     }
-    const auto cut_off = [&](Index f) {
-      const auto it = cut_vertex.find(f);
-      return it == cut_vertex.end() ? std::string() : fmt::format("yes, cuts off {}", it->second);
-    };
+    const auto is_cut = [&](Index f) { return cut_vertex.count(f) != 0; };
     std::vector<Index> shown;
     std::unordered_set<Index> in_table;
     for (std::size_t k = 0; k < n.betweenness.size() && (!top || k < top); ++k) {
@@ -188,7 +188,8 @@ Document chokepoints_document(const Dataset& ds, const StructureReport& rep, std
     }
     for (Index f : shown) {
       art.rows.push_back({Cell::str(ds.facilities[f].id), Cell::str(code(ds, ds.facilities[f].country)),
-                          Cell::str(stage_name(ds.facilities[f].stage)), Cell::str(cut_off(f)),
+                          Cell::str(stage_name(ds.facilities[f].stage)), Cell::str(is_cut(f) ? "yes" : ""),
+                          is_cut(f) ? Cell::num(static_cast<double>(cut_vertex.at(f)), 0) : Cell::str(""),
                           Cell::num(score_of(f), 1)});
     }
     doc.table(art);
