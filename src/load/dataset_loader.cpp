@@ -77,7 +77,7 @@ struct GroupRefs { std::vector<Ref> members; };
 /// An output's or a demand entry's references in their wide form: YAML, and CSV rows whose ids
 /// are not plain views of the table's text.
 struct FigureRefs { Ref material; Ref source; Site record; };
-/// An output's or a demand entry's references, 24 bytes (the wide form is 80, and a vector of
+/// An output's or a demand entry's references, 20 bytes (the wide form is 80, and a vector of
 /// them per facility cost 96 bytes more a figure): a large dataset has a million figures. Like
 /// LinkRefs, a CSV row keeps where each id's text starts and how long it is; others keep an index
 /// into the builder's FigureRefs. A facility's figures are chained in the order it lists them.
@@ -86,12 +86,13 @@ struct FigureRow {
   static constexpr std::uint32_t kWide = 0xFFFFFFFFu;   ///< `table`: the refs are wide_figures[record]
   std::uint32_t table = kWide;           ///< Site::kTable | table index, or kWide
   std::uint32_t record = 0;              ///< CSV: offset of the row's first cell; wide: index
-  std::array<std::uint32_t, 2> text{};   ///< CSV: where each id's text starts in the table
-  std::array<std::uint16_t, 2> length{}; ///< CSV: its length in bytes; 0: not given
+  std::array<std::uint16_t, 2> after{};  ///< CSV: where each id's text starts, in bytes after `record`
+  std::array<std::uint8_t, 2> length{};  ///< CSV: its length in bytes; 0: not given
   Index next = kNone;                    ///< the facility's next output (or demand entry)
   [[nodiscard]] bool wide() const { return table == kWide; }
+  [[nodiscard]] std::uint32_t text(Which which) const { return record + after[which]; }
 };
-static_assert(sizeof(FigureRow) == 24);
+static_assert(sizeof(FigureRow) == 20);
 /// The first and last of a facility's outputs (or demand entries) in the builder's FigureRows.
 struct FigureChain {
   Index first = kNone, last = kNone;
@@ -123,21 +124,23 @@ struct FacilityRefs {
 /// of the table's text (a quoted id with "" escapes, or one longer than a compact reference holds).
 struct WideLinkRefs { Ref from, to, material, source; Site record; };
 
-/// A link's references, 32 bytes (the wide form is 144): a large dataset has three million links,
+/// A link's references, 20 bytes (the wide form is 144): a large dataset has three million links,
 /// and at 1e6 facilities the wide form was 412 MiB of the load's peak. A CSV row keeps where each
-/// id's text starts in its table and how long it is; the cell's line and column are worked out
-/// from the offset only when a diagnostic needs them (csv::Table::cell_at). Other links keep an
-/// index into the builder's WideLinkRefs.
+/// id's text starts, counted from the row's first cell, and how long it is; the cell's line and
+/// column are worked out from the offset only when a diagnostic needs them (csv::Table::cell_at).
+/// Other links, and rows whose ids lie further into the row or are longer than these fields
+/// hold, keep an index into the builder's WideLinkRefs.
 struct LinkRefs {
   enum Which : std::uint8_t { from, to, material, source };
   static constexpr std::uint32_t kWide = 0xFFFFFFFFu;   ///< `table`: the refs are wide[record]
   std::uint32_t table = kWide;           ///< Site::kTable | table index, or kWide
   std::uint32_t record = 0;              ///< CSV: offset of the row's first cell; wide: index
-  std::array<std::uint32_t, 4> text{};   ///< CSV: where each id's text starts in the table
-  std::array<std::uint16_t, 4> length{}; ///< CSV: its length in bytes; 0: not given
+  std::array<std::uint16_t, 4> after{};  ///< CSV: where each id's text starts, in bytes after `record`
+  std::array<std::uint8_t, 4> length{};  ///< CSV: its length in bytes; 0: not given
   [[nodiscard]] bool wide() const { return table == kWide; }
+  [[nodiscard]] std::uint32_t text(Which which) const { return record + after[which]; }
 };
-static_assert(sizeof(LinkRefs) == 32);
+static_assert(sizeof(LinkRefs) == 20);
 
 /// Hashes std::string and std::string_view alike, so that maps of ids take views as keys to find.
 struct IdHash {
@@ -1058,7 +1061,7 @@ class DatasetBuilder {
     FigureRow row;
     row.table = Site::kTable | static_cast<std::uint32_t>(table_base_ + state_.tables.size());
     row.record = first.offset;
-    if (compact_cells(t, cells, row.text, row.length)) {
+    if (compact_cells(t, row.record, cells, row.after, row.length)) {
       chain_figure(chain, row);
       return;
     }
@@ -1078,7 +1081,7 @@ class DatasetBuilder {
       const FigureRefs& w = state_.wide_figures[row.record];
       return which == FigureRow::material ? w.material : w.source;
     }
-    return compact_ref(row.table, row.text[which], row.length[which]);
+    return compact_ref(row.table, row.text(which), row.length[which]);
   }
   /// Whether a figure names an id in that field, without reading the id (which may be text given back).
   [[nodiscard]] bool figure_names(const FigureRow& row, FigureRow::Which which) const {
@@ -1169,19 +1172,22 @@ class DatasetBuilder {
   /// are absent); false when one is not a plain view of the table's text (a quoted id with ""
   /// escapes) or is longer than a compact reference holds.
   template <std::size_t N>
-  static bool compact_cells(const csv::Table& t, const std::array<const csv::Cell*, N>& cells,
-                            std::array<std::uint32_t, N>& text, std::array<std::uint16_t, N>& length) {
+  static bool compact_cells(const csv::Table& t, std::uint32_t record, const std::array<const csv::Cell*, N>& cells,
+                            std::array<std::uint16_t, N>& after, std::array<std::uint8_t, N>& length) {
     for (std::size_t k = 0; k < N; ++k) {
       if (cells[k] == nullptr) continue;
       const std::optional<std::uint32_t> at = t.in_text(*cells[k]);
-      if (!at || cells[k]->text.size() > std::numeric_limits<std::uint16_t>::max()) return false;
-      text[k] = *at;
-      length[k] = static_cast<std::uint16_t>(cells[k]->text.size());
+      if (!at || *at < record || *at - record > std::numeric_limits<std::uint16_t>::max() ||
+          cells[k]->text.size() > std::numeric_limits<std::uint8_t>::max()) {
+        return false;
+      }
+      after[k] = static_cast<std::uint16_t>(*at - record);
+      length[k] = static_cast<std::uint8_t>(cells[k]->text.size());
     }
     return true;
   }
   /// A compact reference's id as a Ref; its cell's line and column are found when it is reported.
-  [[nodiscard]] Ref compact_ref(std::uint32_t table, std::uint32_t text, std::uint16_t length) const {
+  [[nodiscard]] Ref compact_ref(std::uint32_t table, std::uint32_t text, std::uint8_t length) const {
     if (length == 0) return {};
     const csv::Table& t = table_of(Site{table, 0, 0, 0});
     return Ref{t.text_at(text, length), Site{table, 0, 0, field_start(t, text)}};
@@ -1192,7 +1198,7 @@ class DatasetBuilder {
     LinkRefs refs;
     refs.table = Site::kTable | static_cast<std::uint32_t>(table_base_ + state_.tables.size());
     refs.record = first.offset;
-    if (compact_cells(t, cells, refs.text, refs.length)) {
+    if (compact_cells(t, refs.record, cells, refs.after, refs.length)) {
       state_.link_refs.push_back(refs);
       return;
     }
@@ -1204,7 +1210,7 @@ class DatasetBuilder {
   [[nodiscard]] std::string_view link_id(const LinkRefs& refs, LinkRefs::Which which) const {
     if (refs.wide()) return wide_ref(state_.wide_link_refs[refs.record], which).id;
     if (refs.length[which] == 0) return {};
-    return table_of(Site{refs.table, 0, 0, 0}).text_at(refs.text[which], refs.length[which]);
+    return table_of(Site{refs.table, 0, 0, 0}).text_at(refs.text(which), refs.length[which]);
   }
   /// Whether a link names an id in that field, without reading the id (which may be text given back).
   [[nodiscard]] bool link_names(const LinkRefs& refs, LinkRefs::Which which) const {
@@ -1214,7 +1220,7 @@ class DatasetBuilder {
   /// A link's reference as a Ref; a CSV cell's line and column are found when it is reported.
   [[nodiscard]] Ref link_ref(const LinkRefs& refs, LinkRefs::Which which) const {
     if (refs.wide()) return wide_ref(state_.wide_link_refs[refs.record], which);
-    return compact_ref(refs.table, refs.text[which], refs.length[which]);
+    return compact_ref(refs.table, refs.text(which), refs.length[which]);
   }
   /// Where a link's record starts: its CSV row or its YAML mapping.
   [[nodiscard]] Site link_site(const LinkRefs& refs) const {

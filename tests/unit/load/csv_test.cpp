@@ -773,6 +773,39 @@ TEST_F(CsvTables, AnOverlongLinkReferenceIsReportedWhole) {
   EXPECT_EQ(found, std::vector<std::string>{"E211 links.csv:3:3 whole"});
 }
 
+// A compact reference counts an id's start from its row's first cell in 16 bits and its length
+// in 8: an id of 256 bytes or more (never a valid one: ids stop at 128), or one more than 65,535
+// bytes into its row (behind a long note), keeps the wide form, and each is still resolved whole
+// and reported at its cell.
+TEST_F(CsvTables, IdsPastWhatACompactReferenceHoldsTakeTheWideForm) {
+  const std::string long_id(300, 'h');
+  const std::string note(70'000, 'n');
+  const std::pair<std::string, std::string> facilities{"facilities.csv",
+                                                       "id,name,country,stage\nm,M,CN,mine\ns,S,US,separation\n"};
+  const std::pair<std::string, std::string> outputs{"outputs.csv", "facility,material,production\nm,conc,1\n"};
+  const std::pair<std::string, std::string> distribution{"distribution.csv", "facility,element,percent\nm,Dy,100\n"};
+  auto r = load({facilities, outputs, distribution,
+                 {"links.csv", "notes,from,to,material\n,m,s,conc\n,m," + long_id + ",conc\n" + note + ",m,s,cnoc\n" +
+                                   note + ",m," + long_id + ",conc\n"}});
+  EXPECT_FALSE(r.dataset);
+  std::vector<std::string> found;
+  for (const auto& d : r.diagnostics.items()) found.push_back(d.code + " " + where(d) + " " + d.message);
+  const std::string unknown = "unknown facility '" + long_id + "'";
+  EXPECT_EQ(found, (std::vector<std::string>{"E211 links.csv:3:4 " + unknown, "E203 links.csv:4:70006 unknown material 'cnoc'",
+                                             "E211 links.csv:5:70004 " + unknown}));
+  // Links behind a long note resolve like the others.
+  auto ok = load({{"facilities.csv", facilities.second + "t,T,US,separation\n"}, outputs, distribution,
+                  {"links.csv", "notes,from,to,material\n,m,s,conc\n" + note + ",m,t,conc\n"}});
+  for (const auto& d : ok.diagnostics.items()) ADD_FAILURE() << d.code << " " << where(d) << " " << d.message;
+  ASSERT_TRUE(ok.dataset);
+  std::vector<std::string> ends;
+  for (const Link& l : ok.dataset->links) {
+    ends.push_back(ok.dataset->facilities[l.from].id + ">" + ok.dataset->facilities[l.to].id + ":" +
+                   ok.dataset->materials[l.material].id);
+  }
+  EXPECT_EQ(ends, (std::vector<std::string>{"m>s:conc", "m>t:conc"}));
+}
+
 // Outputs and demand entries keep their ids as positions in the table's text (FigureRow), chained
 // per facility in row order: a facility's rows may be anywhere in the file, and a quoted id with
 // "" escapes or an overlong one takes the wide form. Each id must still resolve to the right
