@@ -680,23 +680,20 @@ CutOff cut_off_by(const SupplyGraph& graph, const GraphMask& mask, Index v, cons
   std::vector<std::vector<Index>> pieces;
   std::vector<Index> piece;
   std::size_t found = 0;   // vertices in `pieces`
-  bool any_largest = false;
   const auto holds = [](const std::vector<Index>& set, Index x) { return std::find(set.begin(), set.end(), x) != set.end(); };
   const auto placed = [&](Index x) { return std::any_of(pieces.begin(), pieces.end(), [&](const auto& p) { return holds(p, x); }); };
   for (const auto& [links, start] : starts) {
     if (!list_largest && found == cut_off) break;   // the rest is the largest piece
     if (placed(start)) continue;
-    const bool largest = !bounded_piece(graph, mask, start, v, kNone, most, piece);
-    if (largest) {
-      any_largest = true;
-    } else {
+    if (bounded_piece(graph, mask, start, v, kNone, most, piece)) {   // else in the largest piece
       found += piece.size();
       pieces.push_back(piece);
     }
   }
   CutOff result;
-  if (!any_largest && !pieces.empty()) {
-    // Every piece was found whole: the largest stays, the one with the lowest vertex of those.
+  if (list_largest) {
+    // Every piece was found whole (none is larger than `most`): the largest stays, the one with
+    // the lowest vertex of those.
     const auto lowest = [](const std::vector<Index>& p) { return *std::min_element(p.begin(), p.end()); };
     std::size_t keep = pieces.size();
     for (std::size_t k = 0; k < pieces.size(); ++k) {
