@@ -86,16 +86,19 @@ int run_validate(const ValidateOptions& opt, const GlobalOptions& global) {
     DatasetLoad result;
     std::string summary;
     if (target.scenario) {
-      std::optional<fs::path> ds_path;
-      if (!opt.dataset.empty()) ds_path = opt.dataset;
-      else ds_path = scenario_dataset_path(target.path);
-      if (!ds_path) {
+      // The dataset: --dataset, else the scenario's own `dataset` (a problem with it is reported there).
+      std::optional<ScenarioDatasetRef> ds_ref;
+      if (!opt.dataset.empty()) ds_ref = ScenarioDatasetRef{opt.dataset, {target.path.generic_string(), 0, 0, 1}, {}};
+      else ds_ref = scenario_dataset_path(target.path);
+      if (!ds_ref) {
         result.diagnostics.error("E404", {target.path.generic_string(), 0, 0, 1},
                                  "no dataset to check this scenario against: pass --dataset or set 'dataset' in its "
                                  "scenario section");
-      } else if (const DatasetLoad& ds = dataset_for(*ds_path); !ds.dataset) {
-        result.diagnostics.error("E404", {target.path.generic_string(), 0, 0, 1},
-                                 fmt::format("its dataset '{}' does not load; validate it first", ds_path->generic_string()));
+      } else if (const DatasetLoad& ds = dataset_for(ds_ref->path); !ds.dataset) {
+        result.diagnostics
+            .error("E404", ds_ref->where,
+                   fmt::format("its dataset '{}' does not load; validate it first", ds_ref->path.generic_string()))
+            .source_line = ds_ref->source_line;
       } else {
         ScenarioLoad sc = load_scenario(target.path, *ds.dataset, load);
         result.diagnostics = std::move(sc.diagnostics);

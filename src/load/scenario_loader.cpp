@@ -401,7 +401,7 @@ class ScenarioBuilder {
     Index link_from = kNone, link_to = kNone, link_material = kNone;
     yaml::Node until_node;
     bool has_factor = false, has_capacity = false, has_status = false;
-    const auto what = fmt::format("a {} event", *type);
+    const auto what = fmt::format("{} {} event", e.type == EventType::outage ? "an" : "a", *type);
     const bool fine = r.each_key(n, what, event_keys(e.type), [&](const std::string& k, const yaml::Node& kn, const yaml::Node& v) {
       const bool link = e.type == EventType::link;
       if (k == "type") return;
@@ -533,15 +533,18 @@ ScenarioLoad load_scenario_from_string(std::string_view text, const std::string&
   return run(std::move(doc), name, dataset, base_dir, options, std::move(diags));
 }
 
-std::optional<fs::path> scenario_dataset_path(const fs::path& path) {
+std::optional<ScenarioDatasetRef> scenario_dataset_path(const fs::path& path) {
   Diagnostics ignored;
   auto doc = yaml::read_file(path, LoadLimits{}, ignored);
   if (!doc.ok) return std::nullopt;
+  const yaml::Reader r(doc, ignored, LoadLimits{});
   for (auto it = doc.root.begin(); it != doc.root.end(); ++it) {
     if (!it->first.IsScalar() || it->first.Scalar() != "scenario" || !it->second.IsMap()) continue;
     for (auto kv = it->second.begin(); kv != it->second.end(); ++kv) {
       if (kv->first.IsScalar() && kv->first.Scalar() == "dataset" && yaml::classify(kv->second) == yaml::ScalarKind::string) {
-        return path.parent_path() / kv->second.Scalar();
+        ScenarioDatasetRef ref{path.parent_path() / kv->second.Scalar(), r.at(kv->second), {}};
+        ref.source_line = r.line_text(ref.where.line);
+        return ref;
       }
     }
   }

@@ -23,8 +23,15 @@ ScenarioLoad load_scenario(const std::filesystem::path& path, const Dataset& dat
 /// Loads a scenario from text; includes are resolved relative to `base_dir`.
 ScenarioLoad load_scenario_from_string(std::string_view text, const std::string& name, const Dataset& dataset,
                                        const std::filesystem::path& base_dir = ".", const LoadOptions& options = {});
-/// The dataset a scenario file names in `scenario.dataset` (relative to the file), if any.
-std::optional<std::filesystem::path> scenario_dataset_path(const std::filesystem::path& path);
+/// The dataset a scenario file names in `scenario.dataset`: the path (relative to the file) and
+/// where it is written, for diagnostics about that dataset.
+struct ScenarioDatasetRef {
+  std::filesystem::path path;
+  SourceLocation where;
+  std::string source_line;
+};
+/// The dataset a scenario file names in `scenario.dataset`, if any.
+std::optional<ScenarioDatasetRef> scenario_dataset_path(const std::filesystem::path& path);
 /// True when a YAML file has a top-level `scenario:` section (cheap check on the text).
 bool looks_like_scenario(const std::filesystem::path& path);
 

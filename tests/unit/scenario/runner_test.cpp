@@ -179,6 +179,22 @@ events:
   }
 }
 
+TEST(ScenarioLoader, AnUnknownKeyNamesTheEventTypeWithItsArticle) {
+  auto r = load_scenario_from_string(R"(scenario: {id: keys, title: Keys}
+events:
+  - {type: outage, facility: lynas-malaysia, factor: 0, duration: 3}
+  - {type: capacity, facility: lynas-malaysia, capacity: 1, duration: 3}
+)", "keys.yaml", example());
+  ASSERT_FALSE(r.scenario);
+  std::vector<std::string> messages;
+  for (const auto& d : r.diagnostics.items()) {
+    if (d.code == "E201") messages.push_back(d.message);
+  }
+  ASSERT_EQ(messages.size(), 2u);
+  EXPECT_NE(messages[0].find("in an outage event"), std::string::npos) << messages[0];
+  EXPECT_NE(messages[1].find("in a capacity event"), std::string::npos) << messages[1];
+}
+
 TEST(ScenarioLoader, IncludesStackAndLaterFilesOverride) {
   const test_support::ScratchDir scratch("include");
   const fs::path& dir = scratch.path();
