@@ -52,7 +52,7 @@ int run_diagram(const DiagramOptions& opt, const GlobalOptions& global) {
   if (!ds) return kExitFindings;
   std::optional<Scenario> scenario;
   if (!opt.scenario.empty()) {
-    ScenarioLoad sc = load_scenario(opt.scenario, *ds);
+    ScenarioLoad sc = load_scenario(opt.scenario, *ds, command_load_options());
     sc.diagnostics.sort();
     print_diagnostics(sc.diagnostics, global);
     if (!sc.scenario) {

@@ -27,7 +27,7 @@ int run_diff(const DiffCommandOptions& opt, const GlobalOptions& global) {
   }
   auto old_dataset = load_or_report(opt.old_dataset, global);
   if (!old_dataset) return kExitFindings;
-  DatasetLoad loaded = load_dataset(opt.new_dataset);
+  DatasetLoad loaded = load_dataset(opt.new_dataset, command_load_options());
   loaded.diagnostics.sort();
   print_diagnostics(loaded.diagnostics, global);
 

@@ -79,7 +79,7 @@ int run_risk_command(const RiskCliOptions &opt, const GlobalOptions &global) {
       opt.structure_every.value_or(ds->facilities.size() < 1000 ? 1 : 0);
   std::optional<Scenario> scenario;
   if (!opt.scenario.empty()) {
-    ScenarioLoad sc = load_scenario(opt.scenario, *ds);
+    ScenarioLoad sc = load_scenario(opt.scenario, *ds, command_load_options());
     sc.diagnostics.sort();
     print_diagnostics(sc.diagnostics, global);
     if (!sc.scenario) {

@@ -40,7 +40,7 @@ std::optional<std::vector<Scenario>> load_scenarios(const std::vector<std::strin
   std::vector<Scenario> out;
   bool failed = false;
   for (const auto& p : paths) {
-    ScenarioLoad sc = load_scenario(p, ds);
+    ScenarioLoad sc = load_scenario(p, ds, command_load_options());
     sc.diagnostics.sort();
     print_diagnostics(sc.diagnostics, global);
     if (!sc.scenario) {

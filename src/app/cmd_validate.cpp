@@ -9,7 +9,7 @@
 #include "chokepoint/app/app.hpp"
 #include "chokepoint/load/loader.hpp"
 #include "chokepoint/load/scenario_loader.hpp"
-#include "commands.hpp"
+#include "common.hpp"
 
 namespace chokepoint {
 namespace {
@@ -21,6 +21,7 @@ struct ValidateOptions {
   bool strict = false;
   std::string format = "text";
   std::string dataset;   ///< the dataset scenarios are checked against
+  std::size_t max_per_code = kDiagnosticsPerCode;   ///< diagnostics listed per code; 0: all
 };
 
 /// One thing to validate: a dataset (file or directory) or a scenario file.
@@ -72,6 +73,7 @@ int run_validate(const ValidateOptions& opt, const GlobalOptions& global) {
   const bool color = use_color(global.color, 2);
   LoadOptions load;
   load.strict = opt.strict;
+  load.max_per_code = opt.max_per_code;
   std::size_t errors = 0, warnings = 0;
   nlohmann::ordered_json report = {{"schema", "chokepoint.validate/1"}, {"strict", opt.strict}};
   report["datasets"] = nlohmann::ordered_json::array();
@@ -79,7 +81,11 @@ int run_validate(const ValidateOptions& opt, const GlobalOptions& global) {
   const auto dataset_for = [&](const fs::path& p) -> const DatasetLoad& {
     const std::string key = fs::weakly_canonical(p).string();
     auto it = datasets.find(key);
-    if (it == datasets.end()) it = datasets.emplace(key, load_dataset(p, LoadOptions{})).first;
+    if (it == datasets.end()) {
+      LoadOptions quiet;   // only whether it loads matters here
+      quiet.max_per_code = 1;
+      it = datasets.emplace(key, load_dataset(p, quiet)).first;
+    }
     return it->second;
   };
   for (const auto& target : targets) {
@@ -127,6 +133,13 @@ int run_validate(const ValidateOptions& opt, const GlobalOptions& global) {
       entry["warnings"] = result.diagnostics.warning_count();
       entry["diagnostics"] = nlohmann::ordered_json::array();
       for (const auto& d : result.diagnostics.items()) entry["diagnostics"].push_back(to_json(d));
+      if (!result.diagnostics.omitted().empty()) {
+        // Found past --max-per-code: counted in "errors" and "warnings", not listed.
+        entry["omitted"] = nlohmann::ordered_json::array();
+        for (const auto& o : result.diagnostics.omitted()) {
+          entry["omitted"].push_back({{"severity", severity_name(o.severity)}, {"code", o.code}, {"count", o.count}});
+        }
+      }
       report["datasets"].push_back(std::move(entry));
       continue;
     }
@@ -134,6 +147,8 @@ int run_validate(const ValidateOptions& opt, const GlobalOptions& global) {
       if (opt.format == "github") fmt::print("{}\n", format_diagnostic_github(d));
       else fmt::print(stderr, "{}", format_diagnostic_text(d, color));
     }
+    if (opt.format == "github") fmt::print("{}", format_omitted(result.diagnostics, false, true));
+    else fmt::print(stderr, "{}", format_omitted(result.diagnostics, color));
     if (!summary.empty()) {
       fmt::print("{}: {}: {}\n", target.path.generic_string(), summary,
                  result.diagnostics.warning_count() ? fmt::format("{} warnings", result.diagnostics.warning_count())
@@ -165,6 +180,9 @@ Runner setup_validate(CLI::App& app, const GlobalOptions& global) {
                 "Require a source on every figure and link, flag facts older than five years; warnings fail");
   cmd->add_option("--dataset", opt->dataset,
                   "Dataset that scenario files are checked against (default: their scenario.dataset)");
+  cmd->add_option("--max-per-code", opt->max_per_code,
+                  "List at most N diagnostics of each code and count the rest (default 100; 0 lists every one)")
+      ->check(whole_number());
   cmd->add_option("--format", opt->format, "text (default), github (workflow annotations) or json")
       ->check(CLI::IsMember({"text", "github", "json"}));
   cmd->footer("Example:\n  chokepoint validate --strict data/rare-earths\n"

@@ -132,13 +132,27 @@ void emit_report(const std::function<Document()>& doc, const std::function<nlohm
   emit(options.output, text);
 }
 
+std::string format_omitted(const Diagnostics& diagnostics, bool color, bool github) {
+  std::string out;
+  for (const OmittedDiagnostics& o : diagnostics.omitted()) {
+    const std::string text =
+        fmt::format("{} more {}[{}] not shown: the first {} of each code are listed ('chokepoint validate "
+                    "--max-per-code 0' lists every one)",
+                    o.count, severity_name(o.severity), o.code, diagnostics.limit());
+    if (github) out += fmt::format("::notice title={}::{}\n", o.code, text);
+    else out += fmt::format("{}note:{} {}\n", color ? "\033[1m" : "", color ? "\033[0m" : "", text);
+  }
+  return out;
+}
+
 void print_diagnostics(const Diagnostics& diagnostics, const GlobalOptions& global) {
   const bool color = use_color(global.color, 2);
   for (const auto& d : diagnostics.items()) fmt::print(stderr, "{}", format_diagnostic_text(d, color));
+  fmt::print(stderr, "{}", format_omitted(diagnostics, color));
 }
 
 std::optional<Dataset> load_or_report(const std::string& path, const GlobalOptions& global) {
-  DatasetLoad result = load_dataset(path);
+  DatasetLoad result = load_dataset(path, command_load_options());
   result.diagnostics.sort();
   print_diagnostics(result.diagnostics, global);
   if (!result.dataset) {

@@ -31,9 +31,21 @@ void add_report_options(CLI::App* cmd, ReportOptions& options);
 /// JSON is written as nlohmann's dump(2) would, a piece at a time: the text is never held whole.
 void emit_report(const std::function<Document()>& doc, const std::function<nlohmann::ordered_json()>& json,
                  const ReportOptions& options);
+/// Diagnostics every command keeps per code (`validate --max-per-code` sets its own); the rest are
+/// counted and summed up in one note per code.
+inline constexpr std::size_t kDiagnosticsPerCode = 100;
+/// The load options of the commands that read a dataset or a scenario to analyse it.
+inline LoadOptions command_load_options() {
+  LoadOptions options;
+  options.max_per_code = kDiagnosticsPerCode;
+  return options;
+}
+/// One line per code of what `diagnostics` counted without keeping: "note: 946068 more
+/// error[E211] not shown ...", or for GitHub a notice workflow command.
+std::string format_omitted(const Diagnostics& diagnostics, bool color, bool github = false);
 /// Loads a dataset; on errors prints its diagnostics to stderr and returns nothing.
 std::optional<Dataset> load_or_report(const std::string& path, const GlobalOptions& global);
-/// Prints diagnostics to stderr in the text format.
+/// Prints diagnostics to stderr in the text format, and what was counted without being kept.
 void print_diagnostics(const Diagnostics& diagnostics, const GlobalOptions& global);
 /// Parses an ISO date option or throws CLI::ValidationError.
 std::optional<Date> parse_date_option(const std::string& text, const std::string& option);

@@ -100,8 +100,25 @@ const char* severity_name(Severity s) {
 }
 
 Diagnostic& Diagnostics::add(Diagnostic d) {
+  if (limit_ != 0) {
+    auto it = std::find_if(kept_.begin(), kept_.end(), [&](const auto& k) { return k.first == d.code; });
+    if (it == kept_.end()) it = kept_.insert(kept_.end(), {d.code, 0});
+    if (it->second >= limit_) {
+      omit(d.code, d.severity, 1);
+      scratch_ = std::move(d);
+      return scratch_;
+    }
+    ++it->second;
+  }
   items_.push_back(std::move(d));
   return items_.back();
+}
+
+void Diagnostics::omit(const std::string& code, Severity severity, std::size_t count) {
+  auto it = std::find_if(omitted_.begin(), omitted_.end(),
+                         [&](const OmittedDiagnostics& o) { return o.code == code && o.severity == severity; });
+  if (it == omitted_.end()) it = omitted_.insert(omitted_.end(), {code, severity, 0});
+  it->count += count;
 }
 
 Diagnostic& Diagnostics::error(std::string code, SourceLocation where, std::string message) {
@@ -113,22 +130,36 @@ Diagnostic& Diagnostics::warning(std::string code, SourceLocation where, std::st
 }
 
 void Diagnostics::append(const Diagnostics& other) {
-  items_.insert(items_.end(), other.items_.begin(), other.items_.end());
+  for (const Diagnostic& d : other.items_) add(d);
+  for (const OmittedDiagnostics& o : other.omitted_) omit(o.code, o.severity, o.count);
 }
 
 std::size_t Diagnostics::error_count() const {
-  return static_cast<std::size_t>(
-      std::count_if(items_.begin(), items_.end(), [](const auto& d) { return d.severity == Severity::error; }));
+  return count(Severity::error);
 }
 
 std::size_t Diagnostics::warning_count() const {
-  return static_cast<std::size_t>(
-      std::count_if(items_.begin(), items_.end(), [](const auto& d) { return d.severity == Severity::warning; }));
+  return count(Severity::warning);
+}
+
+std::size_t Diagnostics::count(Severity severity) const {
+  std::size_t n = static_cast<std::size_t>(
+      std::count_if(items_.begin(), items_.end(), [&](const auto& d) { return d.severity == severity; }));
+  for (const OmittedDiagnostics& o : omitted_) n += o.severity == severity ? o.count : 0;
+  return n;
 }
 
 void Diagnostics::append(Diagnostics&& other) {
-  items_.insert(items_.end(), std::make_move_iterator(other.items_.begin()), std::make_move_iterator(other.items_.end()));
+  if (limit_ == 0 && omitted_.empty()) {
+    items_.insert(items_.end(), std::make_move_iterator(other.items_.begin()),
+                  std::make_move_iterator(other.items_.end()));
+  } else {
+    for (Diagnostic& d : other.items_) add(std::move(d));
+  }
+  for (const OmittedDiagnostics& o : other.omitted_) omit(o.code, o.severity, o.count);
   other.items_.clear();
+  other.omitted_.clear();
+  other.kept_.clear();
 }
 
 void Diagnostics::sort() {

@@ -1823,6 +1823,7 @@ std::vector<fs::path> dataset_files(const fs::path& path, const LoadLimits& limi
 
 DatasetLoad load_dataset(const fs::path& path, const LoadOptions& options) {
   DatasetLoad result;
+  result.diagnostics.set_limit(options.max_per_code);
   try {
     auto files = dataset_files(path, options.limits, result.diagnostics);
     if (files.empty()) return result;
@@ -1874,6 +1875,7 @@ DatasetLoad load_dataset(const fs::path& path, const LoadOptions& options) {
           side_file = i;
           side = std::async(std::launch::async, [&options, &builder, definitions, file = files[i], tables_before] {
             SideRead s;
+            s.diagnostics->set_limit(options.max_per_code);   // its first of each code come first when appended
             s.builder = std::make_unique<DatasetBuilder>(options, *s.diagnostics);
             s.builder->set_table_base(tables_before);
             s.builder->set_link_lookup([&builder, definitions](bool wait) -> std::unique_ptr<DatasetBuilder::DefinitionIndex> {
@@ -1936,6 +1938,7 @@ DatasetLoad load_dataset(const fs::path& path, const LoadOptions& options) {
 
 DatasetLoad load_dataset_from_string(std::string_view text, const std::string& name, const LoadOptions& options) {
   DatasetLoad result;
+  result.diagnostics.set_limit(options.max_per_code);
   try {
     DatasetBuilder builder(options, result.diagnostics);
     result.files.push_back(name);

@@ -521,14 +521,14 @@ ScenarioLoad run(yaml::Document doc, const fs::path& path, const Dataset& datase
 }  // namespace
 
 ScenarioLoad load_scenario(const fs::path& path, const Dataset& dataset, const LoadOptions& options) {
-  Diagnostics diags;
+  Diagnostics diags(options.max_per_code);
   auto doc = yaml::read_file(path, options.limits, diags);
   return run(std::move(doc), path, dataset, path.parent_path(), options, std::move(diags));
 }
 
 ScenarioLoad load_scenario_from_string(std::string_view text, const std::string& name, const Dataset& dataset,
                                        const fs::path& base_dir, const LoadOptions& options) {
-  Diagnostics diags;
+  Diagnostics diags(options.max_per_code);
   auto doc = yaml::parse_text(std::string(text), name, options.limits, diags);
   return run(std::move(doc), name, dataset, base_dir, options, std::move(diags));
 }

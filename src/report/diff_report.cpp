@@ -229,13 +229,14 @@ Document diff_document(const DiffReport& r) {
     std::vector<std::string> items;
     for (const auto& d : r.new_diagnostics.items()) {
       if (d.severity != Severity::error) continue;
-      if (items.size() == kMaxDiagnostics) {
-        items.push_back(fmt::format("... and {} more (run chokepoint validate)",
-                                    r.new_diagnostics.error_count() - kMaxDiagnostics));
-        break;
-      }
+      if (items.size() == kMaxDiagnostics) break;
       items.push_back(
           fmt::format("{}:{}:{}: error[{}]: {}", d.where.file, d.where.line, d.where.column, d.code, d.message));
+    }
+    // The rest: those not listed here and those the load counted without keeping.
+    if (const std::size_t shown = items.size(); shown < r.new_diagnostics.error_count()) {
+      items.push_back(
+          fmt::format("... and {} more (run chokepoint validate)", r.new_diagnostics.error_count() - shown));
     }
     doc.bullets(items);
   }
@@ -275,6 +276,13 @@ json diff_json(const DiffReport& r) {
                            {"message", d.message}});
   }
   out["new_diagnostics"] = diagnostics;
+  if (!r.new_diagnostics.omitted().empty()) {
+    json omitted = json::array();
+    for (const auto& o : r.new_diagnostics.omitted()) {
+      omitted.push_back({{"severity", severity_name(o.severity)}, {"code", o.code}, {"count", o.count}});
+    }
+    out["omitted_diagnostics"] = omitted;   // found past the limit per code: counted, not listed
+  }
   if (!r.diff) return out;
   const DatasetDiff& d = *r.diff;
   json facts = json::array();

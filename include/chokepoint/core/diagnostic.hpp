@@ -68,26 +68,57 @@ struct Diagnostic {
   std::vector<std::string> notes;   ///< "did you mean 'x'?" and similar
 };
 
-/// Collects diagnostics in the order they are found.
+/// Diagnostics of one code found beyond the limit: counted, not kept.
+struct OmittedDiagnostics {
+  std::string code;
+  Severity severity = Severity::error;
+  std::size_t count = 0;
+};
+
+/// Collects diagnostics in the order they are found. With a limit, only the first `limit` of each
+/// code are kept and the rest counted (one broken header of a table of links can otherwise make
+/// millions of "unknown facility" errors); the counts include them.
 class Diagnostics {
  public:
+  Diagnostics() = default;
+  explicit Diagnostics(std::size_t limit_per_code) : limit_(limit_per_code) {}
+
+  /// Keeps at most `per_code` diagnostics of each code from now on (0: every one).
+  void set_limit(std::size_t per_code) { limit_ = per_code; }
+  [[nodiscard]] std::size_t limit() const { return limit_; }
+
+  /// Adds a diagnostic; past the limit for its code it is counted and the reference is to a
+  /// scratch diagnostic that is thrown away.
   Diagnostic& add(Diagnostic d);
-  /// Moves every diagnostic of `other` to the end of this list.
+  /// Moves every diagnostic of `other`, in order, to the end of this list (under this list's
+  /// limit), with what `other` counted and did not keep.
   void append(Diagnostics&& other);
   Diagnostic& error(std::string code, SourceLocation where, std::string message);
   Diagnostic& warning(std::string code, SourceLocation where, std::string message);
   void append(const Diagnostics& other);
 
+  /// The diagnostics kept.
   [[nodiscard]] const std::vector<Diagnostic>& items() const { return items_; }
+  /// Per code, in the order first omitted: those found past the limit.
+  [[nodiscard]] const std::vector<OmittedDiagnostics>& omitted() const { return omitted_; }
+  /// Errors found, kept or not.
   [[nodiscard]] std::size_t error_count() const;
+  /// Warnings found, kept or not.
   [[nodiscard]] std::size_t warning_count() const;
   [[nodiscard]] bool has_errors() const { return error_count() > 0; }
-  [[nodiscard]] bool empty() const { return items_.empty(); }
-  /// Sorts by file, line, column, code; keeps the first-found order among equals.
+  [[nodiscard]] bool empty() const { return items_.empty() && omitted_.empty(); }
+  /// Sorts the kept diagnostics by file, line, column, code; keeps the first-found order among equals.
   void sort();
 
  private:
+  void omit(const std::string& code, Severity severity, std::size_t count);
+  [[nodiscard]] std::size_t count(Severity severity) const;
+
   std::vector<Diagnostic> items_;
+  std::size_t limit_ = 0;
+  std::vector<std::pair<std::string, std::size_t>> kept_;   // per code seen, how many kept (few codes)
+  std::vector<OmittedDiagnostics> omitted_;
+  Diagnostic scratch_;
 };
 
 /// "file:line:col: error[E203]: message", the source line with a caret, and notes.

@@ -29,6 +29,8 @@ struct LoadLimits {
 struct LoadOptions {
   bool strict = false;     ///< require sources on every figure; warn about stale facts
   LoadLimits limits;
+  /// Diagnostics kept per code (0: every one); the rest are counted (Diagnostics::omitted).
+  std::size_t max_per_code = 0;
 };
 
 /// What a load produced: the dataset when there were no errors, and every diagnostic.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <map>
+#include <random>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -312,6 +314,58 @@ TEST(Elements, RareEarthTableAndOxideFactors) {
   EXPECT_FALSE(is_rare_earth(26));
   EXPECT_FALSE(parse_element("DY"));
   EXPECT_FALSE(parse_element("Xx"));
+}
+
+// A limit per code keeps the first diagnostics of each code in the order found and counts the rest;
+// appending lists keeps what the one list would have kept, on many random sequences.
+TEST(Diagnostic, ALimitPerCodeKeepsTheFirstOfEachAndCountsTheRest) {
+  std::mt19937 rng(11);
+  for (int round = 0; round < 200; ++round) {
+    const std::size_t limit = 1 + rng() % 4;
+    const std::size_t count = rng() % 40;
+    std::vector<Diagnostic> all;
+    for (std::size_t i = 0; i < count; ++i) {
+      const auto severity = rng() % 3 == 0 ? Severity::warning : Severity::error;
+      all.push_back({severity, fmt::format("{}{}", severity == Severity::error ? 'E' : 'W', 200 + rng() % 4),
+                     {"f.yaml", static_cast<int>(i + 1), 1, 1}, fmt::format("problem {}", i), {}, {}});
+    }
+    // What the limit should keep, by brute force.
+    std::vector<Diagnostic> kept;
+    std::map<std::string, std::size_t> seen;
+    std::size_t errors = 0, warnings = 0;
+    for (const Diagnostic& d : all) {
+      if (++seen[d.code] <= limit) kept.push_back(d);
+      (d.severity == Severity::error ? errors : warnings) += 1;
+    }
+    // One list, and the same diagnostics split at a random point into two lists appended.
+    Diagnostics one(limit);
+    for (const Diagnostic& d : all) one.add(d).notes.push_back("a note");
+    const std::size_t split = count == 0 ? 0 : rng() % (count + 1);
+    Diagnostics first(limit), second(limit);
+    for (std::size_t i = 0; i < count; ++i) (i < split ? first : second).add(all[i]);
+    Diagnostics joined(limit);
+    joined.append(std::move(first));
+    if (round % 2 == 0) joined.append(std::move(second));
+    else joined.append(static_cast<const Diagnostics&>(second));
+    for (const Diagnostics* d : {&one, &joined}) {
+      ASSERT_EQ(d->items().size(), kept.size()) << round;
+      for (std::size_t i = 0; i < kept.size(); ++i) EXPECT_EQ(d->items()[i].message, kept[i].message) << round;
+      EXPECT_EQ(d->error_count(), errors) << round;
+      EXPECT_EQ(d->warning_count(), warnings) << round;
+      std::size_t omitted = 0;
+      for (const OmittedDiagnostics& o : d->omitted()) {
+        EXPECT_EQ(o.count, seen[o.code] - limit) << round << " " << o.code;
+        omitted += o.count;
+      }
+      EXPECT_EQ(omitted, all.size() - kept.size()) << round;
+      EXPECT_EQ(d->empty(), all.empty());
+    }
+    for (const Diagnostic& d : one.items()) EXPECT_EQ(d.notes, std::vector<std::string>{"a note"});
+  }
+  Diagnostics unlimited;
+  for (int i = 0; i < 500; ++i) unlimited.error("E211", {"f.yaml", i + 1, 1, 1}, "unknown facility");
+  EXPECT_EQ(unlimited.items().size(), 500u);
+  EXPECT_TRUE(unlimited.omitted().empty());
 }
 
 TEST(Diagnostic, TextFormatHasLocationCodeCaretAndNote) {

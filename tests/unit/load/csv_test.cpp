@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -407,6 +408,49 @@ links:
   std::sort(found.begin(), found.end());
   EXPECT_EQ(found, (std::vector<std::string>{"E211 links.csv:3:3 m,ghost,conc", "E211 outputs.csv:2:1 nobody,conc,1",
                                              "E211 sub/links.csv:3:1 who,s1,conc"}));
+}
+
+// A broken table can make an error of every reference: with a limit per code, the load keeps the
+// first of each code in the order an unlimited load finds them (links.csv is read beside the other
+// files, its diagnostics joined in file order) and counts the rest.
+TEST_F(CsvTables, ALimitPerCodeKeepsWhatAnUnlimitedLoadFindsFirst) {
+  write("facilities.yaml", R"(facilities:
+  - {id: m, name: M, country: CN, stage: mine, distribution: {Dy: 100}, outputs: [{material: conc, production: 9}]}
+  - {id: s1, name: S1, country: US, stage: separation, outputs: [{material: dy-oxide, production: 1}]}
+)");
+  fs::create_directories(dir_ / "sub");
+  std::string links = "from,to,material\n", sub_links = "from,to,material\n", outputs = "facility,material,production\n";
+  for (int i = 0; i < 300; ++i) {
+    links += fmt::format("m,ghost-{},conc\n", i);
+    if (i % 3 == 0) links += fmt::format("m,s1,stuff-{}\n", i);
+    sub_links += fmt::format("who-{},s1,conc\n", i);
+    outputs += fmt::format("nobody-{},conc,1\n", i);
+  }
+  const std::vector<std::pair<std::string, std::string>> tables{
+      {"links.csv", links}, {"outputs.csv", outputs}, {"sub/links.csv", sub_links}};
+  const DatasetLoad all = load(tables);
+  ASSERT_FALSE(all.dataset);
+  EXPECT_TRUE(all.diagnostics.omitted().empty());
+  for (const std::size_t limit : {1, 7, 100, 1000}) {
+    LoadOptions options;
+    options.max_per_code = limit;
+    const DatasetLoad some = load(tables, options);
+    ASSERT_FALSE(some.dataset);
+    EXPECT_EQ(some.diagnostics.error_count(), all.diagnostics.error_count()) << limit;
+    std::map<std::string, std::size_t> seen;
+    std::vector<std::string> expected, got;
+    for (const Diagnostic& d : all.diagnostics.items()) {
+      if (++seen[d.code] <= limit) expected.push_back(where(d) + " " + d.code + " " + d.message);
+    }
+    for (const Diagnostic& d : some.diagnostics.items()) got.push_back(where(d) + " " + d.code + " " + d.message);
+    EXPECT_EQ(got, expected) << limit;
+    std::size_t omitted = 0;
+    for (const OmittedDiagnostics& o : some.diagnostics.omitted()) {
+      EXPECT_EQ(o.count, seen[o.code] - limit) << o.code;
+      omitted += o.count;
+    }
+    EXPECT_EQ(omitted, all.diagnostics.items().size() - expected.size()) << limit;
+  }
 }
 
 // Tables large enough that the reader gives their text back as it goes (links.csv read beside
