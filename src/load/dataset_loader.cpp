@@ -178,7 +178,17 @@ class DatasetBuilder {
       else if (key == "facilities") read_list(d, k, v, "facilities", [&](const yaml::Node& n) { read_facility(d, n); });
       else if (key == "links") read_list(d, k, v, "links", [&](const yaml::Node& n) { read_link(d, n); });
       else if (key == "$schema") r.string(v, k, "$schema");
-    }, "E200");
+    }, "E200", [](const std::string& unknown) {
+      // A scenario file whose `scenario:` section is missing or misspelt is read as data.
+      if (unknown == "measures" || unknown == "events") {
+        return fmt::format("'{}' is a section of scenario files, which start with a 'scenario:' section (id, title)",
+                           unknown);
+      }
+      if (std::string note = did_you_mean(unknown, {"scenario"}); !note.empty()) {
+        return note + " (a scenario file starts with a 'scenario:' section; without one it is read as data)";
+      }
+      return std::string();
+    });
     // Everything later checks points at positions (Site), not nodes: free the node tree now, so
     // that a dataset of many YAML files holds one tree at a time, not all of them.
     state_.docs[d].release_tree();

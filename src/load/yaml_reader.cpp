@@ -521,7 +521,7 @@ Diagnostic& Reader::warning(std::string code, const Node& node, std::string mess
 
 bool Reader::each_key(const Node& map, std::string_view what, const std::vector<std::string>& known,
                       const std::function<void(const std::string&, const Node&, const Node&)>& on_key,
-                      const char* unknown_code) {
+                      const char* unknown_code, const std::function<std::string(const std::string&)>& hint) {
   if (!map.IsMap()) {
     error("E204", map, fmt::format("{} must be a mapping, got {}", what, kind_name(classify(map))));
     return false;
@@ -533,7 +533,8 @@ bool Reader::each_key(const Node& map, std::string_view what, const std::vector<
     if (std::find(known.begin(), known.end(), name) == known.end()) {
       auto& d = error(unknown_code, key, fmt::format("unknown {} '{}' in {}",
                                                      std::string_view(unknown_code) == "E200" ? "section" : "key", name, what));
-      if (auto note = did_you_mean(name, known); !note.empty()) d.notes.push_back(note);
+      if (std::string note = hint ? hint(name) : std::string(); !note.empty()) d.notes.push_back(std::move(note));
+      else if (auto mean = did_you_mean(name, known); !mean.empty()) d.notes.push_back(mean);
       continue;
     }
     on_key(name, key, it->second);

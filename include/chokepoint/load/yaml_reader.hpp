@@ -132,12 +132,14 @@ class Reader {
   Diagnostic& warning(std::string code, const Node& node, std::string message);
   [[nodiscard]] const std::string& line_text(int line) const;
 
-  /// Walks a mapping, calling `on_key` for each known key; unknown keys get E201 with a note.
+  /// Walks a mapping, calling `on_key` for each known key; unknown keys get E201 with a note
+  /// (the closest known key, or what `hint` says about that key when it says something).
   /// Returns false when the node is not a mapping (E204 reported).
   bool each_key(const Node& map, std::string_view what, const std::vector<std::string>& known,
                 const std::function<void(const std::string& key, const Node& key_node,
                                          const Node& value)>& on_key,
-                const char* unknown_code = "E201");
+                const char* unknown_code = "E201",
+                const std::function<std::string(const std::string& unknown)>& hint = {});
   /// Reports E202 for each `required` key that the mapping lacks.
   void require_keys(const Node& map, std::string_view what, const std::vector<std::string>& required);
 
