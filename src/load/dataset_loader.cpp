@@ -468,12 +468,8 @@ class DatasetBuilder {
       else if (k == "source") refs.source = ref(d, v, kn, "source");
       else if (k == "year") p.year = year(r, v, kn);
       else {
-        auto x = r.number(v, kn, k);
+        const auto x = r.amount(v, kn, k);
         if (k == "production") production_node.reset(v);
-        if (x && *x < 0) {
-          r.error("E300", v, fmt::format("{} is negative ({})", k, *x));
-          x.reset();
-        }
         if (k == "capacity") out.capacity = x;
         else if (k == "production") out.production = x;
         else if (k == "quantity") dem.quantity = x.value_or(0);
@@ -654,10 +650,7 @@ class DatasetBuilder {
                       else if (k == "material") refs.material = ref(d, v, kn, "material");
                       else if (k == "source") refs.source = ref(d, v, kn, "source");
                       else if (k == "volume") {
-                        if (auto x = r.number(v, kn, "volume")) {
-                          if (*x < 0) r.error("E300", v, fmt::format("volume is negative ({})", *x));
-                          else l.volume = *x;
-                        }
+                        if (auto x = r.amount(v, kn, "volume")) l.volume = *x;
                       } else if (k == "share") {
                         share_key.reset(kn);
                         if (auto x = r.number(v, kn, "share")) {
@@ -884,6 +877,10 @@ class DatasetBuilder {
     auto x = t.number(diags_, *c, what);
     if (x && *x < 0) {
       t.report(diags_, Severity::error, "E300", *c, fmt::format("{} is negative ({})", what, *x));
+      return std::nullopt;
+    }
+    if (x && *x > options_.limits.max_amount) {
+      t.report(diags_, Severity::error, "E301", *c, yaml::amount_too_large(what, *x, options_.limits.max_amount));
       return std::nullopt;
     }
     return x;

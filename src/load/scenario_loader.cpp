@@ -302,9 +302,7 @@ class ScenarioBuilder {
           else if (k == "quota") {
             quota_key.reset(kn);
             if (is_null(v)) return;
-            auto q = r.number(v, kn, "quota");
-            if (q && *q < 0) r.error("E300", v, fmt::format("quota is negative ({})", *q));
-            else m.quota = q;
+            m.quota = r.amount(v, kn, "quota");
           } else if (k == "rate") {
             rate_key.reset(kn);
             if (is_null(v)) return;
@@ -416,9 +414,7 @@ class ScenarioBuilder {
       } else if (k == "output") e.output = material(r, v, kn);
       else if (k == "capacity") {
         has_capacity = true;
-        auto x = r.number(v, kn, "capacity");
-        if (x && *x < 0) r.error("E300", v, fmt::format("capacity is negative ({})", *x));
-        else if (x) e.capacity = *x;
+        if (auto x = r.amount(v, kn, "capacity")) e.capacity = *x;
       } else if (k == "from" && link) link_from = facility(r, v, kn, "from");
       else if (k == "to") link_to = facility(r, v, kn, "to");
       else if (k == "material") link_material = material(r, v, kn);

@@ -598,6 +598,23 @@ std::optional<double> Reader::number(const Node& value, const Node& key, std::st
   return std::nullopt;
 }
 
+std::optional<double> Reader::amount(const Node& value, const Node& key, std::string_view what) {
+  const std::optional<double> x = number(value, key, what);
+  if (x && *x < 0) {
+    error("E300", value, fmt::format("{} is negative ({})", what, *x));
+    return std::nullopt;
+  }
+  if (x && *x > limits_.max_amount) {
+    error("E301", value, amount_too_large(what, *x, limits_.max_amount));
+    return std::nullopt;
+  }
+  return x;
+}
+
+std::string amount_too_large(std::string_view what, double value, double limit) {
+  return fmt::format("{} {:g} is above {:g} tonnes a year, the largest amount a dataset may hold", what, value, limit);
+}
+
 std::optional<long long> Reader::integer(const Node& value, const Node& key, std::string_view what) {
   const ScalarKind k = classify(value);
   if (k != ScalarKind::integer) {

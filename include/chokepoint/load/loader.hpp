@@ -24,6 +24,10 @@ struct LoadLimits {
   std::size_t max_id_length = 128;              ///< characters in an id
   std::size_t max_facilities = 5'000'000;
   std::size_t max_links = 20'000'000;
+  /// The largest capacity, production, demand, volume or quota, in tonnes a year: ten times all
+  /// the material mined on Earth in a year, and small enough that sums over millions of figures
+  /// stay finite and the max-flow's integer units (a thousandth of a tonne) exact.
+  double max_amount = 1e12;
 };
 
 struct LoadOptions {

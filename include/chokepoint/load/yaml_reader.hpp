@@ -116,6 +116,9 @@ enum class ScalarKind { null, boolean, integer, floating, string, non_scalar, ta
 ScalarKind classify(const Node& node);
 const char* kind_name(ScalarKind k);
 
+/// The message of an amount above LoadLimits::max_amount (YAML and CSV say the same).
+std::string amount_too_large(std::string_view what, double value, double limit);
+
 /// Reads nodes of one document with positions, reporting into `diagnostics`.
 class Reader {
  public:
@@ -145,6 +148,8 @@ class Reader {
 
   std::optional<std::string> string(const Node& value, const Node& key, std::string_view what);
   std::optional<double> number(const Node& value, const Node& key, std::string_view what);
+  /// A number that is an amount (tonnes a year): negative is E300, above LoadLimits::max_amount E301.
+  std::optional<double> amount(const Node& value, const Node& key, std::string_view what);
   std::optional<long long> integer(const Node& value, const Node& key, std::string_view what);
   std::optional<Date> date(const Node& value, const Node& key, std::string_view what);
   /// A kebab-case id within the id length limit.

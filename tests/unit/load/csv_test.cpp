@@ -294,6 +294,8 @@ const ErrorCase kErrors[] = {
      "year must be a decimal integer, got '2024.5'"},
     {"Negative", "outputs.csv", "facility,material,capacity\nm,conc,-1\n", "E300", "outputs.csv:2:8",
      "capacity is negative (-1)"},
+    {"TooLarge", "links.csv", "from,to,material,volume\na,b,conc,2.5e12\n", "E301", "links.csv:2:10",
+     "volume 2.5e+12 is above 1e+12 tonnes a year, the largest amount a dataset may hold"},
     {"BadEnum", "links.csv", "from,to,material,status\na,b,conc,activ\n", "E205", "links.csv:2:10",
      "unknown link status 'activ'"},
     {"BadId", "facilities.csv", "id,name,country,stage\nMine_A,M,CN,mine\n", "E206", "facilities.csv:2:1",

@@ -195,6 +195,25 @@ events:
   EXPECT_NE(messages[1].find("in a capacity event"), std::string::npos) << messages[1];
 }
 
+TEST(ScenarioLoader, AmountsAboveTheLargestAreRejected) {
+  auto r = load_scenario_from_string(R"(scenario: {id: big, title: Big}
+measures:
+  - {id: q, type: quota, issuer: CN, elements: [Dy], quota: 3e12}
+events:
+  - {type: capacity, facility: lynas-malaysia, capacity: 1e300}
+  - {type: capacity, facility: lynas-malaysia, capacity: -1}
+)", "big.yaml", example());
+  ASSERT_FALSE(r.scenario);
+  std::vector<std::string> found;
+  for (const auto& d : r.diagnostics.items()) {
+    if (d.code == "E301" || d.code == "E300") found.push_back(d.code + " " + d.message);
+  }
+  EXPECT_EQ(found, (std::vector<std::string>{
+                       "E301 quota 3e+12 is above 1e+12 tonnes a year, the largest amount a dataset may hold",
+                       "E301 capacity 1e+300 is above 1e+12 tonnes a year, the largest amount a dataset may hold",
+                       "E300 capacity is negative (-1)"}));
+}
+
 TEST(ScenarioLoader, IncludesStackAndLaterFilesOverride) {
   const test_support::ScratchDir scratch("include");
   const fs::path& dir = scratch.path();
