@@ -397,7 +397,7 @@ class ScenarioBuilder {
     }
     e.type = static_cast<EventType>(it - kEventTypes.begin());
     Index link_from = kNone, link_to = kNone, link_material = kNone;
-    yaml::Node until_node;
+    yaml::Node until_node, factor_node;
     bool has_factor = false, has_capacity = false, has_status = false;
     const auto what = fmt::format("{} {} event", e.type == EventType::outage ? "an" : "a", *type);
     const bool fine = r.each_key(n, what, event_keys(e.type), [&](const std::string& k, const yaml::Node& kn, const yaml::Node& v) {
@@ -407,6 +407,7 @@ class ScenarioBuilder {
       else if (k == "country") e.country = country(r, v, kn, "country");
       else if (k == "factor") {
         has_factor = true;
+        factor_node.reset(v);
         auto x = r.number(v, kn, "factor");
         if (x && *x < 0) r.error("E300", v, fmt::format("factor is negative ({})", *x));
         else if (x && e.type != EventType::demand && *x > 1) r.error("E301", v, fmt::format("an outage factor is a share of capacity left, 0..1; got {}", *x));
@@ -445,6 +446,18 @@ class ScenarioBuilder {
     (void)has_status;
     if (e.from && e.until && !(*e.from < *e.until)) {
       r.error("E315", until_node, fmt::format("until {} is not after {}", e.until->str(), e.from->str()));
+    }
+    if (e.type == EventType::demand && e.facility != kNone) {
+      // What the factor makes of the sink's largest demand stays an amount a dataset may hold.
+      double largest = 0;
+      for (const DemandEntry& d : ds_.facilities[e.facility].demand) largest = std::max(largest, d.quantity);
+      if (largest * e.factor > options_.limits.max_amount) {
+        r.error("E301", factor_node,
+                fmt::format("demand factor {:g} takes '{}' from {:g} to {:g} tonnes a year, above the largest amount a "
+                            "dataset may hold ({:g})",
+                            e.factor, ds_.facilities[e.facility].id, largest, largest * e.factor,
+                            options_.limits.max_amount));
+      }
     }
     if (e.type == EventType::capacity && e.facility != kNone && e.output != kNone && !ds_.produces(e.facility, e.output)) {
       r.error("E304", n, fmt::format("'{}' does not list '{}' among its outputs", ds_.facilities[e.facility].id,

@@ -202,6 +202,8 @@ measures:
 events:
   - {type: capacity, facility: lynas-malaysia, capacity: 1e300}
   - {type: capacity, facility: lynas-malaysia, capacity: -1}
+  - {type: demand, facility: us-ev-motors, factor: 4e8}
+  - {type: demand, facility: us-ev-motors, factor: 3e8}
 )", "big.yaml", example());
   ASSERT_FALSE(r.scenario);
   std::vector<std::string> found;
@@ -211,7 +213,9 @@ events:
   EXPECT_EQ(found, (std::vector<std::string>{
                        "E301 quota 3e+12 is above 1e+12 tonnes a year, the largest amount a dataset may hold",
                        "E301 capacity 1e+300 is above 1e+12 tonnes a year, the largest amount a dataset may hold",
-                       "E300 capacity is negative (-1)"}));
+                       "E300 capacity is negative (-1)",
+                       "E301 demand factor 4e+08 takes 'us-ev-motors' from 3000 to 1.2e+12 tonnes a year, above the "
+                       "largest amount a dataset may hold (1e+12)"}));
 }
 
 TEST(ScenarioLoader, IncludesStackAndLaterFilesOverride) {
