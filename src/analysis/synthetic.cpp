@@ -124,8 +124,14 @@ SyntheticLayers synthetic_layers(std::size_t facilities) {
   l.separators = part(0.10);
   l.metal = part(0.15);
   l.magnet = part(0.20);
+  // Rounded up, the four layers can take every facility of a small chain (5: 2 + 1 + 1 + 1):
+  // the mines, the largest layer, give up what the demand layer needs.
   const std::size_t used = l.mines + l.separators + l.metal + l.magnet;
   l.demand = facilities > used ? facilities - used : 0;
+  if (const std::size_t over = used + 1 - std::min(used, facilities); l.demand == 0 && l.mines > over) {
+    l.mines -= over;
+    l.demand = 1;
+  }
   return l;
 }
 

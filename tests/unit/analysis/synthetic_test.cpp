@@ -103,5 +103,20 @@ TEST(Synthetic, BaselineFlowConserves) {
 
 TEST(Synthetic, RejectsTooFewFacilities) { EXPECT_THROW(generate_chain(4, 1), std::invalid_argument); }
 
+// Every size `generate --facilities` accepts makes a chain with every layer (5 used to leave the
+// demand layer empty and fail as an internal error).
+TEST(Synthetic, EverySmallSizeHasEveryLayer) {
+  for (std::size_t n = 5; n <= 60; ++n) {
+    Dataset ds;
+    ASSERT_NO_THROW(ds = generate_chain(n, n)) << n;
+    ASSERT_EQ(ds.facilities.size(), n);
+    std::vector<std::size_t> per_stage(kStageCount, 0);
+    for (const Facility& f : ds.facilities) ++per_stage[static_cast<std::size_t>(f.stage)];
+    for (const Stage s : {Stage::mine, Stage::separation, Stage::metal, Stage::magnet, Stage::demand}) {
+      EXPECT_GE(per_stage[static_cast<std::size_t>(s)], 1u) << n << " " << stage_name(s);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace chokepoint
