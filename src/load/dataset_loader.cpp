@@ -166,7 +166,10 @@ class DatasetBuilder {
   void add_document(yaml::Document doc) {
     state_.docs.push_back(std::move(doc));
     const std::size_t d = state_.docs.size() - 1;
-    if (!state_.docs[d].ok) return;
+    if (!state_.docs[d].ok) {
+      unread_definitions_.push_back({state_.docs[d].path, true});
+      return;
+    }
     Reader r = reader(d);
     const yaml::Node& root = state_.docs[d].root;
     r.each_key(root, "a data file", kSections, [&](const std::string& key, const yaml::Node& k, const yaml::Node& v) {
@@ -728,7 +731,8 @@ class DatasetBuilder {
       }
       t.release_text_before(t.at(t.rows() - 1, 0).offset);
     });
-    if (table->ok && !header_read) table_columns(*table, name);   // a header without rows: still check it
+    if (table->ok && !header_read) cols = table_columns(*table, name);   // a header without rows: still check it
+    if (name == "facilities.csv" && (!table->ok || cols.empty())) unread_definitions_.push_back({file.generic_string(), false});
     table->release_cells();
     if (releasing && name != "links.csv" && !text_views_kept_) {   // a side reader's: finish_side_links
       table->release_text_before(std::numeric_limits<std::uint32_t>::max());
@@ -1441,6 +1445,19 @@ class DatasetBuilder {
     // file full of bad references against a million ids still loads in linear time.
     if (suggestions_left_ > 0) {
       --suggestions_left_;
+      // The likely cause first: a file that could define it did not load (a YAML file any id, a
+      // facilities.csv facilities).
+      std::vector<std::string> unread;
+      for (const auto& [file, yaml] : unread_definitions_) {
+        if (yaml || what == "facility") unread.push_back(file);
+      }
+      if (!unread.empty()) {
+        const std::size_t shown = std::min<std::size_t>(unread.size(), 3);
+        diag.notes.push_back(fmt::format("it may be defined in {}{}, which did not load (see {} error)",
+                                         fmt::join(unread.begin(), unread.begin() + static_cast<std::ptrdiff_t>(shown), ", "),
+                                         unread.size() > shown ? fmt::format(" and {} more files", unread.size() - shown) : "",
+                                         unread.size() == 1 ? "its" : "their"));
+      }
       std::vector<std::string> names;
       names.reserve(ids.size());
       for (std::string_view name : ids.ids()) names.emplace_back(name);
@@ -1737,6 +1754,8 @@ class DatasetBuilder {
   InfoKey info_key_;
   ReadingState state_;                    ///< what reading and checking need, freed before the indexes
   int suggestions_left_ = 100;
+  /// Files that could define ids and did not load: (path, whether YAML, which can define any id).
+  std::vector<std::pair<std::string, bool>> unread_definitions_;
   const csv::Table* reading_ = nullptr;   ///< the table whose rows are being read (not in state_.tables yet)
   LookupSource lookup_source_;                ///< a side reader's: where its lookups come from
   std::unique_ptr<DefinitionIndex> link_lookup_;   ///< a side reader's, once the definitions are read

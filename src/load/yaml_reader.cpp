@@ -7,7 +7,9 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <string_view>
 #include <system_error>
+#include <tuple>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -116,6 +118,44 @@ Diagnostic& report(Diagnostics& out, const Document& doc, Severity sev, std::str
 Diagnostic& report(Diagnostics& out, const Document& doc, Severity sev, std::string code, const YAML::Mark& mark,
                    std::string message) {
   return report(out, doc, sev, std::move(code), Mark{mark.line, mark.column}, std::move(message));
+}
+
+// yaml-cpp reports an unclosed '[' or '{' where it gave up looking for the end, often lines
+// later. The bracket itself: scanning the text up to there, skipping comments and quoted scalars,
+// the innermost bracket of that kind still open. (A quote counts as opening a quoted scalar only
+// at the start of a value, so the apostrophe of a plain "O'Brien" does not.) 1-based line and
+// byte column, or line 0 when none is found.
+std::pair<int, int> unclosed_bracket(const std::vector<std::string>& lines, int stop_line0, int stop_col0,
+                                     char open) {
+  std::vector<std::tuple<char, int, int>> stack;
+  for (int l = 0; l < static_cast<int>(lines.size()) && l <= stop_line0; ++l) {
+    const std::string& text = lines[static_cast<std::size_t>(l)];
+    const int end = l == stop_line0 ? std::min<int>(stop_col0, static_cast<int>(text.size())) : static_cast<int>(text.size());
+    char quote = 0;
+    for (int c = 0; c < end; ++c) {
+      const char ch = text[static_cast<std::size_t>(c)];
+      if (quote != 0) {
+        if (quote == '"' && ch == '\\') ++c;
+        else if (ch == quote) quote = 0;   // '' inside single quotes closes and reopens: same result
+        continue;
+      }
+      int p = c - 1;
+      while (p >= 0 && text[static_cast<std::size_t>(p)] == ' ') --p;
+      const char before = p < 0 ? ' ' : text[static_cast<std::size_t>(p)];
+      if (ch == '#' && (c == 0 || text[static_cast<std::size_t>(c - 1)] == ' ')) break;
+      if ((ch == '\'' || ch == '"') && (p < 0 || std::string_view("[{,:-?").find(before) != std::string_view::npos)) {
+        quote = ch;
+      } else if (ch == '[' || ch == '{') {
+        stack.emplace_back(ch, l + 1, c + 1);
+      } else if ((ch == ']' || ch == '}') && !stack.empty()) {
+        stack.pop_back();
+      }
+    }
+  }
+  for (auto it = stack.rbegin(); it != stack.rend(); ++it) {
+    if (std::get<0>(*it) == open) return {std::get<1>(*it), std::get<2>(*it)};
+  }
+  return {0, 0};
 }
 
 // The whole parse, in one pass over yaml-cpp's parser events (no yaml-cpp node tree): builds our
@@ -421,7 +461,16 @@ Document parse_text(std::string text, const std::string& path, const LoadLimits&
     return doc;
   } catch (const YAML::Exception& e) {
     // Events before a syntax error can be garbage, so the checker's findings are dropped.
-    report(diagnostics, doc, Severity::error, "E100", e.mark, "YAML syntax error: " + e.msg);
+    Diagnostic& d = report(diagnostics, doc, Severity::error, "E100", e.mark, "YAML syntax error: " + e.msg);
+    const bool sequence = e.msg.find("end of sequence flow") != std::string::npos;
+    if (sequence || e.msg.find("end of map flow") != std::string::npos) {
+      const auto [line, byte_column] = unclosed_bracket(doc.lines, e.mark.line, e.mark.column, sequence ? '[' : '{');
+      if (line > 0) {
+        const std::string& opened = doc.lines[static_cast<std::size_t>(line - 1)];
+        d.notes.push_back(fmt::format("the '{}' on line {}, column {} is not closed: {}", sequence ? '[' : '{', line,
+                                      byte_to_codepoint_column(opened, byte_column - 1), opened));
+      }
+    }
     return doc;
   } catch (const std::exception& e) {
     diagnostics.error("E100", {path, 0, 0, 1}, std::string("YAML could not be parsed: ") + e.what());

@@ -218,3 +218,30 @@ TEST(Hostile, SeededEditsOfTheExampleGetPlacedDiagnosticsNeverACrash) {
 
 }  // namespace
 }  // namespace chokepoint
+
+namespace chokepoint {
+namespace {
+
+// yaml-cpp reports an unclosed bracket where it stopped looking, often lines later; the note names
+// the bracket itself, past comments, quoted scalars and the apostrophes of plain ones.
+TEST(Hostile, AnUnclosedBracketIsNamedWhereItOpens) {
+  const auto note_of = [](const std::string& text) {
+    const DatasetLoad r = load_dataset_from_string(text, "b.yaml");
+    for (const auto& d : r.diagnostics.items()) {
+      if (d.code == "E100") return d.notes.empty() ? std::string("(none)") : d.notes.front();
+    }
+    return std::string("(no E100)");
+  };
+  EXPECT_EQ(note_of("sources:\n  - {id: a, title: 'x [y', year: 2020}\n  - {id: b, title: [c, d\n"
+                    "countries: []\n"),
+            "the '[' on line 3, column 20 is not closed:   - {id: b, title: [c, d");
+  EXPECT_EQ(note_of("# a comment with [ and {\nsources:\n  - id: o\n    title: O'Brien's [notes]\n"
+                    "    tags: {a: \"]}\", b: [1, 2]\nother: 1\n"),
+            "the '{' on line 5, column 11 is not closed:     tags: {a: \"]}\", b: [1, 2]");
+  EXPECT_EQ(note_of("sources: [{id: a, title: A}, {id: b, title: B}\n\ncountries: []\n"),
+            "the '[' on line 1, column 10 is not closed: sources: [{id: a, title: A}, {id: b, title: B}");
+  EXPECT_EQ(note_of("a: [é, {b: c}\nd: 1\n"), "the '[' on line 1, column 4 is not closed: a: [é, {b: c}");
+}
+
+}  // namespace
+}  // namespace chokepoint
