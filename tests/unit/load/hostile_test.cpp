@@ -157,9 +157,10 @@ std::string mutate(const std::string& text, std::mt19937& rng) {
     }
     case 4: {   // a key renamed
       const std::size_t colon = line.find(':');
+      if (colon == std::string::npos) break;
       std::size_t start = colon;
       while (start > 0 && (std::isalnum(static_cast<unsigned char>(line[start - 1])) || line[start - 1] == '_')) --start;
-      if (colon != std::string::npos && start < colon) line.replace(start, colon - start, keys[pick(keys.size())]);
+      if (start < colon) line.replace(start, colon - start, keys[pick(keys.size())]);
       break;
     }
     case 5: line.insert(pick(line.size() + 1), junk[pick(junk.size())]); break;
