@@ -1,5 +1,7 @@
 #include "chokepoint/load/yaml_reader.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -156,6 +158,101 @@ std::pair<int, int> unclosed_bracket(const std::vector<std::string>& lines, int 
     if (std::get<0>(*it) == open) return {std::get<1>(*it), std::get<2>(*it)};
   }
   return {0, 0};
+}
+
+// Spaces at the start of a line.
+int indentation(const std::string& line) {
+  int n = 0;
+  while (n < static_cast<int>(line.size()) && line[static_cast<std::size_t>(n)] == ' ') ++n;
+  return n;
+}
+
+// Does `line` start a list item ("- ")?
+bool list_item(const std::string& line) {
+  const auto in = static_cast<std::size_t>(indentation(line));
+  return line.compare(in, 2, "- ") == 0 || (in + 1 == line.size() && line[in] == '-');
+}
+
+// The 1-based column of a line's key: past its indentation, and past the "- " of a list item.
+int key_column(const std::string& line) {
+  auto i = static_cast<std::size_t>(indentation(line));
+  if (list_item(line)) {
+    ++i;
+    while (i < line.size() && line[i] == ' ') ++i;
+  }
+  return static_cast<int>(i) + 1;
+}
+
+// When `line` does not line up with the line above it: two list items by their '-', else by
+// their keys (a list item's key comes after its "- "). Empty when they line up.
+std::string misaligned(const std::string& line, const std::string& prev) {
+  if (list_item(line) && list_item(prev)) {
+    const int a = indentation(line) + 1, b = indentation(prev) + 1;
+    if (a == b) return {};
+    return fmt::format("this list item's '-' is in column {} and the one above it in column {}: YAML nests by "
+                       "indentation, so the items of one list line up",
+                       a, b);
+  }
+  const int a = key_column(line), b = key_column(prev);
+  if (a == b) return {};
+  return fmt::format("this line's key is in column {} and the key above it in column {}: YAML nests by indentation, "
+                     "so the keys of one mapping line up",
+                     a, b);
+}
+
+// What usually causes each of yaml-cpp's syntax errors that people meet editing a dataset, said
+// about the line at hand. yaml-cpp's messages name the grammar rule that failed, not the slip.
+std::vector<std::string> syntax_hints(const std::vector<std::string>& lines, int line0, int column0,
+                                      const std::string& message) {
+  std::vector<std::string> notes;
+  const bool known_line = line0 >= 0 && line0 < static_cast<int>(lines.size());
+  const std::string empty;
+  const std::string& text = known_line ? lines[static_cast<std::size_t>(line0)] : empty;
+  const auto column = static_cast<std::size_t>(std::clamp<int>(column0, 0, static_cast<int>(text.size())));
+  // The nearest line above that holds something (not blank, not only a comment).
+  const auto above = [&]() -> const std::string* {
+    for (int l = line0 - 1; l >= 0 && l < static_cast<int>(lines.size()); --l) {
+      const std::string& t = lines[static_cast<std::size_t>(l)];
+      const int in = indentation(t);
+      if (in < static_cast<int>(t.size()) && t[static_cast<std::size_t>(in)] != '#') return &t;
+    }
+    return nullptr;
+  };
+  // 'it's': the apostrophe ends the quoted scalar early (said first: the likely cause of what follows).
+  for (std::size_t i = 1; i + 1 < text.size(); ++i) {
+    if (text[i] == '\'' && std::isalpha(static_cast<unsigned char>(text[i - 1])) != 0 &&
+        std::isalpha(static_cast<unsigned char>(text[i + 1])) != 0 && text.find('\'') < i) {
+      notes.push_back("inside single quotes an apostrophe is written twice ('it''s'), or quote with \" instead");
+      break;
+    }
+  }
+  const bool sequence = message.find("end of sequence flow") != std::string::npos;
+  if (sequence || message.find("end of map flow") != std::string::npos) {
+    const auto [line, byte_column] = unclosed_bracket(lines, line0, column0, sequence ? '[' : '{');
+    if (line > 0) {
+      const std::string& opened = lines[static_cast<std::size_t>(line - 1)];
+      notes.push_back(fmt::format("the '{}' on line {}, column {} is not closed: {}", sequence ? '[' : '{', line,
+                                  byte_to_codepoint_column(opened, byte_column - 1), opened));
+    }
+  }
+  if (message.find("illegal tab") != std::string::npos) {
+    notes.push_back("YAML indents with spaces only: replace the tab at the start of this line with spaces");
+  } else if (message.find("illegal map value") != std::string::npos && known_line) {
+    // A second ': ' on the line, before the one that failed, means the value holds one.
+    const std::size_t first = text.find(": ");
+    if (first != std::string::npos && first + 1 < column) {
+      notes.push_back("a ': ' inside a value starts a mapping: put the value in quotes, e.g. \"" +
+                      text.substr(std::min(text.size(), static_cast<std::size_t>(first) + 2)) + "\"");
+    } else if (const std::string* prev = above(); prev != nullptr) {
+      if (auto note = misaligned(text, *prev); !note.empty()) notes.push_back(std::move(note));
+    }
+  } else if (message.find("end of map not found") != std::string::npos ||
+             message.find("end of sequence not found") != std::string::npos) {
+    if (const std::string* prev = above(); prev != nullptr && known_line) {
+      if (auto note = misaligned(text, *prev); !note.empty()) notes.push_back(std::move(note));
+    }
+  }
+  return notes;
 }
 
 // The whole parse, in one pass over yaml-cpp's parser events (no yaml-cpp node tree): builds our
@@ -462,15 +559,7 @@ Document parse_text(std::string text, const std::string& path, const LoadLimits&
   } catch (const YAML::Exception& e) {
     // Events before a syntax error can be garbage, so the checker's findings are dropped.
     Diagnostic& d = report(diagnostics, doc, Severity::error, "E100", e.mark, "YAML syntax error: " + e.msg);
-    const bool sequence = e.msg.find("end of sequence flow") != std::string::npos;
-    if (sequence || e.msg.find("end of map flow") != std::string::npos) {
-      const auto [line, byte_column] = unclosed_bracket(doc.lines, e.mark.line, e.mark.column, sequence ? '[' : '{');
-      if (line > 0) {
-        const std::string& opened = doc.lines[static_cast<std::size_t>(line - 1)];
-        d.notes.push_back(fmt::format("the '{}' on line {}, column {} is not closed: {}", sequence ? '[' : '{', line,
-                                      byte_to_codepoint_column(opened, byte_column - 1), opened));
-      }
-    }
+    d.notes = syntax_hints(doc.lines, e.mark.line, e.mark.column, e.msg);
     return doc;
   } catch (const std::exception& e) {
     diagnostics.error("E100", {path, 0, 0, 1}, std::string("YAML could not be parsed: ") + e.what());

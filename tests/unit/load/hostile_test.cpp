@@ -246,3 +246,38 @@ TEST(Hostile, AnUnclosedBracketIsNamedWhereItOpens) {
 
 }  // namespace
 }  // namespace chokepoint
+
+namespace chokepoint {
+namespace {
+
+// yaml-cpp names the grammar rule that failed; the notes name the slip that usually causes it.
+TEST(Hostile, SyntaxErrorsSayTheirLikelyCause) {
+  const std::string head = "dataset: {name: t, version: \"1\", as_of: 2026-01-01}\nsources:\n";
+  const auto notes_of = [&](const std::string& body) {
+    const DatasetLoad r = load_dataset_from_string(head + body, "s.yaml");
+    for (const auto& d : r.diagnostics.items()) {
+      if (d.code == "E100") return d.notes;
+    }
+    return std::vector<std::string>{"(no E100)"};
+  };
+  using Notes = std::vector<std::string>;
+  EXPECT_EQ(notes_of("  - id: a\n    title: Foo: Bar\n"),
+            Notes{"a ': ' inside a value starts a mapping: put the value in quotes, e.g. \"Foo: Bar\""});
+  EXPECT_EQ(notes_of("  - id: a\n\ttitle: Foo\n"),
+            Notes{"YAML indents with spaces only: replace the tab at the start of this line with spaces"});
+  EXPECT_EQ(notes_of("  - id: a\n     title: Foo\n"),
+            Notes{"this line's key is in column 6 and the key above it in column 5: YAML nests by indentation, so "
+                  "the keys of one mapping line up"});
+  EXPECT_EQ(notes_of("  - id: a\n\n    # a comment\n  title: Foo\n"),
+            Notes{"this line's key is in column 3 and the key above it in column 5: YAML nests by indentation, so "
+                  "the keys of one mapping line up"});
+  EXPECT_EQ(notes_of("  - {id: a, title: Foo}\n - {id: b, title: Bar}\n"),
+            Notes{"this list item's '-' is in column 2 and the one above it in column 3: YAML nests by indentation, "
+                  "so the items of one list line up"});
+  EXPECT_EQ(notes_of("  - {id: a, title: 'it's'}\n"),
+            (Notes{"inside single quotes an apostrophe is written twice ('it''s'), or quote with \" instead",
+                   "the '{' on line 3, column 5 is not closed:   - {id: a, title: 'it's'}"}));
+}
+
+}  // namespace
+}  // namespace chokepoint
