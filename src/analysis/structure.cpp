@@ -173,6 +173,12 @@ std::optional<StructureTarget> resolve_target(const Dataset& dataset, std::strin
   return target;
 }
 
+std::string unknown_target_message(const Dataset& dataset, std::string_view spec) {
+  const std::optional<std::string> near = closest_target(dataset, spec);
+  return fmt::format("'{}' is neither a facility nor a country or group with demand sinks{}", spec,
+                     near ? fmt::format("; did you mean '{}'?", *near) : std::string());
+}
+
 std::optional<std::string> closest_target(const Dataset& dataset, std::string_view spec) {
   std::vector<std::string> names;
   names.reserve(dataset.facilities.size() + dataset.countries.size() + dataset.groups.size());

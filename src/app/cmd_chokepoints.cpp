@@ -68,9 +68,7 @@ StructureOptions structure_options(const Dataset& ds, const ChokepointOptions& o
 
 // A target spec that names nothing: the error, with the closest name that would do.
 void unknown_target(const Dataset& ds, const std::string& spec) {
-  const std::optional<std::string> near = closest_target(ds, spec);
-  fmt::print(stderr, "chokepoint: error: '{}' is neither a facility nor a country or group with demand sinks{}\n", spec,
-             near ? fmt::format("; did you mean '{}'?", *near) : std::string());
+  fmt::print(stderr, "chokepoint: error: {}\n", unknown_target_message(ds, spec));
 }
 
 int run_chokepoints(const ChokepointOptions& opt, const GlobalOptions& global) {

@@ -92,9 +92,7 @@ void select(Context& c) {
   if (!c.request.focus.empty()) {
     c.focus = resolve_target(ds, c.request.focus);
     if (!c.focus) {
-      const std::optional<std::string> near = closest_target(ds, c.request.focus);
-      throw DiagramError(fmt::format("--focus '{}' is neither a facility id nor a country or group with demand sinks{}",
-                                     c.request.focus, near ? fmt::format("; did you mean '{}'?", *near) : std::string()));
+      throw DiagramError("--focus " + unknown_target_message(ds, c.request.focus));
     }
     const bool any =
         std::any_of(c.focus->facilities.begin(), c.focus->facilities.end(), [&](Index f) { return c.mask.vertex(f); });

@@ -31,6 +31,9 @@ std::optional<StructureTarget> resolve_target(const Dataset& dataset, std::strin
 /// What resolve_target would accept that is closest to a spec it did not (a typo, a code in the
 /// wrong case): a facility id, or a country or group with demand sinks.
 std::optional<std::string> closest_target(const Dataset& dataset, std::string_view spec);
+/// Why resolve_target did not take `spec`, with closest_target's suggestion: "'X' is neither a
+/// facility nor a country or group with demand sinks; did you mean 'Y'?".
+std::string unknown_target_message(const Dataset& dataset, std::string_view spec);
 /// Every demand sink on its own, in id order.
 std::vector<StructureTarget> demand_targets(const Dataset& dataset);
 

@@ -162,6 +162,15 @@ TEST(Diagram, UnknownFocusIsAnError) {
   DiagramRequest r;
   r.focus = "no-such-thing";
   EXPECT_THROW(build_diagram_model(example(), r), DiagramError);
+  // The same words as chokepoints' --target, with the closest that would do.
+  r.focus = "us-ev-motor";
+  try {
+    build_diagram_model(example(), r);
+    ADD_FAILURE() << "no DiagramError";
+  } catch (const DiagramError& e) {
+    EXPECT_EQ(std::string(e.what()), "--focus 'us-ev-motor' is neither a facility nor a country or group with demand "
+                                     "sinks; did you mean 'us-ev-motors'?");
+  }
 }
 
 TEST(Diagram, ScenarioMarksBlockedLinksAndShortfalls) {
