@@ -125,8 +125,8 @@ Diagnostic& report(Diagnostics& out, const Document& doc, Severity sev, std::str
 // yaml-cpp reports an unclosed '[' or '{' where it gave up looking for the end, often lines
 // later. The bracket itself: scanning the text up to there, skipping comments and quoted scalars,
 // the innermost bracket of that kind still open. (A quote counts as opening a quoted scalar only
-// at the start of a value, so the apostrophe of a plain "O'Brien" does not.) 1-based line and
-// byte column, or line 0 when none is found.
+// at the start of a value, so the apostrophe of a plain "O'Brien" does not.) `open` 0 takes either
+// kind. 1-based line and byte column, or line 0 when none is found.
 std::pair<int, int> unclosed_bracket(const std::vector<std::string>& lines, int stop_line0, int stop_col0,
                                      char open) {
   std::vector<std::tuple<char, int, int>> stack;
@@ -155,7 +155,7 @@ std::pair<int, int> unclosed_bracket(const std::vector<std::string>& lines, int 
     }
   }
   for (auto it = stack.rbegin(); it != stack.rend(); ++it) {
-    if (std::get<0>(*it) == open) return {std::get<1>(*it), std::get<2>(*it)};
+    if (open == 0 || std::get<0>(*it) == open) return {std::get<1>(*it), std::get<2>(*it)};
   }
   return {0, 0};
 }
@@ -233,6 +233,16 @@ std::vector<std::string> syntax_hints(const std::vector<std::string>& lines, int
       const std::string& opened = lines[static_cast<std::size_t>(line - 1)];
       notes.push_back(fmt::format("the '{}' on line {}, column {} is not closed: {}", sequence ? '[' : '{', line,
                                   byte_to_codepoint_column(opened, byte_column - 1), opened));
+    }
+  }
+  if (message.find("illegal block entry") != std::string::npos) {
+    // A "- " list item inside a flow collection ("facilities: [" then block items).
+    const auto [line, byte_column] = unclosed_bracket(lines, line0, column0, 0);
+    if (line > 0) {
+      const std::string& opened = lines[static_cast<std::size_t>(line - 1)];
+      const char bracket = opened[static_cast<std::size_t>(byte_column - 1)];
+      notes.push_back(fmt::format("a '- ' list item cannot stand inside the '{}' opened on line {}, column {}: {}",
+                                  bracket, line, byte_to_codepoint_column(opened, byte_column - 1), opened));
     }
   }
   if (message.find("illegal tab") != std::string::npos) {

@@ -274,6 +274,8 @@ TEST(Hostile, SyntaxErrorsSayTheirLikelyCause) {
   EXPECT_EQ(notes_of("  - {id: a, title: Foo}\n - {id: b, title: Bar}\n"),
             Notes{"this list item's '-' is in column 2 and the one above it in column 3: YAML nests by indentation, "
                   "so the items of one list line up"});
+  EXPECT_EQ(notes_of("  [\n  - id: a\n    title: A\n"),
+            Notes{"a '- ' list item cannot stand inside the '[' opened on line 3, column 3:   ["});
   EXPECT_EQ(notes_of("  - {id: a, title: 'it's'}\n"),
             (Notes{"inside single quotes an apostrophe is written twice ('it''s'), or quote with \" instead",
                    "the '{' on line 3, column 5 is not closed:   - {id: a, title: 'it's'}"}));
