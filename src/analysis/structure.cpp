@@ -76,6 +76,13 @@ std::vector<MustPassFacility> must_pass_facilities(const Dataset& d, const Suppl
 }
 
 void describe_cut(const Dataset& d, const std::string& element, const StructureTarget& target, TargetStructure& r) {
+  if (!r.reachable && !r.demanded_in.empty()) {
+    std::vector<std::string> ids;
+    for (Index m : r.demanded_in) ids.push_back(d.materials[m].id);
+    r.min_cut_evidence = fmt::format("{} demands {} (in {}) and no path of {} reaches it: none of it can arrive",
+                                     target.label, element, fmt::join(ids, ", "), element);
+    return;
+  }
   if (!r.reachable) {
     r.min_cut_evidence = fmt::format("no path of {} reaches {}", element, target.label);
     return;
@@ -234,6 +241,15 @@ TargetStructure analyze_target(const Dataset& dataset, const SupplyGraph& graph,
   const std::string symbol = text::symbol(r.element);
   r.reachable = std::any_of(target.facilities.begin(), target.facilities.end(),
                             [&](Index f) { return element.idom[f] != kNone; });
+  for (Index f : target.facilities) {
+    for (const DemandEntry& demand : d.facilities[f].demand) {
+      const Material& m = d.materials[demand.material];
+      if (!m.mixed && m.carries(r.element) && demand.quantity > 0) r.demanded_in.push_back(demand.material);
+    }
+  }
+  std::sort(r.demanded_in.begin(), r.demanded_in.end(),
+            [&](Index a, Index b) { return d.materials[a].id < d.materials[b].id; });
+  r.demanded_in.erase(std::unique(r.demanded_in.begin(), r.demanded_in.end()), r.demanded_in.end());
   if (!r.reachable) {
     describe_cut(d, symbol, target, r);
     return r;

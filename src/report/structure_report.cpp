@@ -60,7 +60,11 @@ Document chokepoints_document(const Dataset& ds, const StructureReport& rep, std
     }
   }
   std::stable_sort(groups.begin(), groups.end(), [](const Finding& a, const Finding& b) { return !a.domestic && b.domestic; });
+  // Demand that nothing can supply comes first: no path of a demanded element reaches the target.
   std::vector<std::string> findings;
+  for (const auto& t : rep.targets) {
+    if (!t.reachable && !t.demanded_in.empty()) findings.push_back(t.min_cut_evidence);
+  }
   for (const auto& g : groups) {
     const Country& c = ds.countries[g.country];
     findings.push_back(fmt::format("every path of {} to {} passes through a facility in {}: without {} none of it arrives",
@@ -233,6 +237,8 @@ json chokepoints_json(const Dataset& ds, const StructureReport& rep) {
   for (const auto& t : rep.targets) {
     json row = {{"target", t.target}, {"element", symbol(t.element)}, {"reachable", t.reachable},
                 {"max_flow", flow_json(t.max_flow)}};
+    row["demanded_in"] = json::array();   // materials of its demand that carry the element
+    for (Index m : t.demanded_in) row["demanded_in"].push_back(ds.materials[m].id);
     row["must_pass_countries"] = json::array();
     for (const auto& c : t.must_pass_countries) row["must_pass_countries"].push_back({{"country", code(ds, c.country)}, {"evidence", c.evidence}});
     row["must_pass_facilities"] = json::array();

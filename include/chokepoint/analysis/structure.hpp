@@ -75,6 +75,9 @@ struct TargetStructure {
   std::vector<Index> facilities;                ///< the target's facilities
   int element = 0;                              ///< RE index
   bool reachable = false;                       ///< some path R -> target in G_e
+  /// the materials of the target's demand that carry the element, by id (mixed ones not counted):
+  /// when not reachable, demand that nothing can supply
+  std::vector<Index> demanded_in;
   double max_flow = 0;                          ///< t/yr of the element; infinity: unbounded
   std::vector<MustPassFacility> must_pass_facilities;  ///< upstream first (dominator-tree order)
   std::vector<MustPassCountry> must_pass_countries;    ///< by country code

@@ -167,6 +167,31 @@ TEST(Structure, UnreachableAndUnboundedTargetsAreReported) {
   EXPECT_EQ(dy.country_losses.size(), 2u);
 }
 
+// Demand for an element that no path brings is the first finding: nothing to cut, none arrives.
+TEST(Structure, DemandThatNothingCanSupplyIsAFinding) {
+  Magnets m;
+  const Index tb_magnet = add_material(m.d, "ndfeb-tb", Form::magnet, Basis::product,
+                                       {{"Nd", 0.29}, {"Tb", 0.02}, {"Fe", 0.68}, {"B", 0.01}});
+  const Index plain = m.d.facilities[m.magnet_jp].outputs[0].material;
+  const Index mixed = add_material(m.d, "mixed-salt", Form::concentrate, Basis::reo, {});
+  m.d.facilities[m.sink_us].demand.push_back(DemandEntry{tb_magnet, {}, 50});
+  m.d.facilities[m.sink_us].demand.push_back(DemandEntry{plain, {}, 900});
+  m.d.facilities[m.sink_us].demand.push_back(DemandEntry{mixed, {}, 10});   // carries no element it names
+  m.d.build_indexes();
+  const TargetStructure tb = analyze(m.d, "sink-us", "Tb");
+  EXPECT_FALSE(tb.reachable);
+  EXPECT_EQ(tb.demanded_in, std::vector<Index>{tb_magnet});
+  EXPECT_EQ(tb.min_cut_evidence, "sink-us demands Tb (in ndfeb-tb) and no path of Tb reaches it: none of it can arrive");
+  const TargetStructure nd = analyze(m.d, "sink-us", "Nd");
+  EXPECT_TRUE(nd.reachable);
+  EXPECT_EQ(nd.demanded_in, (std::vector<Index>{plain, tb_magnet}));   // by id: ndfeb, ndfeb-tb
+  const TargetStructure la = analyze(m.d, "sink-us", "La");   // mined, not demanded, not reachable
+  EXPECT_FALSE(la.reachable);
+  EXPECT_TRUE(la.demanded_in.empty());
+  EXPECT_EQ(la.min_cut_evidence, "no path of La reaches sink-us");
+
+}
+
 TEST(Structure, AsOfDateSwitchesLinksOff) {
   Magnets m;
   m.d.links[6].until = Date{2024, 1, 1};  // magnet-jp -> sink-us ended

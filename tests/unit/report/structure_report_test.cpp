@@ -33,6 +33,36 @@ TargetStructure target(const std::string& label, std::vector<CountryLoss> losses
   return t;
 }
 
+// Demand that nothing can supply (a demanded element no path brings) is the first finding, and
+// JSON names the materials it is demanded in; an element neither demanded nor reachable is neither.
+TEST(ChokepointsDocument, DemandThatNothingCanSupplyComesFirst) {
+  DatasetBuilder b;
+  const Index a = b.country("AA");
+  const Index tb_magnet = b.material("ndfeb-tb", Form::magnet, Basis::product, {{"Tb", 0.02}, {"Fe", 0.98}});
+  const Dataset ds = b.build();
+  StructureReport rep;
+  rep.targets.push_back(target("T1", {loss(a, 0.30)}));
+  TargetStructure cut_off;
+  cut_off.target = "T1";
+  cut_off.element = 7;
+  cut_off.demanded_in = {tb_magnet};
+  cut_off.min_cut_evidence = "T1 demands Tb (in ndfeb-tb) and no path of Tb reaches it: none of it can arrive";
+  rep.targets.push_back(cut_off);
+  TargetStructure unrelated;
+  unrelated.target = "T1";
+  unrelated.element = 1;
+  unrelated.min_cut_evidence = "no path of La reaches T1";
+  rep.targets.push_back(unrelated);
+  const std::string text = render_text(chokepoints_document(ds, rep, 10));
+  const std::size_t findings = text.find("Findings");
+  ASSERT_NE(findings, std::string::npos);
+  EXPECT_EQ(text.find("  - " + cut_off.min_cut_evidence, findings), text.find("  - ", findings));
+  EXPECT_EQ(text.find("no path of La"), std::string::npos);
+  const auto json = chokepoints_json(ds, rep);
+  EXPECT_EQ(json.at("targets")[1].at("demanded_in"), nlohmann::ordered_json::array({"ndfeb-tb"}));
+  EXPECT_TRUE(json.at("targets")[2].at("demanded_in").empty());
+}
+
 // Countries that are not must-pass but leave a target less than half of its max-flow are findings,
 // fewest retained first across targets; the rest (half or more left, or must-pass, which has its
 // own finding, or no baseline) are not.
