@@ -1,6 +1,7 @@
 #include "chokepoint/load/scenario_loader.hpp"
 
 #include <algorithm>
+#include <map>
 #include <fstream>
 #include <memory>
 #include <set>
@@ -92,11 +93,37 @@ class ScenarioBuilder {
 
   std::optional<Scenario> finish() {
     check_source_refs();
+    check_stacked_demand();
     if (diags_.has_errors()) return std::nullopt;
     return std::move(scenario_);
   }
 
  private:
+  // Demand events on one sink multiply (whether or not their dates overlap, to be safe): together
+  // they too must leave its largest demand an amount a dataset may hold. One event alone is
+  // checked where it is read.
+  void check_stacked_demand() {
+    std::map<Index, std::pair<int, double>> product;   // sink -> (events, product of factors)
+    for (const Event& e : scenario_.events) {
+      if (e.type != EventType::demand || e.facility == kNone) continue;
+      double largest = 0;
+      for (const DemandEntry& d : ds_.facilities[e.facility].demand) largest = std::max(largest, d.quantity);
+      if (largest * e.factor > options_.limits.max_amount) continue;   // reported on its own
+      auto& [count, factor] = product.try_emplace(e.facility, 0, 1.0).first->second;
+      ++count;
+      factor *= e.factor;
+      if (count >= 2 && largest * factor > options_.limits.max_amount) {
+        diags_.error("E301", e.where,
+                     fmt::format("{} demand events on '{}' multiply its demand by {:g}, taking {:g} to {:g} tonnes a "
+                                 "year, above the largest amount a dataset may hold ({:g})",
+                                 count, ds_.facilities[e.facility].id, factor, largest, largest * factor,
+                                 options_.limits.max_amount));
+        factor = 1.0;   // one error per excess, not one per event after it
+        count = 0;
+      }
+    }
+  }
+
   void read_header(Reader& r, const yaml::Node& v, const fs::path& base_dir, int depth) {
     std::vector<std::pair<std::string, yaml::Node>> includes;
     const bool top = depth == 0;

@@ -204,6 +204,8 @@ events:
   - {type: capacity, facility: lynas-malaysia, capacity: -1}
   - {type: demand, facility: us-ev-motors, factor: 4e8}
   - {type: demand, facility: us-ev-motors, factor: 3e8}
+  - {type: demand, facility: cn-ev-motors, factor: 5000}
+  - {type: demand, facility: cn-ev-motors, factor: 5000, from: 2026-01-01}
 )", "big.yaml", example());
   ASSERT_FALSE(r.scenario);
   std::vector<std::string> found;
@@ -215,7 +217,9 @@ events:
                        "E301 capacity 1e+300 is above 1e+12 tonnes a year, the largest amount a dataset may hold",
                        "E300 capacity is negative (-1)",
                        "E301 demand factor 4e+08 takes 'us-ev-motors' from 3000 to 1.2e+12 tonnes a year, above the "
-                       "largest amount a dataset may hold (1e+12)"}));
+                       "largest amount a dataset may hold (1e+12)",
+                       "E301 2 demand events on 'cn-ev-motors' multiply its demand by 2.5e+07, taking 60000 to 1.5e+12 "
+                       "tonnes a year, above the largest amount a dataset may hold (1e+12)"}));
 }
 
 TEST(ScenarioLoader, IncludesStackAndLaterFilesOverride) {
