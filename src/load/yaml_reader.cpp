@@ -218,10 +218,16 @@ std::vector<std::string> syntax_hints(const std::vector<std::string>& lines, int
     }
     return nullptr;
   };
-  // 'it's': the apostrophe ends the quoted scalar early (said first: the likely cause of what follows).
-  for (std::size_t i = 1; i + 1 < text.size(); ++i) {
+  // 'it's': the apostrophe ends the quoted scalar early (said first: the likely cause of what
+  // follows). Only when the line's first quote opens a value, so a plain O'Brien's says nothing.
+  const std::size_t first_quote = text.find('\'');
+  std::size_t before_quote = first_quote;
+  while (before_quote != std::string::npos && before_quote > 0 && text[before_quote - 1] == ' ') --before_quote;
+  const bool opens_value = first_quote != std::string::npos &&
+                           (before_quote == 0 || std::string_view(":[{,-").find(text[before_quote - 1]) != std::string_view::npos);
+  for (std::size_t i = first_quote == std::string::npos ? text.size() : first_quote + 1; opens_value && i + 1 < text.size(); ++i) {
     if (text[i] == '\'' && std::isalpha(static_cast<unsigned char>(text[i - 1])) != 0 &&
-        std::isalpha(static_cast<unsigned char>(text[i + 1])) != 0 && text.find('\'') < i) {
+        std::isalpha(static_cast<unsigned char>(text[i + 1])) != 0) {
       notes.push_back("inside single quotes an apostrophe is written twice ('it''s'), or quote with \" instead");
       break;
     }

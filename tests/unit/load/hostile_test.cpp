@@ -274,6 +274,8 @@ TEST(Hostile, SyntaxErrorsSayTheirLikelyCause) {
   EXPECT_EQ(notes_of("  - {id: a, title: Foo}\n - {id: b, title: Bar}\n"),
             Notes{"this list item's '-' is in column 2 and the one above it in column 3: YAML nests by indentation, "
                   "so the items of one list line up"});
+  EXPECT_EQ(notes_of("  - id: a\n    title: O'Brien's: mine\n"),   // a plain apostrophe says nothing
+            Notes{"a ': ' inside a value starts a mapping: put the value in quotes, e.g. \"O'Brien's: mine\""});
   EXPECT_EQ(notes_of("  [\n  - id: a\n    title: A\n"),
             Notes{"a '- ' list item cannot stand inside the '[' opened on line 3, column 3:   ["});
   EXPECT_EQ(notes_of("  - {id: a, title: 'it's'}\n"),
