@@ -99,6 +99,13 @@ class ScenarioBuilder {
   }
 
  private:
+  // A facility's largest demand entry, t/yr in its material's basis (0 without demand).
+  [[nodiscard]] double largest_demand(Index facility) const {
+    double largest = 0;
+    for (const DemandEntry& d : ds_.facilities[facility].demand) largest = std::max(largest, d.quantity);
+    return largest;
+  }
+
   // Demand events on one sink multiply (whether or not their dates overlap, to be safe): together
   // they too must leave its largest demand an amount a dataset may hold. One event alone is
   // checked where it is read.
@@ -106,8 +113,7 @@ class ScenarioBuilder {
     std::map<Index, std::pair<int, double>> product;   // sink -> (events, product of factors)
     for (const Event& e : scenario_.events) {
       if (e.type != EventType::demand || e.facility == kNone) continue;
-      double largest = 0;
-      for (const DemandEntry& d : ds_.facilities[e.facility].demand) largest = std::max(largest, d.quantity);
+      const double largest = largest_demand(e.facility);
       if (largest * e.factor > options_.limits.max_amount) continue;   // reported on its own
       auto& [count, factor] = product.try_emplace(e.facility, 0, 1.0).first->second;
       ++count;
@@ -476,8 +482,7 @@ class ScenarioBuilder {
     }
     if (e.type == EventType::demand && e.facility != kNone) {
       // What the factor makes of the sink's largest demand stays an amount a dataset may hold.
-      double largest = 0;
-      for (const DemandEntry& d : ds_.facilities[e.facility].demand) largest = std::max(largest, d.quantity);
+      const double largest = largest_demand(e.facility);
       if (largest * e.factor > options_.limits.max_amount) {
         r.error("E301", factor_node,
                 fmt::format("demand factor {:g} takes '{}' from {:g} to {:g} tonnes a year, above the largest amount a "
