@@ -217,5 +217,25 @@ TEST(DiffReport, InvalidNewIsReportedAndFailsOnlyWhenAsked) {
   EXPECT_EQ(diff_json(r)["new"]["valid"], false);
 }
 
+// Diagnostics the load counted past its limit per code are counted in the report too: the
+// Markdown's "... and N more" includes them and JSON lists them by code.
+TEST(DiffReport, DiagnosticsPastTheLimitAreCounted) {
+  DiffReport r;
+  r.old_path = "old";
+  r.new_path = "new";
+  r.new_diagnostics.set_limit(2);
+  for (int i = 0; i < 5; ++i) r.new_diagnostics.error("E211", {"links.yaml", i + 1, 3, 1}, "unknown facility 'x'");
+  r.counts.assign(diff_conditions().size(), 0);
+  r.counts[0] = r.new_diagnostics.error_count();
+  ASSERT_EQ(r.new_diagnostics.items().size(), 2u);
+  const std::string md = render_markdown(diff_document(r));
+  EXPECT_NE(md.find("... and 3 more (run chokepoint validate)"), std::string::npos) << md;
+  const auto j = diff_json(r);
+  EXPECT_EQ(j["new_diagnostics"].size(), 2u);
+  ASSERT_EQ(j["omitted_diagnostics"].size(), 1u);
+  EXPECT_EQ(j["omitted_diagnostics"][0]["code"], "E211");
+  EXPECT_EQ(j["omitted_diagnostics"][0]["count"], 3);
+}
+
 }  // namespace
 }  // namespace chokepoint
